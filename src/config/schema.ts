@@ -1,0 +1,87 @@
+// The experiment config: the zod schema is the single source of truth for its types and defaults.
+import { z } from 'zod';
+import { OptimizerSpec } from './optimizers.js';
+import { ModelSpec, acceptedData } from './models.js';
+import { DataSpec } from './data.js';
+
+export const EvalSpec = z
+  .strictObject({
+    every: z.number().int().positive().describe('evaluate every N steps (and after the last)'),
+    batches: z.number().int().positive().default(4).describe('validation batches per evaluation'),
+  })
+  .describe('validation loss (and accuracy) rows in curves.csv');
+
+export const Experiment = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "-" or "." (starting with a letter or digit)')
+      .describe('experiment name; used in output directory names'),
+    description: z.string().optional().describe('free text, copied to the manifest'),
+    steps: z.number().int().positive().describe('optimizer steps per run'),
+    seeds: z.array(z.number().int().nonnegative()).min(1).default([0]).describe('one run per optimizer × seed'),
+    log_every: z.number().int().positive().default(1).describe('record every N-th step (and the first and last)'),
+    model: ModelSpec,
+    data: DataSpec.optional().describe('dataset (absent for analytic objectives)'),
+    eval: EvalSpec.optional(),
+    optimizers: z.array(OptimizerSpec).min(1).describe('optimizers to compare'),
+  })
+  .superRefine((exp, ctx) => {
+    const seen = new Map<string, number>();
+    exp.optimizers.forEach((opt, i) => {
+      const name = opt.name ?? opt.kind;
+      const first = seen.get(name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['optimizers', i, 'name'],
+          message: `expected a unique name, got "${name}" again (also optimizers[${first}]); set \`name\` to tell them apart`,
+        });
+      } else seen.set(name, i);
+    });
+    if (new Set(exp.seeds).size !== exp.seeds.length) {
+      ctx.addIssue({ code: 'custom', path: ['seeds'], message: `expected distinct seeds, got [${exp.seeds.join(', ')}]` });
+    }
+    const accepted = acceptedData(exp.model.kind);
+    if (accepted.length === 0 && exp.data !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data'],
+        message: `expected no dataset for the analytic model "${exp.model.kind}", got data.kind "${exp.data.kind}"`,
+      });
+    }
+    if (accepted.length > 0 && (exp.data === undefined || !accepted.includes(exp.data.kind))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data'],
+        message: `expected a dataset of kind ${accepted.map((k) => `"${k}"`).join(' or ')} for model "${exp.model.kind}", got ${
+          exp.data === undefined ? 'none' : `"${exp.data.kind}"`
+        }`,
+      });
+    }
+    if (exp.eval !== undefined && accepted.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['eval'], message: 'expected no eval section for an analytic model (it has no validation data)' });
+    }
+    exp.optimizers.forEach((opt, i) => {
+      const s = opt.schedule;
+      if ((s.kind === 'untuned-warmup' || s.kind === 'exp-warmup') && s.beta2 === undefined && opt.kind === 'sgd') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['optimizers', i, 'schedule', 'beta2'],
+          message: `expected a beta2 for ${s.kind} with sgd (it has no β₂ of its own to derive the warmup from)`,
+        });
+      }
+    });
+  });
+
+export type ExperimentInput = z.input<typeof Experiment>;
+export type ExperimentParsed = z.output<typeof Experiment>;
+
+/** An optimizer spec with its name resolved (name defaults to kind). */
+export type NamedOptimizer = OptimizerSpec & { name: string };
+
+export type ResolvedExperiment = Omit<ExperimentParsed, 'optimizers'> & { optimizers: NamedOptimizer[] };
+
+export function resolveNames(exp: ExperimentParsed): ResolvedExperiment {
+  return { ...exp, optimizers: exp.optimizers.map((o) => ({ ...o, name: o.name ?? o.kind })) };
+}

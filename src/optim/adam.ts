@@ -1,0 +1,91 @@
+// Adam / AdamW (and AMSGrad), as torch.optim.Adam and torch.optim.AdamW:
+//   g'_t = g_t + wd_L2·θ_{t−1}                       (Adam's weight_decay: L2 into the gradient)
+//   m_t = β₁m_{t−1} + (1−β₁)g'_t,   v_t = β₂v_{t−1} + (1−β₂)g'_t²
+//   θ_t = θ_{t−1}(1 − lr·wd_decoupled) − (lr/(1−β₁ᵗ))·m_t / (√v_t/√(1−β₂ᵗ) + ε)
+// i.e. lr·m̂_t/(√v̂_t + ε): ε is added to the bias-corrected √v̂_t (torch), unlike RAdam below.
+// With amsgrad, v_t in the denominator is replaced by max_{s≤t} v_s.
+
+export interface AdamScalars {
+  /** lr / (1 − β₁ᵗ) */
+  stepSize: number;
+  beta1: number;
+  beta2: number;
+  /** √(1 − β₂ᵗ) */
+  biasCorrection2Sqrt: number;
+  eps: number;
+  /** L2 coefficient added to the gradient (Adam's weight_decay); 0 for AdamW. */
+  l2: number;
+  /** 1 − lr·wd for AdamW's decoupled decay; 1 for Adam. */
+  decayFactor: number;
+}
+
+/** One Adam step in place; `vmax` is the AMSGrad buffer or null. Returns Σ(θ_t − θ_{t−1})². */
+export function adamStep(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  vmax: Float32Array | null,
+  n: number,
+  s: AdamScalars,
+): number {
+  const { stepSize, beta1, beta2, biasCorrection2Sqrt, eps, l2, decayFactor } = s;
+  const oneMinusBeta1 = 1 - beta1;
+  const oneMinusBeta2 = 1 - beta2;
+  let sumSq = 0;
+  for (let i = 0; i < n; i++) {
+    const old = p[i]!;
+    const gi = g[i]! + l2 * old;
+    const mi = beta1 * m[i]! + oneMinusBeta1 * gi;
+    const vi = beta2 * v[i]! + oneMinusBeta2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    let vDenom = v[i]!;
+    if (vmax !== null) {
+      vDenom = Math.max(vmax[i]!, vDenom);
+      vmax[i] = vDenom;
+    }
+    p[i] = old * decayFactor - (stepSize * m[i]!) / (Math.sqrt(vDenom) / biasCorrection2Sqrt + eps);
+    const delta = p[i]! - old;
+    sumSq += delta * delta;
+  }
+  return sumSq;
+}
+
+/**
+ * A frozen step of the paper's "Adam-2k" ablation: only the second moment is updated
+ * (v_t = β₂v_{t−1} + (1−β₂)g'_t², and the AMSGrad maximum with it); m_t and θ stay as they are.
+ */
+export function secondMomentOnlyStep(
+  p: Float32Array,
+  g: Float32Array,
+  v: Float32Array,
+  vmax: Float32Array | null,
+  n: number,
+  beta2: number,
+  l2: number,
+): void {
+  const oneMinusBeta2 = 1 - beta2;
+  for (let i = 0; i < n; i++) {
+    const gi = g[i]! + l2 * p[i]!;
+    v[i] = beta2 * v[i]! + oneMinusBeta2 * gi * gi;
+    if (vmax !== null) vmax[i] = Math.max(vmax[i]!, v[i]!);
+  }
+}
+
+/**
+ * Mean and coefficient of variation, across coordinates, of the per-coordinate adaptive learning
+ * rate ψ_i = √(1−β₂ᵗ)/(√v_i + ε) — the quantity whose early-step variance the RAdam paper studies.
+ */
+export function adaptiveLrStats(v: Float32Array, n: number, biasCorrection2Sqrt: number, eps: number): { mean: number; cv: number } {
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < n; i++) {
+    const psi = biasCorrection2Sqrt / (Math.sqrt(v[i]!) + eps);
+    sum += psi;
+    sumSq += psi * psi;
+  }
+  const mean = sum / n;
+  const variance = Math.max(0, sumSq / n - mean * mean);
+  return { mean, cv: mean === 0 || !Number.isFinite(mean) ? NaN : Math.sqrt(variance) / mean };
+}

@@ -1,0 +1,36 @@
+// SGD with momentum, dampening, Nesterov and L2 weight decay, as torch.optim.SGD:
+//   d_t = g_t + wd·θ_{t−1}
+//   b_t = d_t (first step) | μ·b_{t−1} + (1 − dampening)·d_t
+//   θ_t = θ_{t−1} − lr·(nesterov ? d_t + μ·b_t : b_t)        (no momentum: θ_t = θ_{t−1} − lr·d_t)
+// One fused loop over the flat parameter buffer; the branches test loop-invariant flags only.
+
+export interface SgdScalars {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+  /** true on the first step: the momentum buffer is initialised to d_t (no dampening), as torch. */
+  firstStep: boolean;
+}
+
+/** One SGD step in place. Returns Σ(θ_t − θ_{t−1})² for the trace's update norm. */
+export function sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, n: number, s: SgdScalars): number {
+  const { lr, momentum, weightDecay, nesterov, firstStep } = s;
+  const keep = 1 - s.dampening;
+  const useMomentum = momentum !== 0;
+  let sumSq = 0;
+  for (let i = 0; i < n; i++) {
+    const old = p[i]!;
+    let d = g[i]! + weightDecay * old;
+    if (useMomentum) {
+      const b = firstStep ? d : momentum * buf[i]! + keep * d;
+      buf[i] = b;
+      d = nesterov ? d + momentum * b : b;
+    }
+    p[i] = old - lr * d;
+    const delta = p[i]! - old;
+    sumSq += delta * delta;
+  }
+  return sumSq;
+}
