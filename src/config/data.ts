@@ -1,8 +1,91 @@
-// zod schemas for datasets (`data.kind`). Every dataset is seeded; train and validation streams are
-// independent.
+// zod schemas for datasets (`data.kind`). Every dataset is seeded: the problem (class centers, teacher
+// weights, Markov table) depends only on the run's seed; train and validation streams are independent.
 import { z } from 'zod';
 
-export const DataSpec = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('none') }).describe('placeholder: no dataset'),
-]);
+const count = z.number().int().positive();
+const batch = count.default(32).describe('examples (sequences) per batch');
+const seqLen = count.default(64).describe('tokens per sequence (T); each window holds T + 1 tokens');
+
+/** Largest Markov state space we build: contexts (vocab^order) and table entries (vocab^(order+1), float64). */
+export const MARKOV_MAX_CONTEXTS = 2 ** 20;
+export const MARKOV_MAX_ENTRIES = 2 ** 22;
+
+/** Why a Markov chain of this size is refused, or undefined if it is fine. Shared by schema and builder. */
+export function markovSizeProblem(vocab: number, order: number): string | undefined {
+  const contexts = vocab ** order;
+  const entries = contexts * vocab;
+  if (contexts <= MARKOV_MAX_CONTEXTS && entries <= MARKOV_MAX_ENTRIES) return undefined;
+  return (
+    `expected vocab^order ≤ ${MARKOV_MAX_CONTEXTS} contexts and vocab^(order+1) ≤ ${MARKOV_MAX_ENTRIES} ` +
+    `transition probabilities, got ${vocab}^${order} = ${contexts} contexts (${entries} probabilities); lower vocab or order`
+  );
+}
+
+export const Blobs = z
+  .strictObject({
+    kind: z.literal('blobs'),
+    batch,
+    classes: count.min(2).default(4).describe('number of Gaussian clusters (= classes)'),
+    dim: count.default(2).describe('input dimension'),
+    spread: z.number().positive().default(0.5).describe('σ of each cluster; centers are drawn once from N(0, I)'),
+  })
+  .describe('Gaussian class clusters (classification): x = center[label] + spread·N(0, I), labels uniform');
+
+export const Spirals = z
+  .strictObject({
+    kind: z.literal('spirals'),
+    batch,
+    classes: count.min(2).default(2).describe('number of interleaved spiral arms (= classes)'),
+    noise: z.number().nonnegative().default(0.2).describe('σ of Gaussian noise on the angle (radians)'),
+  })
+  .describe('interleaved 2-D spirals (classification): arm j at radius r has angle 2πj/classes + 4r (+ noise)');
+
+export const Teacher = z
+  .strictObject({
+    kind: z.literal('teacher'),
+    batch,
+    in: count.default(10).describe('input dimension; inputs are N(0, I)'),
+    hidden: count.default(32).describe('hidden units of the random teacher network y = W₂·tanh(W₁x + b₁)'),
+    out: count.default(1).describe('outputs: regression targets, or classes (≥ 2) for classification'),
+    noise: z.number().nonnegative().default(0.1).describe('σ of Gaussian noise on the targets (or on the logits)'),
+    task: z
+      .enum(['regression', 'classification'])
+      .default('regression')
+      .describe('regression: targets y + noise; classification: label = argmax(y + noise)'),
+  })
+  .describe('labels from a random one-hidden-layer tanh teacher network (regression or classification)')
+  .refine((t) => t.task === 'regression' || t.out >= 2, {
+    message: 'expected out ≥ 2 classes for task "classification"',
+    path: ['out'],
+  });
+
+export const MarkovText = z
+  .strictObject({
+    kind: z.literal('markov-text'),
+    batch,
+    vocab: count.min(2).default(16).describe('number of symbols'),
+    order: count.default(2).describe('Markov order k: the next symbol depends on the previous k'),
+    seq_len: seqLen,
+    concentration: z
+      .number()
+      .positive()
+      .default(0.1)
+      .describe('Dirichlet concentration of each context’s next-symbol distribution (small = sparse, predictable)'),
+  })
+  .describe('sequences from a random order-k Markov chain; its exact entropy rate (the best achievable loss) is reported')
+  .superRefine((m, ctx) => {
+    const problem = markovSizeProblem(m.vocab, m.order);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['order'], message: problem });
+  });
+
+export const TextFile = z
+  .strictObject({
+    kind: z.literal('text-file'),
+    batch,
+    path: z.string().min(1).describe('UTF-8 text file (relative paths are resolved against the config file)'),
+    seq_len: seqLen,
+  })
+  .describe('character-level corpus; vocabulary = the distinct characters; train = first 90%, validation = last 10%');
+
+export const DataSpec = z.discriminatedUnion('kind', [Blobs, Spirals, Teacher, MarkovText, TextFile]);
 export type DataSpec = z.output<typeof DataSpec>;

@@ -99,8 +99,14 @@ export class Arena {
     return new Int32Array(this.memory, (2 * this.paramTotal + offset) * 4, n);
   }
 
-  /** The model's parameters and gradients as two flat buffers plus named views. */
+  /**
+   * The model's parameters and gradients as two flat buffers plus named views. Ask for it after
+   * declaring every parameter. While measuring, the buffers are scratch of the size declared so far.
+   */
   get params(): ParamSet {
+    if (this.memory === null) {
+      return { data: new Float32Array(this.paramCount), grad: new Float32Array(this.paramCount), views: this.views };
+    }
     return { data: this.paramData, grad: this.paramGrad, views: this.views };
   }
 }

@@ -1,0 +1,48 @@
+// `radam-run compare CONFIG`: load → run concurrently with progress → summary table / JSON.
+import { loadExperiment } from '../config/load.js';
+import { runCompare } from '../run/compare.js';
+import { OutputDir } from '../report/output.js';
+import { createProgress } from '../report/progress.js';
+import { renderSummaryTable } from '../report/table.js';
+import { planCompare } from '../run/plan.js';
+import { EXIT_FAILED_CHECK } from '../config/errors.js';
+
+export interface CompareFlags {
+  out?: string;
+  steps?: number;
+  seeds?: number[];
+  set: string[];
+  workers?: number;
+  json?: boolean;
+  failOnDiverge?: boolean;
+  force?: boolean;
+  quiet?: boolean;
+}
+
+export async function compareCommand(file: string, flags: CompareFlags): Promise<void> {
+  const loaded = loadExperiment(file, { set: flags.set, steps: flags.steps, seeds: flags.seeds });
+  const exp = loaded.experiment;
+  const out = flags.out ?? OutputDir.defaultPath(exp.name);
+  const specs = planCompare(exp);
+  const progress = createProgress(specs, { tty: Boolean(process.stderr.isTTY), quiet: flags.quiet });
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  let result;
+  try {
+    result = await runCompare(loaded, { out, force: flags.force, workers: flags.workers, events: progress, signal: controller.signal, argv: process.argv.slice(1) });
+  } finally {
+    progress.stop();
+    process.removeListener('SIGINT', onSigint);
+  }
+  if (flags.json) process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n');
+  else process.stdout.write(renderSummaryTable(result.results) + '\n');
+  process.stderr.write(`wrote ${result.outDir}/ (curves.csv, trace.csv, summary.csv, summary.json, manifest.json)\n`);
+  const failed = result.results.filter((r) => r.error);
+  const diverged = result.results.filter((r) => r.summary?.divergedAt != null);
+  if (failed.length > 0) process.exitCode = EXIT_FAILED_CHECK;
+  if (flags.failOnDiverge && diverged.length > 0) {
+    process.stderr.write(`radam-run: ${diverged.length} run(s) diverged: ${diverged.map((r) => r.spec.run).join(', ')}\n`);
+    process.exitCode = EXIT_FAILED_CHECK;
+  }
+}

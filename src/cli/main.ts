@@ -1,0 +1,108 @@
+// The radam-run command line: commander wiring only. Each command lives in its own module, imported
+// lazily so `--help` starts fast. This is the only place that sets exit codes.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, EXIT_BAD_INPUT } from '../config/errors.js';
+import { toolVersion } from '../version.js';
+
+function intArg(name: string, min = 1) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got "${value}"`);
+    return Number(value);
+  };
+}
+
+function numberArg(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  return x;
+}
+
+function seedsArg(value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  if (parts.some((p) => !/^\d+$/.test(p))) throw new InvalidArgumentError(`expected comma-separated non-negative integers like 1,2,3, got "${value}"`);
+  return parts.map(Number);
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('radam-run')
+    .description('Compare SGD, Adam, AdamW and RAdam side by side: exact update rules, loss curves and ρ_t / r_t traces.')
+    .version(toolVersion(), '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `radam-run: ${str}` : str) });
+
+  program
+    .command('compare')
+    .description('train the experiment with every optimizer it lists, concurrently, and write curves and traces')
+    .argument('<config>', 'experiment config (.yaml, .yml or .json)')
+    .option('-o, --out <dir>', 'output directory (default: runs/<name>-<time>)')
+    .option('--steps <n>', 'override the number of steps', intArg('--steps'))
+    .option('--seeds <list>', 'override the seeds, e.g. 1,2,3', seedsArg)
+    .option('--set <path=value>', 'override any config field, e.g. optimizers.radam.lr=3e-3 (repeatable)', collect, [])
+    .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg('--workers'))
+    .option('--json', 'print the summary as JSON on stdout instead of a table')
+    .option('--fail-on-diverge', 'exit with code 1 if any run diverged')
+    .option('--force', 'replace --out if it already holds files')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (config: string, opts) => (await import('./compare.js')).compareCommand(config, opts));
+
+  program
+    .command('validate')
+    .description('print the resolved config with every default filled in, or every error in it')
+    .argument('<config>', 'experiment config (.yaml, .yml or .json)')
+    .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
+    .option('--json', 'print JSON instead of YAML')
+    .action(async (config: string, opts) => (await import('./validate.js')).validateCommand(config, opts));
+
+  program
+    .command('rho')
+    .description("RAdam's ρ_t, r_t and phase per step (no model needed)")
+    .option('--beta2 <b>', 'β₂', numberArg, 0.999)
+    .option('--steps <n>', 'number of steps', intArg('--steps'), 20)
+    .option('--threshold <x>', 'rectify when ρ_t > threshold (torch 5, paper 4)', numberArg, 5)
+    .option('--csv', 'print CSV instead of a table')
+    .action(async (opts) => (await import('./rho.js')).rhoCommand(opts));
+
+  program
+    .command('list')
+    .description('models, datasets, optimizers and schedules with their options and defaults')
+    .addOption(new Option('--json', 'print the JSON schema of the config'))
+    .action(async (opts) => (await import('./list.js')).listCommand(opts));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+    }
+    if (err instanceof ConfigError) {
+      for (const problem of err.problems) process.stderr.write(`radam-run: ${problem}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    if ((err as Error)?.name === 'InterruptedError') {
+      process.stderr.write(`radam-run: ${(err as Error).message}\n`);
+      return 130;
+    }
+    const e = err as Error;
+    process.stderr.write(`radam-run: internal error: ${e?.message ?? String(err)}\n`);
+    if (process.env.RADAM_RUN_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+    else process.stderr.write('radam-run: (set RADAM_RUN_DEBUG=1 to see the stack trace; please report it)\n');
+    return 1;
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;

@@ -1,0 +1,77 @@
+// Elementwise activations over n values. Backward adds into dinp. ReLU and GELU read the saved
+// input; tanh reads the saved output (tanh' = 1 − tanh²).
+
+export type Activation = 'relu' | 'tanh' | 'gelu';
+
+export function reluForward(out: Float32Array, inp: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const x = inp[i]!;
+    out[i] = x > 0 ? x : 0;
+  }
+}
+
+export function reluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) if (inp[i]! > 0) dinp[i] = dinp[i]! + dout[i]!;
+}
+
+export function tanhForward(out: Float32Array, inp: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = Math.tanh(inp[i]!);
+}
+
+export function tanhBackward(dinp: Float32Array, dout: Float32Array, out: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const y = out[i]!;
+    dinp[i] = dinp[i]! + dout[i]! * (1 - y * y);
+  }
+}
+
+// GELU, tanh approximation as in GPT-2 and llm.c:
+//   gelu(x) = ½x(1 + tanh(u)),  u = √(2/π)(x + 0.044715x³)
+//   gelu'(x) = ½(1 + tanh u) + ½x(1 − tanh²u)·√(2/π)(1 + 3·0.044715x²)
+const GELU_SCALE = Math.sqrt(2 / Math.PI);
+
+export function geluForward(out: Float32Array, inp: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const x = inp[i]!;
+    out[i] = 0.5 * x * (1 + Math.tanh(GELU_SCALE * (x + 0.044715 * x * x * x)));
+  }
+}
+
+export function geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const x = inp[i]!;
+    const th = Math.tanh(GELU_SCALE * (x + 0.044715 * x * x * x));
+    const local = 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * GELU_SCALE * (1 + 3 * 0.044715 * x * x);
+    dinp[i] = dinp[i]! + dout[i]! * local;
+  }
+}
+
+/** Dispatch on the activation name (once per layer call, not per element). */
+export function activationForward(kind: Activation, out: Float32Array, inp: Float32Array, n: number): void {
+  switch (kind) {
+    case 'relu':
+      return reluForward(out, inp, n);
+    case 'tanh':
+      return tanhForward(out, inp, n);
+    case 'gelu':
+      return geluForward(out, inp, n);
+  }
+}
+
+export function activationBackward(
+  kind: Activation,
+  dinp: Float32Array,
+  dout: Float32Array,
+  inp: Float32Array,
+  out: Float32Array,
+  n: number,
+): void {
+  switch (kind) {
+    case 'relu':
+      return reluBackward(dinp, dout, inp, n);
+    case 'tanh':
+      return tanhBackward(dinp, dout, out, n);
+    case 'gelu':
+      return geluBackward(dinp, dout, inp, n);
+  }
+}

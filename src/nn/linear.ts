@@ -1,0 +1,45 @@
+// Fully connected layer, PyTorch layout: weight is OC×C (out × in), out = inp·Wᵀ + b.
+// N = rows (batch, or batch·seq_len), C = input features, OC = output features.
+import { matmul } from './matmul.js';
+
+/** out[N×OC] = inp[N×C] · weight[OC×C]ᵀ + bias[OC]   (bias may be null). */
+export function linearForward(
+  out: Float32Array,
+  inp: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array | null,
+  N: number,
+  C: number,
+  OC: number,
+): void {
+  matmul(out, inp, weight, N, OC, C, false, true, false);
+  if (bias === null) return;
+  for (let n = 0; n < N; n++) {
+    const row = n * OC;
+    for (let o = 0; o < OC; o++) out[row + o] = out[row + o]! + bias[o]!;
+  }
+}
+
+/**
+ * Adds the gradients: dinp += dout·W, dweight += doutᵀ·inp, dbias += Σ_n dout[n].
+ * dinp may be null when the input needs no gradient (the data).
+ */
+export function linearBackward(
+  dinp: Float32Array | null,
+  dweight: Float32Array,
+  dbias: Float32Array | null,
+  dout: Float32Array,
+  inp: Float32Array,
+  weight: Float32Array,
+  N: number,
+  C: number,
+  OC: number,
+): void {
+  if (dinp !== null) matmul(dinp, dout, weight, N, C, OC, false, false, true);
+  matmul(dweight, dout, inp, OC, C, N, true, false, true);
+  if (dbias === null) return;
+  for (let n = 0; n < N; n++) {
+    const row = n * OC;
+    for (let o = 0; o < OC; o++) dbias[o] = dbias[o]! + dout[row + o]!;
+  }
+}

@@ -1,0 +1,85 @@
+// `compare`: plan the runs of an experiment, train them concurrently on worker threads, and write
+// the output contract (curves.csv, trace.csv, summary.csv, summary.json, manifest.json) atomically.
+import { toolVersion } from '../version.js';
+import type { LoadedExperiment } from '../config/load.js';
+import { Arena } from '../nn/arena.js';
+import { buildTask } from '../models/build.js';
+import type { RunSpec } from '../train/train.js';
+import { executeRuns, type RunEvents, type RunResult } from './execute.js';
+import { planCompare } from './plan.js';
+import { curvesCsv, summaryCsv, summaryRecord, traceCsv } from '../report/csv.js';
+import { OutputDir } from '../report/output.js';
+
+export interface CompareOptions {
+  out: string;
+  force?: boolean;
+  workers?: number;
+  events?: RunEvents;
+  signal?: AbortSignal;
+  /** The command line, for the manifest. */
+  argv?: string[];
+}
+
+export interface CompareResult {
+  results: RunResult[];
+  outDir: string;
+  summary: SummaryJson;
+}
+
+export interface SummaryJson {
+  experiment: string;
+  runs: ReturnType<typeof summaryRecord>[];
+  failed: { run: string; error: string }[];
+}
+
+export class InterruptedError extends Error {
+  constructor() {
+    super('interrupted; no results written');
+    this.name = 'InterruptedError';
+  }
+}
+
+/** Build the first run's model and data in this thread, so bad data surfaces as a ConfigError early. */
+export function preflight(spec: RunSpec): void {
+  Arena.build((arena) => buildTask(spec.model, spec.data, arena, spec.seed));
+}
+
+export async function runCompare(loaded: LoadedExperiment, options: CompareOptions): Promise<CompareResult> {
+  const exp = loaded.experiment;
+  const specs = planCompare(exp);
+  preflight(specs[0]!);
+  const out = OutputDir.open(options.out, options.force);
+  const startedAt = new Date();
+  try {
+    const results = await executeRuns(specs, { workers: options.workers, events: options.events, signal: options.signal });
+    if (options.signal?.aborted) throw new InterruptedError();
+    const summaries = results.flatMap((r) => (r.summary ? [r.summary] : []));
+    const summary: SummaryJson = {
+      experiment: exp.name,
+      runs: summaries.map(summaryRecord),
+      failed: results.flatMap((r) => (r.error ? [{ run: r.spec.run, error: r.error }] : [])),
+    };
+    out.write('curves.csv', curvesCsv(results));
+    out.write('trace.csv', traceCsv(results));
+    out.write('summary.csv', summaryCsv(summaries));
+    out.write('summary.json', JSON.stringify(summary, null, 2) + '\n');
+    const manifest = {
+      tool: 'radam-run',
+      version: toolVersion(),
+      node: process.version,
+      command: options.argv ?? process.argv.slice(1),
+      config_file: loaded.file,
+      started: startedAt.toISOString(),
+      finished: new Date().toISOString(),
+      runs: specs.map((s) => s.run),
+      files: ['curves.csv', 'trace.csv', 'summary.csv', 'summary.json'],
+      config: exp,
+    };
+    out.write('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
+    out.commit();
+    return { results, outDir: out.target, summary };
+  } catch (err) {
+    out.discard();
+    throw err;
+  }
+}
