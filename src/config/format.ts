@@ -36,19 +36,18 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-/** Levenshtein distance, for suggestions. */
+/** Edit distance with adjacent transpositions (optimal string alignment), for suggestions. */
 export function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
     }
   }
-  return dp[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /** The closest candidate within a small edit distance, or undefined. */
@@ -101,7 +100,7 @@ export function formatIssues(issues: readonly Issue[], input: unknown, vocabular
         break;
       case 'unrecognized_keys':
         for (const key of issue.keys) {
-          lines.push(`${formatPath([...issue.path, key])}: expected no such key, got an unknown key${suggest(key, vocabulary)}`);
+          lines.push(`${formatPath([...issue.path, key])}: expected a known key, got unknown key "${key}"${suggest(key, vocabulary)}`);
         }
         break;
       case 'invalid_union': {

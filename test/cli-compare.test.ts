@@ -1,0 +1,188 @@
+// End-to-end: the built CLI on shipped configs — files, columns, values, exit codes, determinism.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { repoRoot, assertClose } from './helpers.js';
+
+const root = repoRoot();
+const bin = join(root, 'bin', 'radam-run.js');
+
+function cli(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'radam-run-test-'));
+}
+
+type Row = Record<string, string>;
+function readCsv(file: string): { header: string[]; rows: Row[] } {
+  const text = readFileSync(file, 'utf8');
+  const header = text.slice(0, text.indexOf('\n')).split(',');
+  return { header, rows: parse(text, { columns: true }) as Row[] };
+}
+
+test('compare on configs/rosenbrock.yaml writes the five contract files with the contract columns', () => {
+  const out = join(tmp(), 'out');
+  const r = cli(['compare', 'configs/rosenbrock.yaml', '--out', out, '--steps', '40', '--set', 'log_every=1', '-q']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(readdirSync(out).sort(), ['curves.csv', 'manifest.json', 'summary.csv', 'summary.json', 'trace.csv']);
+  const curves = readCsv(join(out, 'curves.csv'));
+  assert.deepEqual(curves.header, ['run', 'optimizer', 'seed', 'step', 'split', 'loss', 'accuracy']);
+  const trace = readCsv(join(out, 'trace.csv'));
+  assert.deepEqual(trace.header.slice(0, 10), ['run', 'optimizer', 'seed', 'step', 'lr', 'rho_t', 'r_t', 'adaptive', 'grad_norm', 'update_norm']);
+  // 3 optimizers × 40 logged steps, numbered from 1
+  assert.equal(curves.rows.length, 120);
+  assert.deepEqual(curves.rows.filter((x) => x.optimizer === 'adam').map((x) => Number(x.step)), Array.from({ length: 40 }, (_, i) => i + 1));
+  // the first train loss is f(-1.5, 2) = (1+1.5)² + 100(2 − 2.25)² = 6.25 + 6.25 = 12.5 for every optimizer
+  for (const row of curves.rows.filter((x) => x.step === '1')) assert.equal(Number(row.loss), 12.5);
+  // ‖∇f(-1.5, 2)‖: ∂x = −2(2.5) − 400(−1.5)(−0.25) = −155, ∂y = 200(−0.25) = −50
+  for (const row of trace.rows.filter((x) => x.step === '1')) assertClose(Number(row.grad_norm), Math.hypot(155, 50), 1e-12);
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.config.steps, 40);
+  assert.equal(manifest.config.optimizers[2].rho_threshold, 5);
+});
+
+test('trace.csv fills rho_t and r_t on RAdam rows only, with r_t = 0 and adaptive = 0 until ρ_t > 5', () => {
+  const out = join(tmp(), 'out');
+  const r = cli(['compare', 'configs/rosenbrock.yaml', '--out', out, '--steps', '8', '--set', 'log_every=1', '-q']);
+  assert.equal(r.code, 0, r.stderr);
+  const { rows } = readCsv(join(out, 'trace.csv'));
+  for (const row of rows.filter((x) => x.optimizer !== 'radam')) {
+    assert.equal(row.rho_t, '');
+    assert.equal(row.r_t, '');
+  }
+  const radam = rows.filter((x) => x.optimizer === 'radam');
+  const rhoInf = 2 / (1 - 0.999) - 1;
+  for (const row of radam) {
+    const t = Number(row.step);
+    const rho = rhoInf - (2 * t * 0.999 ** t) / (1 - 0.999 ** t);
+    assertClose(Number(row.rho_t), rho, 1e-12, 0, `rho_${t}`);
+    assert.equal(row.adaptive, t >= 6 ? '1' : '0', `adaptive at t=${t}`);
+    if (t < 6) assert.equal(Number(row.r_t), 0);
+    else assertClose(Number(row.r_t), Math.sqrt(((rho - 4) * (rho - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rho)), 1e-12);
+  }
+  // the shipped config uses unrectified: skip, so RAdam does not move before step 6
+  for (const row of radam.filter((x) => Number(x.step) < 6)) assert.equal(Number(row.update_norm), 0);
+});
+
+test('the same config and seeds give byte-identical curves.csv and trace.csv with 1 or 2 workers', () => {
+  const dir = tmp();
+  const a = cli(['compare', 'configs/quadratic-noisy.yaml', '--out', join(dir, 'a'), '--steps', '300', '--workers', '1', '-q']);
+  const b = cli(['compare', 'configs/quadratic-noisy.yaml', '--out', join(dir, 'b'), '--steps', '300', '--workers', '2', '-q']);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  for (const f of ['curves.csv', 'trace.csv']) {
+    assert.equal(readFileSync(join(dir, 'a', f), 'utf8'), readFileSync(join(dir, 'b', f), 'utf8'), f);
+  }
+  // and different seeds really give different noisy curves
+  const curves = readCsv(join(dir, 'a', 'curves.csv')).rows.filter((x) => x.optimizer === 'adam' && x.step === '300');
+  assert.equal(new Set(curves.map((x) => x.loss)).size, 3);
+});
+
+test('a diverging run is marked at its step, the others finish, and --fail-on-diverge exits 1', () => {
+  const dir = tmp();
+  // torch's default un-rectified phase takes lr·m̂ steps; with ‖g‖ ≈ 162 and lr 0.02 it blows up
+  const args = ['compare', 'configs/rosenbrock.yaml', '--steps', '200', '--set', 'optimizers.radam.unrectified=momentum', '-q', '--json'];
+  const ok = cli([...args, '--out', join(dir, 'a')]);
+  assert.equal(ok.code, 0, ok.stderr);
+  const summary = JSON.parse(ok.stdout);
+  const radam = summary.runs.find((x: Row) => x.optimizer === 'radam');
+  assert.equal(radam.diverged, true);
+  assert.ok(radam.diverged_at > 1 && radam.diverged_at <= 10, `diverged_at ${radam.diverged_at}`);
+  for (const other of summary.runs.filter((x: Row) => x.optimizer !== 'radam')) {
+    assert.equal(other.diverged, false);
+    assert.equal(other.steps, 200);
+  }
+  const failing = cli([...args, '--out', join(dir, 'b'), '--fail-on-diverge']);
+  assert.equal(failing.code, 1);
+  assert.match(failing.stderr, /1 run\(s\) diverged: radam-s0/);
+});
+
+test('config errors are all reported at once, one line each, exit 2, no stack trace and no output directory', () => {
+  const dir = tmp();
+  const cfg = join(dir, 'bad.yaml');
+  writeFileSync(
+    cfg,
+    ['name: bad', 'steps: ten', 'modle: {}', 'model: { kind: rosenbrock }', 'optimizers:', '  - { kind: adm }', '  - { kind: radam, betas: [0.9, 1.5], rho_treshold: 4 }'].join('\n'),
+  );
+  const out = join(dir, 'out');
+  const r = cli(['compare', cfg, '--out', out]);
+  assert.equal(r.code, 2);
+  const lines = r.stderr.trim().split('\n');
+  assert.ok(lines.includes('radam-run: steps: expected number, got "ten"'), r.stderr);
+  assert.ok(lines.some((l) => l.startsWith('radam-run: optimizers[0].kind: expected one of "sgd" | "adam" | "adamw" | "radam", got "adm" (did you mean "adam"?)')), r.stderr);
+  assert.ok(lines.some((l) => l.startsWith('radam-run: optimizers[1].betas[1]: expected a number < 1, got 1.5')), r.stderr);
+  assert.ok(lines.some((l) => l.includes('optimizers[1].rho_treshold') && l.includes('did you mean "rho_threshold"')), r.stderr);
+  assert.ok(lines.some((l) => l.includes('modle') && l.includes('did you mean "model"')), r.stderr);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  assert.equal(existsSync(out), false);
+  assert.deepEqual(readdirSync(dir).sort(), ['bad.yaml']);
+});
+
+test('a missing file, a bad --set path and a non-empty --out are clear one-line errors with exit 2', () => {
+  const dir = tmp();
+  const missing = cli(['compare', join(dir, 'nope.yaml')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /nope\.yaml: expected a readable config file, got no such file/);
+  const badSet = cli(['compare', 'configs/rosenbrock.yaml', '--set', 'optimizers.radm.lr=1', '--out', join(dir, 'x')]);
+  assert.equal(badSet.code, 2);
+  assert.match(badSet.stderr, /--set optimizers\.radm\.lr: expected an item of optimizers named one of "sgd", "adam", "radam"/);
+  mkdirSync(join(dir, 'full'));
+  writeFileSync(join(dir, 'full', 'keep.txt'), 'x');
+  const full = cli(['compare', 'configs/rosenbrock.yaml', '--steps', '5', '--out', join(dir, 'full')]);
+  assert.equal(full.code, 2);
+  assert.match(full.stderr, /expected a new or empty directory/);
+  assert.equal(readFileSync(join(dir, 'full', 'keep.txt'), 'utf8'), 'x');
+  const badFlag = cli(['compare', 'configs/rosenbrock.yaml', '--steps', 'many']);
+  assert.equal(badFlag.code, 2);
+});
+
+test('--set addresses optimizers by name and changes the run', () => {
+  const out = join(tmp(), 'out');
+  const r = cli(['compare', 'configs/rosenbrock.yaml', '--out', out, '--steps', '3', '--set', 'optimizers.adam.lr=0.5', '--set', 'log_every=1', '-q']);
+  assert.equal(r.code, 0, r.stderr);
+  const adam = readCsv(join(out, 'trace.csv')).rows.filter((x) => x.optimizer === 'adam');
+  assert.deepEqual(adam.map((x) => Number(x.lr)), [0.5, 0.5, 0.5]);
+  // Adam's first step moves every coordinate by lr·sign(g) (m̂/√v̂ = ±1 up to ε): norm 0.5·√2
+  assertClose(Number(adam[0]!.update_norm), 0.5 * Math.SQRT2, 1e-6);
+});
+
+test('validate prints the resolved config with defaults filled in', () => {
+  const r = cli(['validate', 'configs/rosenbrock.yaml', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const exp = JSON.parse(r.stdout);
+  const adam = exp.optimizers.find((o: Row) => o.name === 'adam');
+  assert.deepEqual(adam.betas, [0.9, 0.999]);
+  assert.equal(adam.eps, 1e-8);
+  assert.equal(adam.weight_decay, 0);
+  assert.deepEqual(adam.schedule, { kind: 'constant' });
+  assert.match(r.stderr, /valid \(3 runs/);
+});
+
+test('rho --csv prints the paper facts: ρ_1 = 1, ρ_5 ≈ 4.995998, first rectified step 6 (threshold 5) or 5 (threshold 4)', () => {
+  const r = cli(['rho', '--steps', '7', '--csv']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = parse(r.stdout, { columns: true }) as Row[];
+  assert.equal(Number(rows[0]!.rho_t), 1);
+  assertClose(Number(rows[4]!.rho_t), 4.995998, 0, 1e-6);
+  assertClose(Number(rows[5]!.r_t), 0.025821, 0, 1e-6);
+  assert.deepEqual(rows.map((x) => x.phase), ['un-rectified', 'un-rectified', 'un-rectified', 'un-rectified', 'un-rectified', 'rectified', 'rectified']);
+  const four = parse(cli(['rho', '--steps', '6', '--csv', '--threshold', '4']).stdout, { columns: true }) as Row[];
+  assert.equal(four.findIndex((x) => x.phase === 'rectified') + 1, 5);
+  assertClose(Number(four[4]!.r_t), 0.017312, 0, 1e-6);
+});
+
+test('list shows every optimizer, model and schedule with defaults from the schema', () => {
+  const r = cli(['list']);
+  assert.equal(r.code, 0, r.stderr);
+  for (const word of ['sgd', 'adam', 'adamw', 'radam', 'rosenbrock', 'quadratic', 'rastrigin', 'linear-warmup', 'untuned-warmup', 'exp-warmup', 'cosine', 'step']) {
+    assert.match(r.stdout, new RegExp(`\\b${word}\\b`), word);
+  }
+  assert.match(r.stdout, /rho_threshold\s+number\s+default 5/);
+});
