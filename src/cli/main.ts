@@ -53,6 +53,27 @@ export function buildProgram(): Command {
     .action(async (config: string, opts) => (await import('./compare.js')).compareCommand(config, opts));
 
   program
+    .command('sweep')
+    .description('run a hyperparameter sweep (the config\'s `sweep` section): resumable, shardable, aggregated over seeds')
+    .argument('<config>', 'experiment config with a sweep section')
+    .option('-o, --out <dir>', 'output directory; rerunning into it resumes (default: runs/<name>-sweep)')
+    .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg('--workers'))
+    .option('--shard <K/N>', 'run only the K-th of N deterministic shares of the runs (1-based)')
+    .option('--dry-run', 'list the planned runs and their ids, run nothing')
+    .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
+    .option('--json', 'print the aggregate as JSON on stdout')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (config: string, opts) => (await import('./sweep.js')).sweepCommand(config, opts));
+
+  program
+    .command('merge')
+    .description('combine the outputs of shards of one sweep and aggregate them')
+    .argument('<dirs...>', 'sweep output directories (one per shard)')
+    .requiredOption('-o, --out <dir>', 'merged output directory')
+    .option('--json', 'print the aggregate as JSON on stdout')
+    .action(async (dirs: string[], opts) => (await import('./sweep.js')).mergeCommand(dirs, opts));
+
+  program
     .command('validate')
     .description('print the resolved config with every default filled in, or every error in it')
     .argument('<config>', 'experiment config (.yaml, .yml or .json)')

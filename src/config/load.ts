@@ -20,6 +20,8 @@ export interface LoadedExperiment {
   /** The config as written plus overrides, before defaults (kept in the manifest). */
   raw: unknown;
   file: string;
+  /** Directory that relative paths in the config are resolved against (the config file's). */
+  baseDir: string;
 }
 
 let vocabulary: Set<string> | undefined;
@@ -77,7 +79,8 @@ export function validateExperiment(raw: unknown, baseDir: string): ResolvedExper
 export function loadExperiment(file: string, overrides: Overrides = {}): LoadedExperiment {
   const raw = readConfigFile(file);
   applyOverrides(raw, overrides);
-  return { experiment: validateExperiment(raw, dirname(resolve(file))), raw, file };
+  const baseDir = dirname(resolve(file));
+  return { experiment: validateExperiment(raw, baseDir), raw, file, baseDir };
 }
 
 export function applyOverrides(raw: unknown, overrides: Overrides): void {

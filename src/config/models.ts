@@ -36,8 +36,62 @@ export const Rastrigin = z
 
 export const ANALYTIC_KINDS = ['rosenbrock', 'quadratic', 'rastrigin'] as const;
 
-export const ModelSpec = z.discriminatedUnion('kind', [Rosenbrock, Quadratic, Rastrigin]);
+// ---- neural models -------------------------------------------------------------------------
+// Initialisation is PyTorch's module defaults (see src/models/init.ts); widths are small on purpose:
+// every run trains on one CPU core.
+
+const width = z.number().int().positive();
+const activation = z.enum(['relu', 'tanh', 'gelu']);
+
+export const LinearModel = z
+  .strictObject({ kind: z.literal('linear') })
+  .describe('linear model on vector data: multinomial logistic regression (classification) or least squares (regression)');
+
+export const Mlp = z
+  .strictObject({
+    kind: z.literal('mlp'),
+    hidden: z.array(width).default([64, 64]).describe('widths of the hidden layers, input side first'),
+    activation: activation.default('relu').describe('nonlinearity after each hidden layer: relu, tanh or gelu'),
+  })
+  .describe('multilayer perceptron on vector data: softmax cross-entropy (classification) or MSE (regression)');
+
+export const Lstm = z
+  .strictObject({
+    kind: z.literal('lstm'),
+    embed: width.default(32).describe('token embedding width'),
+    hidden: width.default(128).describe('LSTM hidden (and cell) width'),
+    layers: width.default(1).describe('stacked LSTM layers'),
+  })
+  .describe(
+    'character-level LSTM language model: embedding → LSTM stack → linear → softmax; truncated BPTT over each ' +
+      'batch window (state reset to zero per batch)',
+  );
+
+export const Transformer = z
+  .strictObject({
+    kind: z.literal('transformer'),
+    d_model: width.default(64).describe('residual stream width'),
+    heads: width.default(4).describe('attention heads (must divide d_model)'),
+    layers: width.default(2).describe('transformer blocks'),
+    d_ff: width.default(256).describe('hidden width of each block’s MLP'),
+    context: width.default(64).describe('learned position embeddings (≥ the dataset’s seq_len)'),
+    norm: z
+      .enum(['pre', 'post'])
+      .default('pre')
+      .describe('pre: LayerNorm before each sublayer plus a final one (GPT-2); post: after each residual add (Vaswani et al.)'),
+    activation: activation.default('gelu').describe('nonlinearity of the block MLP'),
+  })
+  .describe('tiny causal transformer language model: token + learned position embeddings, causal multi-head self-attention')
+  .refine((t) => t.d_model % t.heads === 0, { message: 'expected d_model divisible by heads', path: ['heads'] });
+
+export const NEURAL_KINDS = ['linear', 'mlp', 'lstm', 'transformer'] as const;
+
+export const ModelSpec = z.discriminatedUnion('kind', [Rosenbrock, Quadratic, Rastrigin, LinearModel, Mlp, Lstm, Transformer]);
 export type ModelSpec = z.output<typeof ModelSpec>;
+
+/** Data kinds whose batches are dense vectors (VectorDataset) / token sequences (TokenDataset). */
+export const VECTOR_DATA = ['blobs', 'spirals', 'teacher'] as const;
+export const TOKEN_DATA = ['markov-text', 'text-file'] as const;
 
 /** Which data kinds a model kind accepts; analytic models take none. */
 export function acceptedData(modelKind: ModelSpec['kind']): readonly string[] {
@@ -46,5 +100,11 @@ export function acceptedData(modelKind: ModelSpec['kind']): readonly string[] {
     case 'quadratic':
     case 'rastrigin':
       return [];
+    case 'linear':
+    case 'mlp':
+      return VECTOR_DATA;
+    case 'lstm':
+    case 'transformer':
+      return TOKEN_DATA;
   }
 }

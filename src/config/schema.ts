@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { OptimizerSpec } from './optimizers.js';
 import { ModelSpec, acceptedData } from './models.js';
 import { DataSpec } from './data.js';
+import { SweepSpec } from './sweep.js';
 
 export const EvalSpec = z
   .strictObject({
@@ -25,6 +26,7 @@ export const Experiment = z
     data: DataSpec.optional().describe('dataset (absent for analytic objectives)'),
     eval: EvalSpec.optional(),
     optimizers: z.array(OptimizerSpec).min(1).describe('optimizers to compare'),
+    sweep: SweepSpec.optional(),
   })
   .superRefine((exp, ctx) => {
     const seen = new Map<string, number>();

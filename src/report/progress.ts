@@ -103,3 +103,37 @@ class LineProgress implements Progress {
 
   stop(): void {}
 }
+
+/**
+ * Progress of a sweep: many short runs, so one line per finished run (labelled by its spec's `run`)
+ * on both TTY and CI, plus, on a TTY, a single bar of runs done.
+ */
+export function createSweepProgress(opts: { tty: boolean; quiet?: boolean; total: number; done: number }): Progress {
+  if (opts.quiet) return { stop() {} };
+  let done = opts.done;
+  const bar = opts.tty
+    ? new cliProgress.SingleBar(
+        { format: 'runs {bar} {value}/{total}  eta {eta_formatted}', barsize: 30, hideCursor: true, stream: process.stderr, clearOnComplete: true },
+        cliProgress.Presets.shades_grey,
+      )
+    : undefined;
+  bar?.start(opts.total, done);
+  const width = String(opts.total).length;
+  return {
+    finished(_index: number, result: RunResult) {
+      if (result.error === 'interrupted') return;
+      done++;
+      const s = result.summary;
+      const status = result.error ? `failed: ${result.error}` : s?.divergedAt != null ? `diverged at step ${s.divergedAt}` : `final loss ${formatLoss(s?.finalLoss)}`;
+      const line = `[${String(done).padStart(width)}/${opts.total}] ${result.spec.run}: ${status}`;
+      if (bar) {
+        bar.stop();
+        process.stderr.write(line + '\n');
+        bar.start(opts.total, done);
+      } else process.stderr.write(line + '\n');
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}

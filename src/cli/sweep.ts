@@ -1,0 +1,96 @@
+// `radam-run sweep CONFIG` and `radam-run merge DIR... --out DIR`.
+import chalk from 'chalk';
+import { loadExperiment } from '../config/load.js';
+import { runSweep, mergeSweeps } from '../run/sweep.js';
+import { parseShard, planRuns, shardRuns, type SweepPlan } from '../run/sweep-plan.js';
+import { canonicalJson } from '../run/hash.js';
+import { createSweepProgress } from '../report/progress.js';
+import { renderSweepTables } from '../report/sweep-table.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface SweepFlags {
+  out?: string;
+  workers?: number;
+  shard?: string;
+  dryRun?: boolean;
+  set: string[];
+  json?: boolean;
+  quiet?: boolean;
+}
+
+function pointLabel(point: Record<string, unknown>): string {
+  const parts = Object.entries(point).map(([k, v]) => `${k}=${typeof v === 'object' ? canonicalJson(v) : String(v)}`);
+  return parts.join(' ');
+}
+
+function runLabel(plan: SweepPlan, i: number): string {
+  const r = plan.runs[i]!;
+  return `${r.id} ${r.optimizer} seed=${r.seed}${Object.keys(r.point).length ? ' ' + pointLabel(r.point) : ''}`;
+}
+
+export async function sweepCommand(file: string, flags: SweepFlags): Promise<void> {
+  const loaded = loadExperiment(file, { set: flags.set });
+  const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
+  const out = flags.out ?? join('runs', `${loaded.experiment.name}-sweep`);
+  if (flags.dryRun) {
+    const plan = planRuns(loaded);
+    const mine = new Set(shardRuns(plan, shard).map((r) => r.id));
+    const lines = plan.runs
+      .map((r, i) => ({ r, i }))
+      .filter(({ r }) => mine.has(r.id))
+      .map(({ r, i }) => {
+        const done = existsSync(join(out, 'runs', r.id, 'summary.json'));
+        return `${runLabel(plan, i)}${done ? chalk.dim('  (complete)') : ''}`;
+      });
+    process.stdout.write(lines.join('\n') + '\n');
+    process.stderr.write(
+      `${plan.name}: ${plan.points} point(s), ${plan.runs.length} run(s)${shard ? `, shard ${shard.index}/${shard.count}: ${mine.size} run(s)` : ''}; sweep id ${plan.sweepId}; output ${out}\n`,
+    );
+    return;
+  }
+  const plan = planRuns(loaded);
+  const labelsById = new Map(plan.runs.map((r, i) => [r.id, runLabel(plan, i)]));
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  let progress: ReturnType<typeof createSweepProgress> | undefined;
+  let result;
+  try {
+    result = await runSweep(loaded, {
+      out,
+      workers: flags.workers,
+      shard,
+      signal: controller.signal,
+      events: {
+        notice: (m) => process.stderr.write(`radam-run: ${m}\n`),
+        planned(todo, skipped) {
+          progress = createSweepProgress({ tty: Boolean(process.stderr.isTTY), quiet: flags.quiet, total: todo.length + skipped, done: skipped });
+        },
+        finished(index, r) {
+          progress?.finished?.(index, { ...r, spec: { ...r.spec, run: labelsById.get(r.spec.run) ?? r.spec.run } });
+        },
+      },
+    });
+  } finally {
+    progress?.stop();
+    process.removeListener('SIGINT', onSigint);
+  }
+  if (flags.json) process.stdout.write(JSON.stringify({ sweep: plan.name, sweep_id: plan.sweepId, ...result.aggregate }, null, 2) + '\n');
+  else process.stdout.write(renderSweepTables(result.aggregate, plan.params) + '\n');
+  const shardText = shard ? ` (shard ${shard.index}/${shard.count}: ${result.assigned} runs)` : '';
+  process.stderr.write(
+    `${result.outDir}: ${result.complete}/${plan.runs.length} runs complete${shardText}; ran ${result.ran}, skipped ${result.skipped} already complete\n`,
+  );
+  if (result.interrupted) {
+    process.stderr.write(`radam-run: interrupted; ${result.remaining} run(s) of this shard remain — run the same command again to resume\n`);
+    process.exitCode = 130;
+  }
+}
+
+export async function mergeCommand(dirs: string[], flags: { out: string; json?: boolean }): Promise<void> {
+  const result = mergeSweeps(dirs, flags.out, (m) => process.stderr.write(`radam-run: ${m}\n`));
+  if (flags.json) process.stdout.write(JSON.stringify({ sweep: result.plan.name, sweep_id: result.plan.sweep_id, ...result.aggregate }, null, 2) + '\n');
+  else process.stdout.write(renderSweepTables(result.aggregate, []) + '\n');
+  process.stderr.write(`${result.outDir}: merged ${dirs.length} output(s); ${result.complete}/${result.plan.runs} runs complete\n`);
+}

@@ -1,0 +1,41 @@
+// zod schema of an experiment's `sweep` section: which config paths to vary, how (grid or random),
+// and over which seeds. Paths are resolved and checked against the experiment schema when planning.
+import { z } from 'zod';
+
+const LogUniform = z.strictObject({ log_uniform: z.tuple([z.number().positive(), z.number().positive()]).describe('[low, high], sampled uniformly in log space') });
+const Uniform = z.strictObject({ uniform: z.tuple([z.number(), z.number()]).describe('[low, high]') });
+const IntUniform = z.strictObject({ int_uniform: z.tuple([z.number().int(), z.number().int()]).describe('[low, high], inclusive') });
+const Choice = z.strictObject({ choice: z.array(z.unknown()).min(1).describe('values to pick from uniformly') });
+
+/** A swept value set: a list (grid axis, or uniform choice when random) or a distribution (random). */
+export const SweepValues = z.union([z.array(z.unknown()).min(1), LogUniform, Uniform, IntUniform, Choice]);
+export type SweepValues = z.output<typeof SweepValues>;
+
+export const SweepSpec = z
+  .strictObject({
+    method: z.enum(['grid', 'random']).default('grid').describe('grid: every combination; random: `samples` seeded draws'),
+    samples: z.number().int().positive().optional().describe('number of random points (random only)'),
+    seed: z.number().int().nonnegative().default(0).describe('seed of the random draws (random only)'),
+    params: z
+      .record(z.string(), SweepValues)
+      .describe('config path → values: `lr` (every optimizer), `optimizers.adam.schedule.steps` (one by name), `model.hidden`, `steps` …'),
+    seeds: z.array(z.number().int().nonnegative()).min(1).optional().describe('seeds per point (default: the top-level seeds)'),
+  })
+  .superRefine((s, ctx) => {
+    if (s.method === 'random' && s.samples === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['samples'], message: 'expected a number of samples for method "random", got nothing' });
+    }
+    if (s.method === 'grid' && s.samples !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['samples'], message: 'expected no samples for method "grid" (a grid takes every combination)' });
+    }
+    for (const [path, values] of Object.entries(s.params)) {
+      if (s.method === 'grid' && !Array.isArray(values) && !('choice' in values)) {
+        ctx.addIssue({ code: 'custom', path: ['params', path], message: 'expected a list of values for a grid, got a distribution (use method: random)' });
+      }
+    }
+    if (s.seeds && new Set(s.seeds).size !== s.seeds.length) {
+      ctx.addIssue({ code: 'custom', path: ['seeds'], message: `expected distinct seeds, got [${s.seeds.join(', ')}]` });
+    }
+  })
+  .describe('hyperparameter sweep (radam-run sweep)');
+export type SweepSpec = z.output<typeof SweepSpec>;

@@ -1,0 +1,16 @@
+// The programmatic API of radam-run: load a config, plan and run sweeps or comparisons, and use the
+// optimizer core directly.
+export { loadExperiment as loadConfig, loadExperiment, validateExperiment, type LoadedExperiment, type Overrides } from './config/load.js';
+export { ConfigError } from './config/errors.js';
+export type { ResolvedExperiment, ExperimentInput } from './config/schema.js';
+export { Experiment } from './config/schema.js';
+export { planRuns, shardRuns, parseShard, type PlannedRun, type SweepPlan, type Shard } from './run/sweep-plan.js';
+export { runSweep, mergeSweeps, type SweepOptions, type SweepResult, type SweepEvents } from './run/sweep.js';
+export { runCompare, type CompareOptions, type CompareResult } from './run/compare.js';
+export { planCompare } from './run/plan.js';
+export { executeRuns, type RunResult, type RunEvents } from './run/execute.js';
+export { train, type RunSpec, type RunSummary, type StepRecord, type EvalRecord } from './train/train.js';
+export { createOptimizer, type Optimizer, type StepInfo } from './optim/optimizer.js';
+export { rhoInf, rhoT, rectification, rectify, firstRectifiedStep } from './optim/rectify.js';
+export { makeSchedule } from './optim/schedule.js';
+export type { SweepAggregate, PointRow, RobustnessRow } from './report/aggregate.js';
