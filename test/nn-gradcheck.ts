@@ -9,7 +9,7 @@
 // Acceptance per element: |fd − analytic| ≤ atol + rtol·max(|fd|, |analytic|), with the defaults
 // rtol = 1e-2 and atol = 1e-3·(largest |analytic| in the tensor) + 1e-6. A wrong sign, a missing term
 // or a transposed index produces errors of the order of the gradient itself (≫ 1%), see the
-// "would catch" tests in nn-layers.test.ts.
+// "would catch" tests in nn-layers.test.ts. GRADCHECK_LOG=1 prints every check's worst ratio (the margin).
 import assert from 'node:assert/strict';
 import { Rng } from '../src/data/rng.js';
 
@@ -84,6 +84,7 @@ export function assertGradient(
     r.worstRatio <= 1,
     `${what}: gradient mismatch at [${r.worstIndex}]: finite difference ${r.worstFd}, analytic ${r.worstAnalytic} (${r.worstRatio.toFixed(2)}× the tolerance)`,
   );
+  if (process.env.GRADCHECK_LOG) console.error(`${what}: worst ratio ${r.worstRatio.toFixed(3)} over ${r.checked}`);
   return r;
 }
 

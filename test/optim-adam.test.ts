@@ -226,6 +226,12 @@ test('after freeze_steps k, m starts from zero and both bias corrections use the
   assertClose(trace[2]![0]!, hand, RTOL, ATOL);
 });
 
+test("freeze_steps with Adam's L2 decay feeds g + wd·θ into v during the frozen steps", () => {
+  const trace = run(build({ kind: 'adam', weight_decay: 0.5, freeze_steps: 2 }, 3), P0, GRADS, 0.1);
+  const expected = adamReference(P0, GRADS, { ...DEFAULTS, l2: 0.5, freeze: 2 });
+  assertVecClose(trace[2]!, expected[2]!, 't=3');
+});
+
 test('Adam-2k differs from Adam restarted after k steps (the frozen v_t carries over)', () => {
   // If v were reset, step 3 would equal a fresh first step: θ₀ − lr·sign(g₃).
   const trace = run(build({ kind: 'adam', freeze_steps: 2 }, 3), P0, GRADS, 0.1);

@@ -230,7 +230,7 @@ test('Ctrl-C on the CLI keeps finished runs, says how many remain, and the rerun
   assert.ok(kept.length >= 1 && kept.length < 16, `kept ${kept.length}`);
   assert.equal(existsSync(join(out, 'sweep.json')), true);
   const rerun = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const again = spawn(process.execPath, [bin, 'sweep', file, '--out', out, '--set', 'steps=20000', '-q'], { env: { ...process.env, NO_COLOR: '1' } });
+    const again = spawn(process.execPath, [bin, 'sweep', file, '--out', out, '-q'], { env: { ...process.env, NO_COLOR: '1' } });
     let err = '';
     again.stderr.on('data', (d: Buffer) => (err += d.toString()));
     again.on('exit', (c) => resolve({ code: c, stderr: err }));

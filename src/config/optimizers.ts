@@ -15,7 +15,7 @@ export const CosineSchedule = z
   .strictObject({
     kind: z.literal('cosine'),
     total_steps: stepCount.optional().describe('length of one cosine half-period (default: the run length)'),
-    min_lr: nonNegative.default(0).describe('lr reached at the end of the period'),
+    min_lr: nonNegative.default(0).describe('lr at the end of the period (reached at step T+1, kept after it)'),
   })
   .describe('cosine annealing: lr_t = min_lr + (lr − min_lr)·½(1 + cos(π·min(t−1, T)/T))');
 
@@ -129,8 +129,9 @@ export const RAdam = z
     decoupled_weight_decay: z.boolean().default(false).describe('AdamW-style decay instead of L2'),
     rho_threshold: z
       .number()
+      .min(4)
       .default(5)
-      .describe('rectify when ρ_t > threshold (5 as torch.optim; 4 as printed in the paper)'),
+      .describe('rectify when ρ_t > threshold (5 as torch.optim; 4 as printed in the paper; ≥ 4 so that r_t is defined)'),
     unrectified: z
       .enum(['momentum', 'skip'])
       .default('momentum')

@@ -4,6 +4,7 @@ import { OptimizerSpec } from './optimizers.js';
 import { ModelSpec, acceptedData } from './models.js';
 import { DataSpec } from './data.js';
 import { SweepSpec } from './sweep.js';
+import { Claim } from './claims.js';
 
 export const EvalSpec = z
   .strictObject({
@@ -27,6 +28,7 @@ export const Experiment = z
     eval: EvalSpec.optional(),
     optimizers: z.array(OptimizerSpec).min(1).describe('optimizers to compare'),
     sweep: SweepSpec.optional(),
+    claims: z.array(Claim).optional().describe('statements about the results that `reproduce` checks'),
   })
   .superRefine((exp, ctx) => {
     const seen = new Map<string, number>();
@@ -64,6 +66,21 @@ export const Experiment = z
     if (exp.eval !== undefined && accepted.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['eval'], message: 'expected no eval section for an analytic model (it has no validation data)' });
     }
+    const names = exp.optimizers.map((o) => o.name ?? o.kind);
+    (exp.claims ?? []).forEach((claim, i) => {
+      for (const key of ['optimizer', 'better_than'] as const) {
+        const name = claim[key];
+        if (name !== undefined && !names.includes(name)) {
+          ctx.addIssue({ code: 'custom', path: ['claims', i, key], message: `expected one of the optimizers ${names.map((n) => `"${n}"`).join(', ')}, got "${name}"` });
+        }
+      }
+      if ((claim.metric === 'lr_robustness' || claim.metric === 'lr_spread') && exp.sweep === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['claims', i, 'metric'], message: `expected a sweep section for the metric ${claim.metric} (it compares learning rates), got none` });
+      }
+      if (claim.point !== undefined && exp.sweep === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['claims', i, 'point'], message: 'expected no point without a sweep section' });
+      }
+    });
     exp.optimizers.forEach((opt, i) => {
       const s = opt.schedule;
       if ((s.kind === 'untuned-warmup' || s.kind === 'exp-warmup') && s.beta2 === undefined && opt.kind === 'sgd') {

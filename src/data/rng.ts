@@ -72,20 +72,24 @@ export class Rng {
     return Math.floor(this.uniform() * n);
   }
 
-  /** Standard normal N(0, 1) by the Box–Muller transform (pairs cached). */
+  /** Standard normal N(0, 1) by Marsaglia's polar method (pairs cached; no trigonometry). */
   normal(): number {
     if (this.hasSpare) {
       this.hasSpare = false;
       return this.spareNormal;
     }
-    let u = 0;
-    while (u === 0) u = this.uniform();
-    const v = this.uniform();
-    const radius = Math.sqrt(-2 * Math.log(u));
-    const angle = 2 * Math.PI * v;
-    this.spareNormal = radius * Math.sin(angle);
+    let u: number;
+    let v: number;
+    let s: number;
+    do {
+      u = 2 * this.uniform() - 1;
+      v = 2 * this.uniform() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const scale = Math.sqrt((-2 * Math.log(s)) / s);
+    this.spareNormal = v * scale;
     this.hasSpare = true;
-    return radius * Math.cos(angle);
+    return u * scale;
   }
 
   /** Gamma(shape, 1) by Marsaglia & Tsang (2000); shape < 1 via the boost u^(1/shape). */

@@ -73,7 +73,7 @@ function specBody(run: PlannedRun): unknown {
   return { v: SPEC_VERSION, seed: s.seed, optimizer: s.optimizer, steps: s.steps, logEvery: s.logEvery, model: s.model, data: s.data, eval: s.eval };
 }
 
-interface StoredSummary {
+export interface StoredSummary {
   id: string;
   optimizer: string;
   seed: number;
@@ -163,6 +163,16 @@ function scanRuns(runsDir: string, plan: SweepPlan, notice: (m: string) => void)
   }
   if (foreign > 0) notice(`${foreign} entr${foreign === 1 ? 'y' : 'ies'} in runs/ not part of this sweep (left alone, not aggregated)`);
   return complete;
+}
+
+/** The stored summaries of the plan's complete runs in OUT, in plan order. */
+export function readSweepRuns(outDir: string, plan: SweepPlan): StoredSummary[] {
+  const out: StoredSummary[] = [];
+  for (const r of plan.runs) {
+    const file = join(outDir, 'runs', r.id, 'summary.json');
+    if (existsSync(file)) out.push(JSON.parse(readFileSync(file, 'utf8')) as StoredSummary);
+  }
+  return out;
 }
 
 /** Write the aggregated files of everything complete in OUT. Deterministic: no timings. */

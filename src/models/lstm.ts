@@ -1,0 +1,92 @@
+// Character-level LSTM language model: embedding → LSTM stack → linear → softmax cross-entropy on
+// the next token at every position. Truncated BPTT: each batch window of T tokens is an independent
+// sequence whose state starts at zero (no state carried between batches), and the gradient flows
+// through all T steps of the window.
+// B = batch, T = seq_len, V = vocab, E = embed, H = hidden. The dataset's batches are batch-major
+// (B, T); the network runs time-major (T, B, ·) so one time step is a contiguous B-row block.
+import type { Arena } from '../nn/arena.js';
+import type { ModelSpec } from '../config/models.js';
+import type { TokenBatch, TokenDataset } from '../data/batch.js';
+import { Rng } from '../data/rng.js';
+import { embeddingForward, embeddingBackward } from '../nn/embedding.js';
+import { lstmParams, lstmBuffers, lstmForward, lstmBackward, type LstmBuffers, type LstmParams } from '../nn/lstm.js';
+import { linearForward, linearBackward } from '../nn/linear.js';
+import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
+import { initLinear, initNormal, initUniform } from './init.js';
+import { networkTask, zeroAll, type Network } from './neural.js';
+import type { Task } from './task.js';
+
+type LstmSpec = Extract<ModelSpec, { kind: 'lstm' }>;
+
+export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed: number): Task {
+  const B = data.batch;
+  const T = data.seqLen;
+  const V = data.vocab;
+  const E = spec.embed;
+  const H = spec.hidden;
+  const L = spec.layers;
+  const N = T * B;
+
+  const rng = new Rng(seed, 'init');
+  const wte = arena.param('embed', [V, E]);
+  initNormal(wte, 1, rng);
+  const layers: LstmParams[] = [];
+  for (let l = 0; l < L; l++) {
+    const p = lstmParams(arena, `lstm${l}`, l === 0 ? E : H, H);
+    const bound = 1 / Math.sqrt(H);
+    initUniform(p.wih, bound, rng);
+    initUniform(p.whh, bound, rng);
+    initUniform(p.bias, bound, rng);
+    layers.push(p);
+  }
+  const headW = arena.param('head.w', [V, H]);
+  const headB = arena.param('head.b', [V]);
+  initLinear(headW, headB, H, rng);
+
+  const batch: TokenBatch = { inputs: arena.ints(B * T), targets: arena.ints(B * T) };
+  // Time-major copies of the batch: row t·B + b.
+  const inputsTB = arena.ints(N);
+  const targetsTB = arena.ints(N);
+  const emb = arena.floats(N * E);
+  const demb = arena.floats(N * E);
+  const bufs: LstmBuffers[] = [];
+  for (let l = 0; l < L; l++) bufs.push(lstmBuffers(arena, T, B, l === 0 ? E : H, H));
+  const top = bufs[L - 1]!;
+  const logits = arena.floats(N * V);
+  const probs = arena.floats(N * V);
+  const dlogits = arena.floats(N * V);
+  const actGrads = [demb, dlogits, ...bufs.map((b) => b.dh)];
+
+  const net: Network = {
+    params: arena.params,
+    predictions: N,
+    info: data.info,
+    fillTrain: (step) => data.fillTrain(step, batch),
+    fillVal: (index) => data.fillVal(index, batch),
+    forward(): number {
+      for (let b = 0; b < B; b++) {
+        for (let t = 0; t < T; t++) {
+          inputsTB[t * B + b] = batch.inputs[b * T + t]!;
+          targetsTB[t * B + b] = batch.targets[b * T + t]!;
+        }
+      }
+      embeddingForward(emb, inputsTB, wte.w, N, E, false);
+      for (let l = 0; l < L; l++) lstmForward(bufs[l]!, layers[l]!, l === 0 ? emb : bufs[l - 1]!.h);
+      linearForward(logits, top.h, headW.w, headB.w, N, H, V);
+      return softmaxCrossEntropyForward(probs, logits, targetsTB, N, V);
+    },
+    correct: () => countCorrect(logits, targetsTB, N, V),
+    backward(): void {
+      zeroAll(actGrads);
+      softmaxCrossEntropyBackward(dlogits, probs, targetsTB, N, V, 1 / N);
+      linearBackward(top.dh, headW.g, headB.g, dlogits, top.h, headW.w, N, H, V);
+      for (let l = L - 1; l >= 0; l--) {
+        const x = l === 0 ? emb : bufs[l - 1]!.h;
+        const dx = l === 0 ? demb : bufs[l - 1]!.dh;
+        lstmBackward(bufs[l]!, layers[l]!, x, dx);
+      }
+      embeddingBackward(wte.g, demb, inputsTB, N, E);
+    },
+  };
+  return networkTask(net);
+}

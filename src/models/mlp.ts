@@ -1,0 +1,93 @@
+// Feed-forward models on vector data: `linear` (no hidden layer: multinomial logistic regression, or
+// least squares for regression targets) and `mlp` (hidden layers with an activation). The head is
+// softmax cross-entropy for classification datasets and MSE for regression datasets.
+// B = batch, D = input dim, K = outputs (classes or targets); layer l maps widths[l] → widths[l+1].
+import type { Arena, Param } from '../nn/arena.js';
+import type { ModelSpec } from '../config/models.js';
+import type { VectorBatch, VectorDataset } from '../data/batch.js';
+import { Rng } from '../data/rng.js';
+import { linearForward, linearBackward } from '../nn/linear.js';
+import { activationForward, activationBackward, type Activation } from '../nn/activation.js';
+import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
+import { mseForward, mseBackward } from '../nn/mse.js';
+import { initLinear } from './init.js';
+import { networkTask, zeroAll, type Network } from './neural.js';
+import type { Task } from './task.js';
+
+type MlpSpec = Extract<ModelSpec, { kind: 'linear' | 'mlp' }>;
+
+export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed: number): Task {
+  const B = data.batch;
+  const D = data.inputDim;
+  const K = data.outputDim;
+  const classify = data.task === 'classification';
+  const hidden = spec.kind === 'mlp' ? spec.hidden : [];
+  const act: Activation = spec.kind === 'mlp' ? spec.activation : 'relu';
+  const widths = [D, ...hidden, K];
+  const L = widths.length - 1; // linear layers
+
+  const rng = new Rng(seed, 'init');
+  const weights: Param[] = [];
+  const biases: Param[] = [];
+  for (let l = 0; l < L; l++) {
+    const w = arena.param(`fc${l}.w`, [widths[l + 1]!, widths[l]!]);
+    const b = arena.param(`fc${l}.b`, [widths[l + 1]!]);
+    initLinear(w, b, widths[l]!, rng);
+    weights.push(w);
+    biases.push(b);
+  }
+
+  const batch: VectorBatch = {
+    x: arena.floats(B * D),
+    labels: arena.ints(classify ? B : 0),
+    targets: arena.floats(classify ? 0 : B * K),
+  };
+  // pre[l]: output of linear layer l (B × widths[l+1]); post[l] = activation(pre[l]) for hidden layers.
+  const pre: Float32Array[] = [];
+  const post: Float32Array[] = [];
+  const dpre: Float32Array[] = [];
+  const dpost: Float32Array[] = [];
+  for (let l = 0; l < L; l++) {
+    const n = B * widths[l + 1]!;
+    pre.push(arena.floats(n));
+    dpre.push(arena.floats(n));
+    const hiddenLayer = l < L - 1;
+    post.push(arena.floats(hiddenLayer ? n : 0));
+    dpost.push(arena.floats(hiddenLayer ? n : 0));
+  }
+  const out = pre[L - 1]!;
+  const dout = dpre[L - 1]!;
+  const probs = arena.floats(classify ? B * K : 0);
+  const actGrads = [...dpre, ...dpost];
+  /** Input of linear layer l. */
+  const input = (l: number): Float32Array => (l === 0 ? batch.x : post[l - 1]!);
+
+  const net: Network = {
+    params: arena.params,
+    predictions: B,
+    info: data.info,
+    fillTrain: (step) => data.fillTrain(step, batch),
+    fillVal: (index) => data.fillVal(index, batch),
+    forward(): number {
+      for (let l = 0; l < L; l++) {
+        linearForward(pre[l]!, input(l), weights[l]!.w, biases[l]!.w, B, widths[l]!, widths[l + 1]!);
+        if (l < L - 1) activationForward(act, post[l]!, pre[l]!, B * widths[l + 1]!);
+      }
+      return classify ? softmaxCrossEntropyForward(probs, out, batch.labels, B, K) : mseForward(out, batch.targets, B * K);
+    },
+    correct(): number {
+      return classify ? countCorrect(out, batch.labels, B, K) : NaN;
+    },
+    backward(): void {
+      zeroAll(actGrads);
+      if (classify) softmaxCrossEntropyBackward(dout, probs, batch.labels, B, K, 1 / B);
+      else mseBackward(dout, out, batch.targets, B * K, 1);
+      for (let l = L - 1; l >= 0; l--) {
+        if (l < L - 1) activationBackward(act, dpre[l]!, dpost[l]!, pre[l]!, post[l]!, B * widths[l + 1]!);
+        const dinp = l === 0 ? null : dpost[l - 1]!;
+        linearBackward(dinp, weights[l]!.g, biases[l]!.g, dpre[l]!, input(l), weights[l]!.w, B, widths[l]!, widths[l + 1]!);
+      }
+    },
+  };
+  return networkTask(net);
+}

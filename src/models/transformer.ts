@@ -1,0 +1,271 @@
+// Tiny causal transformer language model: token + learned position embeddings → blocks of causal
+// multi-head self-attention and an MLP, each wrapped in a residual connection with LayerNorm →
+// linear head → softmax cross-entropy on the next token at every position.
+//   norm 'pre'  (GPT-2):              x = x + Attn(LN₁(x));  x = x + MLP(LN₂(x));  final LN before the head
+//   norm 'post' (Vaswani et al. 2017): x = LN₁(x + Attn(x));  x = LN₂(x + MLP(x));  no final LN
+// Post-norm is the layout whose training is known to need warmup (Liu et al. 2020, "On the
+// Variance of the Adaptive Learning Rate and Beyond", §5, and Xiong et al. 2020).
+// B = batch, T = seq_len (≤ context), C = d_model, F = d_ff, V = vocab, N = B·T rows (batch-major).
+import type { Arena, Param } from '../nn/arena.js';
+import type { ModelSpec } from '../config/models.js';
+import type { TokenBatch, TokenDataset } from '../data/batch.js';
+import { ConfigError } from '../config/errors.js';
+import { Rng } from '../data/rng.js';
+import { embeddingForward, embeddingBackward } from '../nn/embedding.js';
+import { layernormForward, layernormBackward } from '../nn/layernorm.js';
+import { linearForward, linearBackward } from '../nn/linear.js';
+import { attentionBuffers, attentionForward, attentionBackward, type AttentionBuffers } from '../nn/attention.js';
+import { activationForward, activationBackward, type Activation } from '../nn/activation.js';
+import { residualForward, residualBackward } from '../nn/residual.js';
+import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
+import { initConstant, initLinear, initNormal } from './init.js';
+import { networkTask, zeroAll, type Network } from './neural.js';
+import type { Task } from './task.js';
+
+type TransformerSpec = Extract<ModelSpec, { kind: 'transformer' }>;
+
+interface LayerNormParams {
+  w: Param;
+  b: Param;
+}
+
+interface Block {
+  ln1: LayerNormParams;
+  qkvW: Param;
+  qkvB: Param;
+  projW: Param;
+  projB: Param;
+  ln2: LayerNormParams;
+  fcW: Param;
+  fcB: Param;
+  fcProjW: Param;
+  fcProjB: Param;
+  // activations (and their gradients, d*)
+  ln1Out: Float32Array;
+  ln1Mean: Float32Array;
+  ln1Rstd: Float32Array;
+  qkv: Float32Array;
+  att: AttentionBuffers;
+  attOut: Float32Array;
+  proj: Float32Array;
+  res1: Float32Array;
+  ln2Out: Float32Array;
+  ln2Mean: Float32Array;
+  ln2Rstd: Float32Array;
+  fc: Float32Array;
+  fcAct: Float32Array;
+  fcProj: Float32Array;
+  res2: Float32Array;
+  dln1Out: Float32Array;
+  dqkv: Float32Array;
+  dattOut: Float32Array;
+  dproj: Float32Array;
+  dres1: Float32Array;
+  dln2Out: Float32Array;
+  dfc: Float32Array;
+  dfcAct: Float32Array;
+  dfcProj: Float32Array;
+  dres2: Float32Array;
+}
+
+interface Dims {
+  B: number;
+  T: number;
+  C: number;
+  F: number;
+  N: number;
+  act: Activation;
+}
+
+export function buildTransformer(spec: TransformerSpec, data: TokenDataset, arena: Arena, seed: number): Task {
+  const B = data.batch;
+  const T = data.seqLen;
+  const V = data.vocab;
+  const C = spec.d_model;
+  const F = spec.d_ff;
+  const N = B * T;
+  const pre = spec.norm === 'pre';
+  if (T > spec.context) {
+    throw new ConfigError(`model.context: expected at least the dataset's seq_len (${T}), got ${spec.context}`);
+  }
+  const dims: Dims = { B, T, C, F, N, act: spec.activation };
+
+  const rng = new Rng(seed, 'init');
+  const wte = arena.param('wte', [V, C]);
+  initNormal(wte, 1, rng);
+  const wpe = arena.param('wpe', [spec.context, C]);
+  initNormal(wpe, 1, rng);
+  const blocks: Block[] = [];
+  for (let l = 0; l < spec.layers; l++) blocks.push(buildBlock(arena, `h${l}`, dims, spec.heads, rng));
+  const lnf: LayerNormParams | null = pre ? layerNormParams(arena, 'ln_f', C) : null;
+  const headW = arena.param('head.w', [V, C]);
+  const headB = arena.param('head.b', [V]);
+  initLinear(headW, headB, C, rng);
+
+  const batch: TokenBatch = { inputs: arena.ints(N), targets: arena.ints(N) };
+  const positions = arena.ints(N);
+  for (let n = 0; n < N; n++) positions[n] = n % T;
+  const x0 = arena.floats(N * C);
+  const dx0 = arena.floats(N * C);
+  const lnfOut = arena.floats(pre ? N * C : 0);
+  const lnfMean = arena.floats(pre ? N : 0);
+  const lnfRstd = arena.floats(pre ? N : 0);
+  const dlnfOut = arena.floats(pre ? N * C : 0);
+  const logits = arena.floats(N * V);
+  const probs = arena.floats(N * V);
+  const dlogits = arena.floats(N * V);
+  const actGrads: Float32Array[] = [dx0, dlnfOut, dlogits];
+  for (const b of blocks) {
+    actGrads.push(b.dln1Out, b.dqkv, b.dattOut, b.dproj, b.dres1, b.dln2Out, b.dfc, b.dfcAct, b.dfcProj, b.dres2);
+  }
+  const L = blocks.length;
+  const last = blocks[L - 1]!;
+  /** A block's output and its gradient buffer: the last residual sum (pre-norm) or the last LayerNorm (post-norm). */
+  const blockOut = pre ? last.res2 : last.ln2Out;
+  const dblockOut = pre ? last.dres2 : last.dln2Out;
+  const headIn = pre ? lnfOut : blockOut;
+  const dheadIn = pre ? dlnfOut : dblockOut;
+
+  const net: Network = {
+    params: arena.params,
+    predictions: N,
+    info: data.info,
+    fillTrain: (step) => data.fillTrain(step, batch),
+    fillVal: (index) => data.fillVal(index, batch),
+    forward(): number {
+      embeddingForward(x0, batch.inputs, wte.w, N, C, false);
+      embeddingForward(x0, positions, wpe.w, N, C, true);
+      for (let l = 0; l < L; l++) {
+        const inp = l === 0 ? x0 : pre ? blocks[l - 1]!.res2 : blocks[l - 1]!.ln2Out;
+        if (pre) blockForwardPre(blocks[l]!, inp, dims);
+        else blockForwardPost(blocks[l]!, inp, dims);
+      }
+      if (lnf !== null) layernormForward(lnfOut, lnfMean, lnfRstd, blockOut, lnf.w.w, lnf.b.w, N, C);
+      linearForward(logits, headIn, headW.w, headB.w, N, C, V);
+      return softmaxCrossEntropyForward(probs, logits, batch.targets, N, V);
+    },
+    correct: () => countCorrect(logits, batch.targets, N, V),
+    backward(): void {
+      zeroAll(actGrads);
+      softmaxCrossEntropyBackward(dlogits, probs, batch.targets, N, V, 1 / N);
+      linearBackward(dheadIn, headW.g, headB.g, dlogits, headIn, headW.w, N, C, V);
+      if (lnf !== null) layernormBackward(dblockOut, lnf.w.g, lnf.b.g, dlnfOut, blockOut, lnf.w.w, lnfMean, lnfRstd, N, C);
+      for (let l = L - 1; l >= 0; l--) {
+        const prev = blocks[l - 1];
+        const inp = prev === undefined ? x0 : pre ? prev.res2 : prev.ln2Out;
+        const dinp = prev === undefined ? dx0 : pre ? prev.dres2 : prev.dln2Out;
+        if (pre) blockBackwardPre(blocks[l]!, inp, dinp, dims);
+        else blockBackwardPost(blocks[l]!, inp, dinp, dims);
+      }
+      embeddingBackward(wte.g, dx0, batch.inputs, N, C);
+      embeddingBackward(wpe.g, dx0, positions, N, C);
+    },
+  };
+  return networkTask(net);
+}
+
+function layerNormParams(arena: Arena, name: string, C: number): LayerNormParams {
+  const w = arena.param(`${name}.w`, [C]);
+  const b = arena.param(`${name}.b`, [C]);
+  initConstant(w, 1);
+  initConstant(b, 0);
+  return { w, b };
+}
+
+function linearParams(arena: Arena, name: string, inF: number, outF: number, rng: Rng): [Param, Param] {
+  const w = arena.param(`${name}.w`, [outF, inF]);
+  const b = arena.param(`${name}.b`, [outF]);
+  initLinear(w, b, inF, rng);
+  return [w, b];
+}
+
+function buildBlock(arena: Arena, name: string, d: Dims, heads: number, rng: Rng): Block {
+  const { B, T, C, F, N } = d;
+  const ln1 = layerNormParams(arena, `${name}.ln_1`, C);
+  const [qkvW, qkvB] = linearParams(arena, `${name}.attn.qkv`, C, 3 * C, rng);
+  const [projW, projB] = linearParams(arena, `${name}.attn.proj`, C, C, rng);
+  const ln2 = layerNormParams(arena, `${name}.ln_2`, C);
+  const [fcW, fcB] = linearParams(arena, `${name}.mlp.fc`, C, F, rng);
+  const [fcProjW, fcProjB] = linearParams(arena, `${name}.mlp.proj`, F, C, rng);
+  const f = (n: number) => arena.floats(n);
+  return {
+    ln1, qkvW, qkvB, projW, projB, ln2, fcW, fcB, fcProjW, fcProjB,
+    ln1Out: f(N * C), ln1Mean: f(N), ln1Rstd: f(N), qkv: f(N * 3 * C),
+    att: attentionBuffers(arena, B, T, C, heads),
+    attOut: f(N * C), proj: f(N * C), res1: f(N * C),
+    ln2Out: f(N * C), ln2Mean: f(N), ln2Rstd: f(N),
+    fc: f(N * F), fcAct: f(N * F), fcProj: f(N * C), res2: f(N * C),
+    dln1Out: f(N * C), dqkv: f(N * 3 * C), dattOut: f(N * C), dproj: f(N * C), dres1: f(N * C),
+    dln2Out: f(N * C), dfc: f(N * F), dfcAct: f(N * F), dfcProj: f(N * C), dres2: f(N * C),
+  };
+}
+
+/** The attention sublayer without its residual: proj = Proj(Attn(QKV(x))). */
+function attentionSublayer(k: Block, x: Float32Array, d: Dims): void {
+  linearForward(k.qkv, x, k.qkvW.w, k.qkvB.w, d.N, d.C, 3 * d.C);
+  attentionForward(k.att, k.attOut, k.qkv);
+  linearForward(k.proj, k.attOut, k.projW.w, k.projB.w, d.N, d.C, d.C);
+}
+
+function attentionSublayerBackward(k: Block, x: Float32Array, dx: Float32Array, d: Dims): void {
+  linearBackward(k.dattOut, k.projW.g, k.projB.g, k.dproj, k.attOut, k.projW.w, d.N, d.C, d.C);
+  attentionBackward(k.att, k.dqkv, k.dattOut);
+  linearBackward(dx, k.qkvW.g, k.qkvB.g, k.dqkv, x, k.qkvW.w, d.N, d.C, 3 * d.C);
+}
+
+/** The MLP sublayer without its residual: fcProj = W₂·act(W₁x + b₁) + b₂. */
+function mlpSublayer(k: Block, x: Float32Array, d: Dims): void {
+  linearForward(k.fc, x, k.fcW.w, k.fcB.w, d.N, d.C, d.F);
+  activationForward(d.act, k.fcAct, k.fc, d.N * d.F);
+  linearForward(k.fcProj, k.fcAct, k.fcProjW.w, k.fcProjB.w, d.N, d.F, d.C);
+}
+
+function mlpSublayerBackward(k: Block, x: Float32Array, dx: Float32Array, d: Dims): void {
+  linearBackward(k.dfcAct, k.fcProjW.g, k.fcProjB.g, k.dfcProj, k.fcAct, k.fcProjW.w, d.N, d.F, d.C);
+  activationBackward(d.act, k.dfc, k.dfcAct, k.fc, k.fcAct, d.N * d.F);
+  linearBackward(dx, k.fcW.g, k.fcB.g, k.dfc, x, k.fcW.w, d.N, d.C, d.F);
+}
+
+// Pre-norm: res1 = x + Attn(LN₁(x)); res2 = res1 + MLP(LN₂(res1)); output res2.
+function blockForwardPre(k: Block, x: Float32Array, d: Dims): void {
+  const { N, C } = d;
+  layernormForward(k.ln1Out, k.ln1Mean, k.ln1Rstd, x, k.ln1.w.w, k.ln1.b.w, N, C);
+  attentionSublayer(k, k.ln1Out, d);
+  residualForward(k.res1, x, k.proj, N * C);
+  layernormForward(k.ln2Out, k.ln2Mean, k.ln2Rstd, k.res1, k.ln2.w.w, k.ln2.b.w, N, C);
+  mlpSublayer(k, k.ln2Out, d);
+  residualForward(k.res2, k.res1, k.fcProj, N * C);
+}
+
+/** Reads k.dres2 (the output gradient), adds into dx. */
+function blockBackwardPre(k: Block, x: Float32Array, dx: Float32Array, d: Dims): void {
+  const { N, C } = d;
+  residualBackward(k.dres1, k.dfcProj, k.dres2, N * C);
+  mlpSublayerBackward(k, k.ln2Out, k.dln2Out, d);
+  layernormBackward(k.dres1, k.ln2.w.g, k.ln2.b.g, k.dln2Out, k.res1, k.ln2.w.w, k.ln2Mean, k.ln2Rstd, N, C);
+  residualBackward(dx, k.dproj, k.dres1, N * C);
+  attentionSublayerBackward(k, k.ln1Out, k.dln1Out, d);
+  layernormBackward(dx, k.ln1.w.g, k.ln1.b.g, k.dln1Out, x, k.ln1.w.w, k.ln1Mean, k.ln1Rstd, N, C);
+}
+
+// Post-norm: ln1 = LN₁(x + Attn(x)); ln2 = LN₂(ln1 + MLP(ln1)); output ln2.
+function blockForwardPost(k: Block, x: Float32Array, d: Dims): void {
+  const { N, C } = d;
+  attentionSublayer(k, x, d);
+  residualForward(k.res1, x, k.proj, N * C);
+  layernormForward(k.ln1Out, k.ln1Mean, k.ln1Rstd, k.res1, k.ln1.w.w, k.ln1.b.w, N, C);
+  mlpSublayer(k, k.ln1Out, d);
+  residualForward(k.res2, k.ln1Out, k.fcProj, N * C);
+  layernormForward(k.ln2Out, k.ln2Mean, k.ln2Rstd, k.res2, k.ln2.w.w, k.ln2.b.w, N, C);
+}
+
+/** Reads k.dln2Out (the output gradient), adds into dx. */
+function blockBackwardPost(k: Block, x: Float32Array, dx: Float32Array, d: Dims): void {
+  const { N, C } = d;
+  layernormBackward(k.dres2, k.ln2.w.g, k.ln2.b.g, k.dln2Out, k.res2, k.ln2.w.w, k.ln2Mean, k.ln2Rstd, N, C);
+  residualBackward(k.dln1Out, k.dfcProj, k.dres2, N * C);
+  mlpSublayerBackward(k, k.ln1Out, k.dln1Out, d);
+  layernormBackward(k.dres1, k.ln1.w.g, k.ln1.b.g, k.dln1Out, k.res1, k.ln1.w.w, k.ln1Mean, k.ln1Rstd, N, C);
+  residualBackward(dx, k.dproj, k.dres1, N * C);
+  attentionSublayerBackward(k, x, dx, d);
+}
