@@ -74,6 +74,29 @@ export function buildProgram(): Command {
     .action(async (dirs: string[], opts) => (await import('./sweep.js')).mergeCommand(dirs, opts));
 
   program
+    .command('reproduce')
+    .description('run an experiment with claims (experiments/*.yaml), check each claim, exit 0 only if all hold')
+    .argument('<experiment>', 'experiment file with a claims section')
+    .option('-o, --out <dir>', 'output directory (default: runs/<name>-<time>, or runs/<name>-sweep for sweeps)')
+    .option('--junit <file>', 'also write the claims as JUnit XML test cases')
+    .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg('--workers'))
+    .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
+    .option('--force', 'replace --out if it already holds files (compare-style experiments)')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (file: string, opts) => (await import('./reproduce.js')).reproduceCommand(file, opts));
+
+  program
+    .command('variance')
+    .description("Monte Carlo of the adaptive learning rate's variance Var[ψ_t] vs the paper's approximation")
+    .option('--beta2 <list>', 'β₂, or several separated by commas', '0.999')
+    .option('--steps <n>', 'steps t to simulate', intArg('--steps'), 1000)
+    .option('--samples <n>', 'simulated gradient sequences', intArg('--samples', 2), 10000)
+    .option('--seed <s>', 'random seed', intArg('--seed', 0), 0)
+    .option('-o, --out <dir>', 'output directory (default: runs/variance-<time>)')
+    .option('--force', 'replace --out if it already holds files')
+    .action(async (opts) => (await import('./variance.js')).varianceCommand(opts));
+
+  program
     .command('validate')
     .description('print the resolved config with every default filled in, or every error in it')
     .argument('<config>', 'experiment config (.yaml, .yml or .json)')

@@ -13,6 +13,7 @@ export function colorFor(k: number): ChalkInstance {
 export function formatLoss(x: number | undefined | null): string {
   if (x === undefined || x === null || Number.isNaN(x)) return '—';
   if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
   const a = Math.abs(x);
   if (a !== 0 && (a < 1e-3 || a >= 1e5)) return x.toExponential(3);
   return x.toPrecision(5);

@@ -19,9 +19,13 @@ export function colorHex(k: number): string {
   return PALETTE_HEX[((k % PALETTE_HEX.length) + PALETTE_HEX.length) % PALETTE_HEX.length]!;
 }
 
-/** A fixed colour scale over the series in order of appearance (not Vega's alphabetical default). */
-export function colorScale(series: string[]): { domain: string[]; range: string[] } {
-  return { domain: series, range: series.map((_, k) => colorHex(k)) };
+/**
+ * A fixed colour scale (not Vega's alphabetical default): the series shown, each in the colour of its
+ * position in `all` (every optimizer of the output, in order of appearance), so a chart of RAdam alone
+ * still draws it in RAdam's colour.
+ */
+export function colorScale(shown: string[], all: string[] = shown): { domain: string[]; range: string[] } {
+  return { domain: shown, range: shown.map((s) => colorHex(Math.max(0, all.indexOf(s)))) };
 }
 
 /** Log scale when forced, or when every value is positive and they span at least two decades. */

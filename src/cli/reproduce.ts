@@ -1,0 +1,67 @@
+// `radam-run reproduce FILE`: run an experiment with claims, print each claim with its observed
+// value and PASS/FAIL, write claims.csv (and JUnit XML), exit 0 only if every claim holds.
+import chalk from 'chalk';
+import { loadExperiment } from '../config/load.js';
+import { ConfigError, EXIT_FAILED_CHECK } from '../config/errors.js';
+import { runReproduce } from '../run/reproduce.js';
+import { OutputDir } from '../report/output.js';
+import { planCompare } from '../run/plan.js';
+import { createProgress, createSweepProgress, type Progress } from '../report/progress.js';
+import { renderSummaryTable, formatLoss } from '../report/table.js';
+import { renderSweepTables } from '../report/sweep-table.js';
+import { join } from 'node:path';
+
+export interface ReproduceFlags {
+  out?: string;
+  junit?: string;
+  workers?: number;
+  set: string[];
+  force?: boolean;
+  quiet?: boolean;
+}
+
+export async function reproduceCommand(file: string, flags: ReproduceFlags): Promise<void> {
+  const loaded = loadExperiment(file, { set: flags.set });
+  const exp = loaded.experiment;
+  if (!exp.claims || exp.claims.length === 0) throw new ConfigError(`${file}: expected a claims section for reproduce, got none (use compare or sweep to just run it)`);
+  const out = flags.out ?? (exp.sweep ? join('runs', `${exp.name}-sweep`) : OutputDir.defaultPath(exp.name));
+  const tty = Boolean(process.stderr.isTTY);
+  let progress: Progress | undefined = exp.sweep ? undefined : createProgress(planCompare(exp), { tty, quiet: flags.quiet });
+  const controller = new AbortController();
+  const onSigint = (): void => controller.abort();
+  process.once('SIGINT', onSigint);
+  let result;
+  try {
+    result = await runReproduce(loaded, {
+      out,
+      junit: flags.junit,
+      workers: flags.workers,
+      force: flags.force,
+      signal: controller.signal,
+      events: {
+        notice: (m) => process.stderr.write(`radam-run: ${m}\n`),
+        planned(todo, skipped) {
+          progress = createSweepProgress({ tty, quiet: flags.quiet, total: todo.length + skipped, done: skipped });
+        },
+        started: (i, s) => progress?.started?.(i, s),
+        progress: (i, step, loss) => progress?.progress?.(i, step, loss),
+        finished: (i, r) => progress?.finished?.(i, r),
+      },
+    });
+  } finally {
+    progress?.stop();
+    process.removeListener('SIGINT', onSigint);
+  }
+  if (result.compare) process.stdout.write(renderSummaryTable(result.compare.results) + '\n\n');
+  if (result.sweep) process.stdout.write(renderSweepTables(result.sweep.aggregate, result.sweep.plan.params) + '\n\n');
+  process.stdout.write(chalk.bold(`claims of ${exp.name}`) + '\n');
+  for (const c of result.claims) {
+    const mark = c.status === 'PASS' ? chalk.green('PASS') : chalk.red('FAIL');
+    const observed = c.baselineValue !== undefined ? `${formatLoss(c.observed)} vs ${c.baseline} ${formatLoss(c.baselineValue)}` : formatLoss(c.observed);
+    process.stdout.write(`  ${mark}  ${c.claim}: observed ${observed}, expected ${c.expected}  ${chalk.dim(`[${c.detail}]`)}\n`);
+  }
+  const failed = result.claims.filter((c) => c.status === 'FAIL').length;
+  process.stdout.write(`${result.claims.length - failed}/${result.claims.length} claims hold (${result.seconds.toFixed(1)} s)\n`);
+  process.stderr.write(`wrote ${join(result.outDir, 'claims.csv')}${flags.junit ? ` and ${flags.junit}` : ''}\n`);
+  if (failed > 0) process.exitCode = EXIT_FAILED_CHECK;
+}

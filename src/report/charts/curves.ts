@@ -1,0 +1,112 @@
+// Loss (or accuracy) curves: one line per optimizer, the mean over seeds with a min–max band where
+// there are several seeds; for a compare (train or validation split) and for a sweep's best points.
+import type { TopLevelSpec } from 'vega-lite';
+import { ConfigError } from '../../config/errors.js';
+import { CONFIG, HEIGHT, WIDTH, colorScale, meanBand, smoothRuns, wantsLog, type BandPoint, type Chart, type Observation } from './common.js';
+import type { BestPoint, CurveRow } from './read.js';
+
+export type Metric = 'loss' | 'accuracy';
+
+export interface CurveOptions {
+  metric?: Metric;
+  /** Trailing mean over this many logged steps of each run (train curves only). */
+  smooth?: number;
+  /** Force (true) or forbid (false) a log y axis; default: log when the values span two decades. */
+  logY?: boolean;
+}
+
+const SPLIT_TITLE: Record<string, string> = { train: 'Training', val: 'Validation' };
+
+function observations(curves: CurveRow[], split: string, metric: Metric, seriesOf: (c: CurveRow) => string): Observation[] {
+  return curves.filter((c) => c.split === split).map((c) => ({ series: seriesOf(c), run: c.run, x: c.step, y: metric === 'loss' ? c.loss : c.accuracy }));
+}
+
+function subtitle(points: BandPoint[], smoothWindow: number, extra: string[] = []): string[] {
+  const runs = Math.max(0, ...points.map((p) => p.runs));
+  const lines = [...extra];
+  if (runs > 1) lines.push(`mean over ${runs} seeds; band: min–max over seeds`);
+  if (smoothWindow > 1) lines.push(`smoothed: trailing mean of ${smoothWindow} logged steps`);
+  return lines;
+}
+
+/** Lines of the mean (with points when sparse) over a min–max band, one colour per series. */
+export function bandChart(
+  points: BandPoint[],
+  o: { name: string; title: string; subtitle: string[]; xTitle: string; yTitle: string; logY: boolean; series: string[]; allSeries?: string[]; seriesTitle?: string },
+): Chart {
+  // a log axis cannot show zero or negative values
+  const shown = o.logY ? points.filter((p) => p.mean > 0).map((p) => ({ ...p, lo: p.lo > 0 ? p.lo : p.mean })) : points;
+  const values = shown.map((p) => ({ series: p.series, x: p.x, mean: p.mean, lo: p.lo, hi: p.hi, runs: p.runs }));
+  const sparse = Math.max(0, ...o.series.map((s) => values.filter((v) => v.series === s).length)) <= 30;
+  const y = { type: 'quantitative' as const, title: o.yTitle, scale: o.logY ? { type: 'log' as const } : { zero: false } };
+  const color = { field: 'series', type: 'nominal' as const, title: o.seriesTitle ?? 'optimizer', scale: colorScale(o.series, o.allSeries) };
+  const layer: TopLevelSpec[] = [];
+  if (shown.some((p) => p.runs > 1)) {
+    layer.push({ mark: { type: 'area', opacity: 0.18 }, encoding: { y: { field: 'lo', ...y }, y2: { field: 'hi' }, color } } as unknown as TopLevelSpec);
+  }
+  layer.push({ mark: { type: 'line', strokeWidth: 1.6, point: sparse }, encoding: { y: { field: 'mean', ...y }, color } } as unknown as TopLevelSpec);
+  const spec = {
+    title: { text: o.title, subtitle: o.subtitle },
+    width: WIDTH,
+    height: HEIGHT,
+    config: CONFIG,
+    data: { values },
+    encoding: { x: { field: 'x', type: 'quantitative', title: o.xTitle } },
+    layer,
+  } as unknown as TopLevelSpec;
+  return { name: o.name, title: o.title, spec };
+}
+
+/** The train or validation curves of a compare: one line per optimizer, in order of appearance. */
+export function curvesChart(curves: CurveRow[], split: 'train' | 'val', optimizers: string[], opts: CurveOptions = {}): Chart {
+  const metric = opts.metric ?? 'loss';
+  const window = split === 'train' ? (opts.smooth ?? 1) : 1;
+  const points = meanBand(smoothRuns(observations(curves, split, metric, (c) => c.optimizer), window));
+  const series = optimizers.filter((name) => points.some((p) => p.series === name));
+  const title = `${SPLIT_TITLE[split]} ${metric}`;
+  return bandChart(points, {
+    name: `${split}-${metric}`,
+    title,
+    subtitle: subtitle(points, window, split === 'train' ? [`${metric} of the batch used for each update, before it`] : [`${metric} on held-out batches`]),
+    xTitle: 'step',
+    yTitle: `${split === 'train' ? 'train' : 'validation'} ${metric}`,
+    logY: metric === 'loss' && wantsLog(points.map((p) => p.mean), opts.logY),
+    series,
+    allSeries: optimizers,
+  });
+}
+
+/** "adam · lr=0.1, eps=1e-8": an optimizer and its best point, parameter paths shortened. */
+export function bestLabel(b: BestPoint): string {
+  const parts = Object.entries(b.point).map(([k, v]) => `${k.split('.').pop()}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return parts.length > 0 ? `${b.optimizer} · ${parts.join(', ')}` : b.optimizer;
+}
+
+/** A sweep's best point per optimizer: its training curves (mean and band over its seeds). */
+export function bestCurvesChart(best: BestPoint[], opts: CurveOptions = {}): Chart {
+  const metric = opts.metric ?? 'loss';
+  const window = opts.smooth ?? 1;
+  const labels = best.map(bestLabel);
+  const obs = best.flatMap((b, k) => observations(b.curves, 'train', metric, () => labels[k]!));
+  const points = meanBand(smoothRuns(obs, window));
+  return bandChart(points, {
+    name: `best-train-${metric}`,
+    title: `Training ${metric} at the best point of each optimizer`,
+    subtitle: subtitle(points, window, ['best point: lowest mean final train loss among points where no run diverged']),
+    xTitle: 'step',
+    yTitle: `train ${metric}`,
+    logY: metric === 'loss' && wantsLog(points.map((p) => p.mean), opts.logY),
+    series: labels,
+    seriesTitle: 'optimizer · best point',
+  });
+}
+
+/** Unknown metrics, or accuracy asked of curves that have none, are the user's mistake. */
+export function checkMetric(metric: string | undefined, curves: CurveRow[], where: string): Metric {
+  const m = metric ?? 'loss';
+  if (m !== 'loss' && m !== 'accuracy') throw new ConfigError(`--metric: expected loss or accuracy, got "${m}"`);
+  if (m === 'accuracy' && curves.length > 0 && !curves.some((c) => Number.isFinite(c.accuracy))) {
+    throw new ConfigError(`${where}: expected accuracy values for --metric accuracy, got none (only classification models have an accuracy)`);
+  }
+  return m;
+}

@@ -1,0 +1,44 @@
+// Which charts an output directory gets, in report order: compare curves and RAdam traces, a sweep's
+// robustness and best curves, the variance figure. Specs only; rendering is report.ts's job.
+import { ConfigError } from '../../config/errors.js';
+import { alrCvChart, alrMeanChart } from './adaptive-lr.js';
+import type { Chart } from './common.js';
+import { bestCurvesChart, checkMetric, curvesChart, type CurveOptions } from './curves.js';
+import type { OutputData } from './read.js';
+import { rectChart, rhoChart } from './rectify.js';
+import { robustnessChart } from './robustness.js';
+import { varianceChart, varianceRectChart } from './variance.js';
+
+export type { Chart } from './common.js';
+
+export interface ChartOptions {
+  metric?: string;
+  smooth?: number;
+  logY?: boolean;
+}
+
+export function buildCharts(data: OutputData, opts: ChartOptions = {}): Chart[] {
+  if (opts.smooth !== undefined && !(Number.isInteger(opts.smooth) && opts.smooth >= 1)) {
+    throw new ConfigError(`--smooth: expected an integer ≥ 1 (logged steps), got ${opts.smooth}`);
+  }
+  const allCurves = [...(data.compare?.curves ?? []), ...(data.sweep?.best.flatMap((b) => b.curves) ?? [])];
+  const metric = checkMetric(opts.metric, allCurves, data.dir);
+  const curveOpts: CurveOptions = { metric, smooth: opts.smooth, logY: opts.logY };
+  const charts: (Chart | undefined)[] = [];
+  if (data.compare) {
+    const { curves, trace, optimizers } = data.compare;
+    const names = optimizers.map((o) => o.name);
+    const has = (split: string): boolean => curves.some((c) => c.split === split && Number.isFinite(metric === 'loss' ? c.loss : c.accuracy));
+    if (has('train')) charts.push(curvesChart(curves, 'train', names, curveOpts));
+    if (has('val')) charts.push(curvesChart(curves, 'val', names, curveOpts));
+    charts.push(rhoChart(trace, optimizers), rectChart(trace, optimizers), alrMeanChart(trace, names), alrCvChart(trace, names));
+  }
+  if (data.sweep) {
+    if (data.sweep.robustness.length > 0) charts.push(robustnessChart(data.sweep.robustness, { logY: opts.logY }));
+    if (data.sweep.best.some((b) => b.curves.length > 0)) charts.push(bestCurvesChart(data.sweep.best, curveOpts));
+  }
+  if (data.variance && data.variance.length > 0) {
+    charts.push(varianceChart(data.variance), varianceRectChart(data.variance));
+  }
+  return charts.filter((c): c is Chart => c !== undefined);
+}

@@ -1,0 +1,110 @@
+// RAdam's rectification as it happened: ρ_t with the threshold it is tested against (a horizontal
+// rule) and r_t, both with a vertical rule at the first rectified step (the first step with
+// adaptive = 1). Liu et al. (ICLR 2020) eq. 6–8; the threshold is the optimizer's rho_threshold.
+import type { TopLevelSpec } from 'vega-lite';
+import { CONFIG, HEIGHT, WIDTH, colorScale, meanBand, wantsLog, type Chart } from './common.js';
+import type { OptimizerInfo, TraceRow } from './read.js';
+
+/** One rule row per RAdam optimizer: where its threshold and its first rectified step sit. */
+export interface RectifyMark {
+  series: string;
+  threshold: number;
+  first_rectified_step: number | null;
+  label: string;
+}
+
+function radams(optimizers: OptimizerInfo[], trace: TraceRow[]): OptimizerInfo[] {
+  return optimizers.filter((o) => o.kind === 'radam' && trace.some((t) => t.optimizer === o.name && Number.isFinite(t.rhoT)));
+}
+
+export function rectifyMarks(optimizers: OptimizerInfo[], trace: TraceRow[]): RectifyMark[] {
+  return radams(optimizers, trace).map((o) => ({
+    series: o.name,
+    threshold: o.rhoThreshold ?? 5,
+    first_rectified_step: o.firstRectifiedStep,
+    label: o.firstRectifiedStep === null ? `${o.name}: ρ_t > ${o.rhoThreshold ?? 5} never reached` : `${o.name}: ρ_t > ${o.rhoThreshold ?? 5} from step ${o.firstRectifiedStep}`,
+  }));
+}
+
+/** The per-step lines of one trace column, mean over seeds (ρ_t and r_t do not depend on the seed). */
+function traceLines(trace: TraceRow[], names: string[], pick: (t: TraceRow) => number): { series: string; step: number; value: number }[] {
+  const obs = trace.filter((t) => names.includes(t.optimizer)).map((t) => ({ series: t.optimizer, run: t.run, x: t.step, y: pick(t) }));
+  return meanBand(obs).map((p) => ({ series: p.series, step: p.x, value: p.mean }));
+}
+
+function stepRules(marks: RectifyMark[], color: object): TopLevelSpec {
+  return {
+    data: { values: marks.filter((m) => m.first_rectified_step !== null) },
+    mark: { type: 'rule', strokeDash: [2, 3], strokeWidth: 1.2 },
+    encoding: { x: { field: 'first_rectified_step', type: 'quantitative' }, color },
+  } as unknown as TopLevelSpec;
+}
+
+/** ρ_t per RAdam optimizer, its threshold and its first rectified step. Undefined without RAdam rows. */
+export function rhoChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart | undefined {
+  const marks = rectifyMarks(optimizers, trace);
+  if (marks.length === 0) return undefined;
+  const names = marks.map((m) => m.series);
+  const all = optimizers.map((o) => o.name);
+  const lines = traceLines(trace, names, (t) => t.rhoT);
+  const logY = wantsLog(lines.map((l) => l.value), undefined);
+  const color = { field: 'series', type: 'nominal', title: 'optimizer', scale: colorScale(names, all) };
+  const spec = {
+    title: {
+      text: 'RAdam: ρ_t, the length of the approximated SMA',
+      subtitle: ['ρ_t = ρ_∞ − 2tβ₂ᵗ/(1−β₂ᵗ); the rectified adaptive step applies when ρ_t > threshold', 'dashed: the threshold; dotted: the first rectified step'],
+    },
+    width: WIDTH,
+    height: HEIGHT,
+    config: CONFIG,
+    layer: [
+      {
+        data: { values: lines },
+        mark: { type: 'line', strokeWidth: 1.6 },
+        encoding: {
+          x: { field: 'step', type: 'quantitative', title: 'step' },
+          y: { field: 'value', type: 'quantitative', title: 'ρ_t', scale: logY ? { type: 'log' } : {} },
+          color,
+        },
+      },
+      { data: { values: marks }, mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.2 }, encoding: { y: { field: 'threshold', type: 'quantitative' }, color } },
+      stepRules(marks, color),
+      {
+        data: { values: marks.filter((m) => m.first_rectified_step !== null) },
+        mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 4, dy: -4, fontSize: 11 },
+        encoding: { x: { field: 'first_rectified_step', type: 'quantitative' }, y: { field: 'threshold', type: 'quantitative' }, text: { field: 'label' }, color },
+      },
+    ],
+  } as unknown as TopLevelSpec;
+  return { name: 'rho', title: 'RAdam ρ_t and the rectification threshold', spec };
+}
+
+/** r_t per RAdam optimizer (0 where the rectified update was not applied), first rectified step marked. */
+export function rectChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart | undefined {
+  const marks = rectifyMarks(optimizers, trace);
+  if (marks.length === 0) return undefined;
+  const names = marks.map((m) => m.series);
+  const color = { field: 'series', type: 'nominal', title: 'optimizer', scale: colorScale(names, optimizers.map((o) => o.name)) };
+  const spec = {
+    title: {
+      text: 'RAdam: the rectification term r_t',
+      subtitle: ['r_t = √((ρ_t−4)(ρ_t−2)ρ_∞ / ((ρ_∞−4)(ρ_∞−2)ρ_t)), 0 where the rectified step was not applied', 'dotted: the first rectified step'],
+    },
+    width: WIDTH,
+    height: HEIGHT,
+    config: CONFIG,
+    layer: [
+      {
+        data: { values: traceLines(trace, names, (t) => t.rect) },
+        mark: { type: 'line', strokeWidth: 1.6, interpolate: 'step-after' },
+        encoding: {
+          x: { field: 'step', type: 'quantitative', title: 'step' },
+          y: { field: 'value', type: 'quantitative', title: 'r_t', scale: { domain: [0, 1] } },
+          color,
+        },
+      },
+      stepRules(marks, color),
+    ],
+  } as unknown as TopLevelSpec;
+  return { name: 'r', title: 'RAdam r_t', spec };
+}
