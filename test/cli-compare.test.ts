@@ -184,5 +184,5 @@ test('list shows every optimizer, model and schedule with defaults from the sche
   for (const word of ['sgd', 'adam', 'adamw', 'radam', 'rosenbrock', 'quadratic', 'rastrigin', 'linear-warmup', 'untuned-warmup', 'exp-warmup', 'cosine', 'step']) {
     assert.match(r.stdout, new RegExp(`\\b${word}\\b`), word);
   }
-  assert.match(r.stdout, /rho_threshold\s+number\s+default 5/);
+  assert.match(r.stdout, /rho_threshold\s+number ≥ 4\s+default 5/);
 });

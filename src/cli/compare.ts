@@ -6,6 +6,7 @@ import { createProgress } from '../report/progress.js';
 import { renderSummaryTable } from '../report/table.js';
 import { planCompare } from '../run/plan.js';
 import { EXIT_FAILED_CHECK } from '../config/errors.js';
+import { withInterrupt } from './interrupt.js';
 
 export interface CompareFlags {
   out?: string;
@@ -22,18 +23,17 @@ export interface CompareFlags {
 export async function compareCommand(file: string, flags: CompareFlags): Promise<void> {
   const loaded = loadExperiment(file, { set: flags.set, steps: flags.steps, seeds: flags.seeds });
   const exp = loaded.experiment;
+  if (exp.sweep) process.stderr.write('radam-run: note: this config has a sweep section; compare runs the base config only (use `radam-run sweep` for the sweep)\n');
   const out = flags.out ?? OutputDir.defaultPath(exp.name);
   const specs = planCompare(exp);
   const progress = createProgress(specs, { tty: Boolean(process.stderr.isTTY), quiet: flags.quiet });
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
   let result;
   try {
-    result = await runCompare(loaded, { out, force: flags.force, workers: flags.workers, events: progress, signal: controller.signal, argv: process.argv.slice(1) });
+    result = await withInterrupt((signal) =>
+      runCompare(loaded, { out, force: flags.force, workers: flags.workers, events: progress, signal, argv: process.argv.slice(1) }),
+    );
   } finally {
     progress.stop();
-    process.removeListener('SIGINT', onSigint);
   }
   if (flags.json) process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n');
   else process.stdout.write(renderSummaryTable(result.results) + '\n');

@@ -10,6 +10,7 @@ import { createProgress, createSweepProgress, type Progress } from '../report/pr
 import { renderSummaryTable, formatLoss } from '../report/table.js';
 import { renderSweepTables } from '../report/sweep-table.js';
 import { join } from 'node:path';
+import { withInterrupt } from './interrupt.js';
 
 export interface ReproduceFlags {
   out?: string;
@@ -27,17 +28,14 @@ export async function reproduceCommand(file: string, flags: ReproduceFlags): Pro
   const out = flags.out ?? (exp.sweep ? join('runs', `${exp.name}-sweep`) : OutputDir.defaultPath(exp.name));
   const tty = Boolean(process.stderr.isTTY);
   let progress: Progress | undefined = exp.sweep ? undefined : createProgress(planCompare(exp), { tty, quiet: flags.quiet });
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
   let result;
   try {
-    result = await runReproduce(loaded, {
+    result = await withInterrupt((signal) => runReproduce(loaded, {
       out,
       junit: flags.junit,
       workers: flags.workers,
       force: flags.force,
-      signal: controller.signal,
+      signal,
       events: {
         notice: (m) => process.stderr.write(`radam-run: ${m}\n`),
         planned(todo, skipped) {
@@ -47,10 +45,9 @@ export async function reproduceCommand(file: string, flags: ReproduceFlags): Pro
         progress: (i, step, loss) => progress?.progress?.(i, step, loss),
         finished: (i, r) => progress?.finished?.(i, r),
       },
-    });
+    }));
   } finally {
     progress?.stop();
-    process.removeListener('SIGINT', onSigint);
   }
   if (result.compare) process.stdout.write(renderSummaryTable(result.compare.results) + '\n\n');
   if (result.sweep) process.stdout.write(renderSweepTables(result.sweep.aggregate, result.sweep.plan.params) + '\n\n');

@@ -7,6 +7,7 @@ import { canonicalJson } from '../run/hash.js';
 import { createSweepProgress } from '../report/progress.js';
 import { renderSweepTables } from '../report/sweep-table.js';
 import { existsSync } from 'node:fs';
+import { withInterrupt } from './interrupt.js';
 import { join } from 'node:path';
 
 export interface SweepFlags {
@@ -51,17 +52,14 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
   }
   const plan = planRuns(loaded);
   const labelsById = new Map(plan.runs.map((r, i) => [r.id, runLabel(plan, i)]));
-  const controller = new AbortController();
-  const onSigint = (): void => controller.abort();
-  process.once('SIGINT', onSigint);
   let progress: ReturnType<typeof createSweepProgress> | undefined;
   let result;
   try {
-    result = await runSweep(loaded, {
+    result = await withInterrupt((signal) => runSweep(loaded, {
       out,
       workers: flags.workers,
       shard,
-      signal: controller.signal,
+      signal,
       events: {
         notice: (m) => process.stderr.write(`radam-run: ${m}\n`),
         planned(todo, skipped) {
@@ -71,10 +69,9 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
           progress?.finished?.(index, { ...r, spec: { ...r.spec, run: labelsById.get(r.spec.run) ?? r.spec.run } });
         },
       },
-    });
+    }));
   } finally {
     progress?.stop();
-    process.removeListener('SIGINT', onSigint);
   }
   if (flags.json) process.stdout.write(JSON.stringify({ sweep: plan.name, sweep_id: plan.sweepId, ...result.aggregate }, null, 2) + '\n');
   else process.stdout.write(renderSweepTables(result.aggregate, plan.params) + '\n');

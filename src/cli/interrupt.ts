@@ -1,0 +1,15 @@
+// Ctrl-C for long commands: the first SIGINT aborts the work cleanly (finished runs are kept, partial
+// ones discarded); the command then reports what remains.
+export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    process.stderr.write('\nradam-run: interrupting… (finished runs are kept)\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
