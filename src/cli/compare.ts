@@ -7,6 +7,8 @@ import { renderSummaryTable } from '../report/table.js';
 import { planCompare } from '../run/plan.js';
 import { EXIT_FAILED_CHECK } from '../config/errors.js';
 import { withInterrupt } from './interrupt.js';
+import { renderTerminalChart } from '../report/terminal-chart.js';
+import { writeReportAndSay } from './plot.js';
 
 export interface CompareFlags {
   out?: string;
@@ -15,6 +17,8 @@ export interface CompareFlags {
   set: string[];
   workers?: number;
   json?: boolean;
+  chart?: boolean;
+  report?: boolean;
   failOnDiverge?: boolean;
   force?: boolean;
   quiet?: boolean;
@@ -37,7 +41,12 @@ export async function compareCommand(file: string, flags: CompareFlags): Promise
   }
   if (flags.json) process.stdout.write(JSON.stringify(result.summary, null, 2) + '\n');
   else process.stdout.write(renderSummaryTable(result.results) + '\n');
+  if (!flags.json && (flags.chart || process.stdout.isTTY)) {
+    const width = Math.min(process.stdout.columns ?? 80, 100);
+    process.stdout.write('\n' + renderTerminalChart(result.results, { width, height: 12 }) + '\n');
+  }
   process.stderr.write(`wrote ${result.outDir}/ (curves.csv, trace.csv, summary.csv, summary.json, manifest.json)\n`);
+  if (flags.report) await writeReportAndSay(result.outDir);
   const failed = result.results.filter((r) => r.error);
   const diverged = result.results.filter((r) => r.summary?.divergedAt != null);
   if (failed.length > 0) process.exitCode = EXIT_FAILED_CHECK;

@@ -49,6 +49,8 @@ export function buildProgram(): Command {
     .option('--json', 'print the summary as JSON on stdout instead of a table')
     .option('--fail-on-diverge', 'exit with code 1 if any run diverged')
     .option('--force', 'replace --out if it already holds files')
+    .option('--chart', 'print a terminal chart of the training loss even when stdout is not a terminal')
+    .option('--report', 'also write report.html and SVG charts into the output directory')
     .option('-q, --quiet', 'no progress output')
     .action(async (config: string, opts) => (await import('./compare.js')).compareCommand(config, opts));
 
@@ -62,6 +64,7 @@ export function buildProgram(): Command {
     .option('--dry-run', 'list the planned runs and their ids, run nothing')
     .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
     .option('--json', 'print the aggregate as JSON on stdout')
+    .option('--report', 'also write report.html and SVG charts into the output directory')
     .option('-q, --quiet', 'no progress output')
     .action(async (config: string, opts) => (await import('./sweep.js')).sweepCommand(config, opts));
 
@@ -82,6 +85,7 @@ export function buildProgram(): Command {
     .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg('--workers'))
     .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
     .option('--force', 'replace --out if it already holds files (compare-style experiments)')
+    .option('--report', 'also write report.html and SVG charts into the output directory')
     .option('-q, --quiet', 'no progress output')
     .action(async (file: string, opts) => (await import('./reproduce.js')).reproduceCommand(file, opts));
 
@@ -103,6 +107,16 @@ export function buildProgram(): Command {
     .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
     .option('--json', 'print JSON instead of YAML')
     .action(async (config: string, opts) => (await import('./validate.js')).validateCommand(config, opts));
+
+  program
+    .command('plot')
+    .description('charts (SVG) and a self-contained report.html from the output of compare, sweep, reproduce or variance')
+    .argument('<dir>', 'output directory')
+    .option('-o, --out <file>', 'HTML report to write (default: DIR/report.html); SVGs go to plots/ beside it')
+    .option('--metric <name>', 'loss or accuracy', 'loss')
+    .option('--smooth <n>', 'trailing mean over N logged steps of the train curves', intArg('--smooth'))
+    .option('--log-y', 'log y axes (default: log when values span two decades)')
+    .action(async (dir: string, opts) => (await import('./plot.js')).plotCommand(dir, opts));
 
   program
     .command('rho')

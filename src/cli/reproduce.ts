@@ -11,6 +11,7 @@ import { renderSummaryTable, formatLoss } from '../report/table.js';
 import { renderSweepTables } from '../report/sweep-table.js';
 import { join } from 'node:path';
 import { withInterrupt } from './interrupt.js';
+import { writeReportAndSay } from './plot.js';
 
 export interface ReproduceFlags {
   out?: string;
@@ -18,6 +19,7 @@ export interface ReproduceFlags {
   workers?: number;
   set: string[];
   force?: boolean;
+  report?: boolean;
   quiet?: boolean;
 }
 
@@ -60,5 +62,6 @@ export async function reproduceCommand(file: string, flags: ReproduceFlags): Pro
   const failed = result.claims.filter((c) => c.status === 'FAIL').length;
   process.stdout.write(`${result.claims.length - failed}/${result.claims.length} claims hold (${result.seconds.toFixed(1)} s)\n`);
   process.stderr.write(`wrote ${join(result.outDir, 'claims.csv')}${flags.junit ? ` and ${flags.junit}` : ''}\n`);
+  if (flags.report) await writeReportAndSay(result.outDir);
   if (failed > 0) process.exitCode = EXIT_FAILED_CHECK;
 }

@@ -8,6 +8,7 @@ import { createSweepProgress } from '../report/progress.js';
 import { renderSweepTables } from '../report/sweep-table.js';
 import { existsSync } from 'node:fs';
 import { withInterrupt } from './interrupt.js';
+import { writeReportAndSay } from './plot.js';
 import { join } from 'node:path';
 
 export interface SweepFlags {
@@ -17,6 +18,7 @@ export interface SweepFlags {
   dryRun?: boolean;
   set: string[];
   json?: boolean;
+  report?: boolean;
   quiet?: boolean;
 }
 
@@ -79,6 +81,7 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
   process.stderr.write(
     `${result.outDir}: ${result.complete}/${plan.runs.length} runs complete${shardText}; ran ${result.ran}, skipped ${result.skipped} already complete\n`,
   );
+  if (flags.report && !result.interrupted) await writeReportAndSay(result.outDir);
   if (result.interrupted) {
     process.stderr.write(`radam-run: interrupted; ${result.remaining} run(s) of this shard remain — run the same command again to resume\n`);
     process.exitCode = 130;

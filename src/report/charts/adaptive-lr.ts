@@ -17,6 +17,8 @@ function alrChart(trace: TraceRow[], optimizers: string[], column: 'alrMean' | '
     xTitle: 'step',
     yTitle: o.yTitle,
     logY: o.log && wantsLog(points.map((p) => p.mean), undefined),
+    // the early steps are where ψ_t varies: a log step axis once the steps span two decades
+    logX: wantsLog(points.map((p) => p.x), undefined),
     series,
     allSeries: optimizers,
   });

@@ -116,6 +116,11 @@ export function smoothRuns(observations: Observation[], window: number): Observa
   return out;
 }
 
+/** A log scale whose tick labels read 0.001 … 1e+35 (Vega's default writes 10,000,000,000). */
+export const LOG_AXIS = { scale: { type: 'log' as const }, axis: { format: '~g' } };
+/** The same for an x axis of steps: ending at the last step, not rounded up to the next decade. */
+export const LOG_STEP_AXIS = { scale: { type: 'log' as const, nice: false }, axis: { format: '~g' } };
+
 /** Common size and look: every chart the same width so the report reads as one column. */
 export const WIDTH = 560;
 export const HEIGHT = 260;

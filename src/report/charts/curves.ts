@@ -2,7 +2,7 @@
 // there are several seeds; for a compare (train or validation split) and for a sweep's best points.
 import type { TopLevelSpec } from 'vega-lite';
 import { ConfigError } from '../../config/errors.js';
-import { CONFIG, HEIGHT, WIDTH, colorScale, meanBand, smoothRuns, wantsLog, type BandPoint, type Chart, type Observation } from './common.js';
+import { CONFIG, HEIGHT, LOG_AXIS, LOG_STEP_AXIS, WIDTH, colorScale, meanBand, smoothRuns, wantsLog, type BandPoint, type Chart, type Observation } from './common.js';
 import type { BestPoint, CurveRow } from './read.js';
 
 export type Metric = 'loss' | 'accuracy';
@@ -32,26 +32,28 @@ function subtitle(points: BandPoint[], smoothWindow: number, extra: string[] = [
 /** Lines of the mean (with points when sparse) over a min–max band, one colour per series. */
 export function bandChart(
   points: BandPoint[],
-  o: { name: string; title: string; subtitle: string[]; xTitle: string; yTitle: string; logY: boolean; series: string[]; allSeries?: string[]; seriesTitle?: string },
+  o: { name: string; title: string; subtitle: string[]; xTitle: string; yTitle: string; logY: boolean; logX?: boolean; series: string[]; allSeries?: string[]; seriesTitle?: string },
 ): Chart {
   // a log axis cannot show zero or negative values
   const shown = o.logY ? points.filter((p) => p.mean > 0).map((p) => ({ ...p, lo: p.lo > 0 ? p.lo : p.mean })) : points;
   const values = shown.map((p) => ({ series: p.series, x: p.x, mean: p.mean, lo: p.lo, hi: p.hi, runs: p.runs }));
   const sparse = Math.max(0, ...o.series.map((s) => values.filter((v) => v.series === s).length)) <= 30;
-  const y = { type: 'quantitative' as const, title: o.yTitle, scale: o.logY ? { type: 'log' as const } : { zero: false } };
+  const y = { type: 'quantitative' as const, title: o.yTitle, ...(o.logY ? LOG_AXIS : { scale: { zero: false } }) };
   const color = { field: 'series', type: 'nominal' as const, title: o.seriesTitle ?? 'optimizer', scale: colorScale(o.series, o.allSeries) };
   const layer: TopLevelSpec[] = [];
   if (shown.some((p) => p.runs > 1)) {
-    layer.push({ mark: { type: 'area', opacity: 0.18 }, encoding: { y: { field: 'lo', ...y }, y2: { field: 'hi' }, color } } as unknown as TopLevelSpec);
+    // fillOpacity, not opacity: the legend (shared with the lines) would take the band's opacity
+    layer.push({ mark: { type: 'area', fillOpacity: 0.18 }, encoding: { y: { field: 'lo', ...y }, y2: { field: 'hi' }, color } } as unknown as TopLevelSpec);
   }
-  layer.push({ mark: { type: 'line', strokeWidth: 1.6, point: sparse }, encoding: { y: { field: 'mean', ...y }, color } } as unknown as TopLevelSpec);
+  const lineColor = { ...color, legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } };
+  layer.push({ mark: { type: 'line', strokeWidth: 1.6, point: sparse }, encoding: { y: { field: 'mean', ...y }, color: lineColor } } as unknown as TopLevelSpec);
   const spec = {
     title: { text: o.title, subtitle: o.subtitle },
     width: WIDTH,
     height: HEIGHT,
     config: CONFIG,
     data: { values },
-    encoding: { x: { field: 'x', type: 'quantitative', title: o.xTitle } },
+    encoding: { x: { field: 'x', type: 'quantitative', title: o.xTitle, ...(o.logX ? LOG_STEP_AXIS : {}) } },
     layer,
   } as unknown as TopLevelSpec;
   return { name: o.name, title: o.title, spec };
@@ -97,7 +99,7 @@ export function bestCurvesChart(best: BestPoint[], opts: CurveOptions = {}): Cha
     yTitle: `train ${metric}`,
     logY: metric === 'loss' && wantsLog(points.map((p) => p.mean), opts.logY),
     series: labels,
-    seriesTitle: 'optimizer · best point',
+    seriesTitle: 'best point',
   });
 }
 

@@ -2,7 +2,7 @@
 // rule) and r_t, both with a vertical rule at the first rectified step (the first step with
 // adaptive = 1). Liu et al. (ICLR 2020) eq. 6–8; the threshold is the optimizer's rho_threshold.
 import type { TopLevelSpec } from 'vega-lite';
-import { CONFIG, HEIGHT, WIDTH, colorScale, meanBand, wantsLog, type Chart } from './common.js';
+import { CONFIG, HEIGHT, LOG_AXIS, LOG_STEP_AXIS, WIDTH, colorScale, meanBand, wantsLog, type Chart } from './common.js';
 import type { OptimizerInfo, TraceRow } from './read.js';
 
 /** One rule row per RAdam optimizer: where its threshold and its first rectified step sit. */
@@ -30,6 +30,12 @@ export function rectifyMarks(optimizers: OptimizerInfo[], trace: TraceRow[]): Re
 function traceLines(trace: TraceRow[], names: string[], pick: (t: TraceRow) => number): { series: string; step: number; value: number }[] {
   const obs = trace.filter((t) => names.includes(t.optimizer)).map((t) => ({ series: t.optimizer, run: t.run, x: t.step, y: pick(t) }));
   return meanBand(obs).map((p) => ({ series: p.series, step: p.x, value: p.mean }));
+}
+
+/** Steps on a log axis once they span two decades, so the first few steps (where ρ_t crosses the
+ *  threshold) are not squashed against the y axis. */
+function stepAxis(lines: { step: number }[]): object {
+  return { field: 'step', type: 'quantitative', title: 'step', ...(wantsLog(lines.map((l) => l.step), undefined) ? LOG_STEP_AXIS : {}) };
 }
 
 function stepRules(marks: RectifyMark[], color: object): TopLevelSpec {
@@ -62,9 +68,9 @@ export function rhoChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart 
         data: { values: lines },
         mark: { type: 'line', strokeWidth: 1.6 },
         encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'step' },
-          y: { field: 'value', type: 'quantitative', title: 'ρ_t', scale: logY ? { type: 'log' } : {} },
-          color,
+          x: stepAxis(lines),
+          y: { field: 'value', type: 'quantitative', title: 'ρ_t', ...(logY ? LOG_AXIS : {}) },
+          color: { ...color, legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } },
         },
       },
       { data: { values: marks }, mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.2 }, encoding: { y: { field: 'threshold', type: 'quantitative' }, color } },
@@ -85,6 +91,7 @@ export function rectChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart
   if (marks.length === 0) return undefined;
   const names = marks.map((m) => m.series);
   const color = { field: 'series', type: 'nominal', title: 'optimizer', scale: colorScale(names, optimizers.map((o) => o.name)) };
+  const lines = traceLines(trace, names, (t) => t.rect);
   const spec = {
     title: {
       text: 'RAdam: the rectification term r_t',
@@ -95,12 +102,12 @@ export function rectChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart
     config: CONFIG,
     layer: [
       {
-        data: { values: traceLines(trace, names, (t) => t.rect) },
+        data: { values: lines },
         mark: { type: 'line', strokeWidth: 1.6, interpolate: 'step-after' },
         encoding: {
-          x: { field: 'step', type: 'quantitative', title: 'step' },
+          x: stepAxis(lines),
           y: { field: 'value', type: 'quantitative', title: 'r_t', scale: { domain: [0, 1] } },
-          color,
+          color: { ...color, legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } },
         },
       },
       stepRules(marks, color),

@@ -1,7 +1,7 @@
 // A sweep's learning-rate robustness curve (lr_robustness.csv): final train loss against lr on a log
 // axis, one line per optimizer; a learning rate at which every point diverged is a cross at the top.
 import type { TopLevelSpec } from 'vega-lite';
-import { CONFIG, HEIGHT, WIDTH, colorScale, wantsLog, type Chart } from './common.js';
+import { CONFIG, HEIGHT, LOG_AXIS, WIDTH, colorScale, wantsLog, type Chart } from './common.js';
 import type { RobustnessRow } from './read.js';
 
 const OK = 'final loss';
@@ -20,8 +20,8 @@ export function robustnessChart(rows: RobustnessRow[], opts: { logY?: boolean } 
     ...finite.map((r) => ({ series: r.optimizer, lr: r.lr, loss: r.finalLoss!, outcome: OK, points: r.points, diverged_points: r.divergedPoints })),
     ...rows.filter((r) => !finite.includes(r)).map((r) => ({ series: r.optimizer, lr: r.lr, loss: top, outcome: DIVERGED, points: r.points, diverged_points: r.divergedPoints })),
   ];
-  const x = { field: 'lr', type: 'quantitative', title: 'learning rate', scale: { type: 'log' }, axis: { format: '~g' } };
-  const y = { field: 'loss', type: 'quantitative', title: 'final train loss (mean over seeds)', scale: logY ? { type: 'log' } : { zero: false } };
+  const x = { field: 'lr', type: 'quantitative', title: 'learning rate', ...LOG_AXIS };
+  const y = { field: 'loss', type: 'quantitative', title: 'final train loss (mean over seeds)', ...(logY ? LOG_AXIS : { scale: { zero: false } }) };
   const color = { field: 'series', type: 'nominal', title: 'optimizer', scale: colorScale(optimizers) };
   const shape = { field: 'outcome', type: 'nominal', title: 'at this lr', scale: { domain: [OK, DIVERGED], range: ['circle', 'cross'] } };
   const spec = {

@@ -2,7 +2,7 @@
 // Var[ψ_t] of the adaptive learning rate against its first-order approximation, over t on a log y
 // axis, one pair of lines per β₂; and the rectification r_t against its simulated counterpart.
 import type { TopLevelSpec } from 'vega-lite';
-import { CONFIG, HEIGHT, WIDTH, colorScale, wantsLog, type Chart } from './common.js';
+import { CONFIG, HEIGHT, LOG_AXIS, LOG_STEP_AXIS, WIDTH, colorScale, wantsLog, type Chart } from './common.js';
 import type { VarianceRow } from './read.js';
 
 function beta2Label(b: number | null): string {
@@ -24,8 +24,8 @@ function pairChart(rows: VarianceRow[], o: { name: string; title: string; subtit
     mark: { type: 'line', strokeWidth: 1.6 },
     encoding: {
       // a log t axis when t spans two decades, so the small-t divergence is not squashed to the left
-      x: { field: 't', type: 'quantitative', title: 't (step)', scale: wantsLog(rows.map((r) => r.t), undefined) ? { type: 'log' } : { zero: false } },
-      y: { field: 'value', type: 'quantitative', title: o.yTitle, scale: o.logY ? { type: 'log' } : { zero: false } },
+      x: { field: 't', type: 'quantitative', title: 't (step)', ...(wantsLog(rows.map((r) => r.t), undefined) ? LOG_STEP_AXIS : { scale: { zero: false } }) },
+      y: { field: 'value', type: 'quantitative', title: o.yTitle, ...(o.logY ? LOG_AXIS : { scale: { zero: false } }) },
       color: { field: 'beta2', type: 'nominal', title: 'β₂', scale: colorScale(betas) },
       strokeDash: { field: 'quantity', type: 'nominal', title: null, scale: { domain: [o.a[0], o.b[0]], range: [[1, 0], [5, 3]] } },
       detail: { field: 'quantity' },
