@@ -3,7 +3,8 @@
 import { z } from 'zod';
 
 const count = z.number().int().positive();
-const batch = count.default(32).describe('examples (sequences) per batch');
+const batch = count.default(32).describe('examples per batch');
+const sequences = count.default(32).describe('sequences per batch');
 const seqLen = count.default(64).describe('tokens per sequence (T); each window holds T + 1 tokens');
 
 /** Largest Markov state space we build: contexts (vocab^order) and table entries (vocab^(order+1), float64). */
@@ -62,7 +63,7 @@ export const Teacher = z
 export const MarkovText = z
   .strictObject({
     kind: z.literal('markov-text'),
-    batch,
+    batch: sequences,
     vocab: count.min(2).default(16).describe('number of symbols'),
     order: count.default(2).describe('Markov order k: the next symbol depends on the previous k'),
     seq_len: seqLen,
@@ -81,7 +82,7 @@ export const MarkovText = z
 export const TextFile = z
   .strictObject({
     kind: z.literal('text-file'),
-    batch,
+    batch: sequences,
     path: z.string().min(1).describe('UTF-8 text file (relative paths are resolved against the config file)'),
     seq_len: seqLen,
   })

@@ -42,6 +42,7 @@ export async function executeRuns(specs: RunSpec[], options: ExecuteOptions = {}
   const events = options.events ?? {};
   let next = 0;
   let configError: ConfigError | undefined;
+  let crashMessage: string | undefined;
 
   const workerUrl = new URL('./worker.js', import.meta.url);
   const workers: Worker[] = [];
@@ -62,12 +63,16 @@ export async function executeRuns(specs: RunSpec[], options: ExecuteOptions = {}
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
+    /** The run each worker is working on (-1: none), set when it is sent, so a crash is attributed. */
+    const current = new Map<Worker, number>();
     const dispatch = (worker: Worker): void => {
+      current.set(worker, -1);
       if (next >= specs.length || finished) {
         worker.postMessage({ type: 'exit' } satisfies ToWorker);
         return;
       }
       const index = next++;
+      current.set(worker, index);
       events.started?.(index, specs[index]!);
       worker.postMessage({ type: 'run', index, spec: specs[index]! } satisfies ToWorker);
     };
@@ -76,10 +81,8 @@ export async function executeRuns(specs: RunSpec[], options: ExecuteOptions = {}
       const worker = new Worker(workerUrl);
       workers.push(worker);
       live++;
-      let current = -1;
       worker.on('message', (msg: FromWorker) => {
         const r = results[msg.index]!;
-        current = msg.index;
         switch (msg.type) {
           case 'records':
             for (const s of msg.steps) r.steps.push(s);
@@ -90,31 +93,30 @@ export async function executeRuns(specs: RunSpec[], options: ExecuteOptions = {}
             break;
           case 'done':
             r.summary = msg.summary;
-            current = -1;
             events.finished?.(msg.index, r);
             dispatch(worker);
             break;
           case 'error':
             r.error = msg.message;
             if (msg.configError) configError ??= new ConfigError(msg.message.split('\n'));
-            current = -1;
             events.finished?.(msg.index, r);
             dispatch(worker);
             break;
         }
       });
       worker.on('error', (err) => {
-        if (current >= 0) {
-          const r = results[current]!;
+        const index = current.get(worker) ?? -1;
+        if (index >= 0) {
+          const r = results[index]!;
           r.error ??= `worker crashed: ${err.message}`;
-          events.finished?.(current, r);
-        }
+          events.finished?.(index, r);
+        } else crashMessage ??= err.message;
       });
       worker.on('exit', () => {
         live--;
         if (live === 0) {
           options.signal?.removeEventListener('abort', onAbort);
-          for (const r of results) if (!r.summary && !r.error) r.error = 'not run (a worker exited early)';
+          for (const r of results) if (!r.summary && !r.error) r.error = `not run (the workers exited${crashMessage ? `: ${crashMessage}` : ' early'})`;
           finish();
         }
       });

@@ -1,0 +1,40 @@
+// Build a run's dataset from its spec and seed. The problem (class centers, teacher weights, Markov
+// table) depends only on the seed; train and validation batches come from independent streams
+// (see stream.ts). Build it once per run: markov-text and text-file do real work here.
+import type { DataSpec } from '../config/data.js';
+import type { Dataset, TokenBatch, TokenDataset, VectorBatch, VectorDataset } from './batch.js';
+import { blobsDataset } from './blobs.js';
+import { markovDataset } from './markov.js';
+import { spiralsDataset } from './spirals.js';
+import { teacherDataset } from './teacher.js';
+import { textFileDataset } from './textfile.js';
+
+export function buildDataset(spec: DataSpec, seed: number): Dataset {
+  switch (spec.kind) {
+    case 'blobs':
+      return blobsDataset(spec, seed);
+    case 'spirals':
+      return spiralsDataset(spec, seed);
+    case 'teacher':
+      return teacherDataset(spec, seed);
+    case 'markov-text':
+      return markovDataset(spec, seed);
+    case 'text-file':
+      return textFileDataset(spec, seed);
+  }
+}
+
+/** Plain buffers for one batch of a vector dataset (models allocate theirs in the run's arena). */
+export function allocVectorBatch(ds: VectorDataset): VectorBatch {
+  const classification = ds.task === 'classification';
+  return {
+    x: new Float32Array(ds.batch * ds.inputDim),
+    labels: new Int32Array(classification ? ds.batch : 0),
+    targets: new Float32Array(classification ? 0 : ds.batch * ds.outputDim),
+  };
+}
+
+/** Plain buffers for one batch of a token dataset. */
+export function allocTokenBatch(ds: TokenDataset): TokenBatch {
+  return { inputs: new Int32Array(ds.batch * ds.seqLen), targets: new Int32Array(ds.batch * ds.seqLen) };
+}
