@@ -78,3 +78,38 @@ export function toyTokens(pattern: 'random' | 'cycle', batch: number, seqLen: nu
   };
 }
 
+
+/**
+ * The first `period` training batches of `inner`, replayed cyclically by plain copy loops: a
+ * fillTrain that does no arithmetic and allocates nothing, for the heap test.
+ */
+export function replayed<D extends VectorDataset | TokenDataset>(inner: D, period: number): D {
+  const probe = batchBuffers(inner);
+  const store = Object.fromEntries(Object.entries(probe).map(([k, v]) => [k, new (v.constructor as Int32ArrayConstructor)(v.length * period)]));
+  for (let p = 1; p <= period; p++) {
+    inner.fillTrain(p, probe as never);
+    for (const [k, v] of Object.entries(probe)) store[k]!.set(v, (p - 1) * v.length);
+  }
+  const keys = Object.keys(probe);
+  return {
+    ...inner,
+    fillTrain: (step: number, out: Record<string, Int32Array | Float32Array>) => {
+      for (let i = 0; i < keys.length; i++) {
+        const dst = out[keys[i]!]!;
+        const src = store[keys[i]!]!;
+        const offset = ((step - 1) % period) * dst.length;
+        for (let j = 0; j < dst.length; j++) dst[j] = src[offset + j]!;
+      }
+    },
+  };
+}
+
+function batchBuffers(d: VectorDataset | TokenDataset): Record<string, Int32Array | Float32Array> {
+  if (d.kind === 'tokens') return { inputs: new Int32Array(d.batch * d.seqLen), targets: new Int32Array(d.batch * d.seqLen) };
+  const classify = d.task === 'classification';
+  return {
+    x: new Float32Array(d.batch * d.inputDim),
+    labels: new Int32Array(classify ? d.batch : 0),
+    targets: new Float32Array(classify ? 0 : d.batch * d.outputDim),
+  };
+}

@@ -122,6 +122,14 @@ test('activation values: relu(−1)=0, tanh(0.5), gelu(1) = ½(1 + tanh(√(2/π
   assertClose(out[1]!, Math.tanh(0.5), 1e-6);
   activationForward('gelu', out, x, 3);
   assertClose(out[2]!, 0.5 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * 1.044715)), 1e-6);
+  // Far tails: gelu(−100) = 0 and gelu(100) = 100, finite gradients 0 and 1.
+  const tails = Float32Array.from([-100, 100]);
+  const y = new Float32Array(2);
+  activationForward('gelu', y, tails, 2);
+  assert.ok(Math.abs(y[0]!) === 0 && y[1] === 100);
+  const dy = new Float32Array(2);
+  activationBackward('gelu', dy, Float32Array.from([1, 1]), tails, y, 2);
+  assert.deepEqual([...dy], [0, 1]);
 });
 
 test('layernorm: gradients of input, weight and bias match finite differences; output is normalised', () => {

@@ -59,7 +59,7 @@ export const Lstm = z
   .strictObject({
     kind: z.literal('lstm'),
     embed: width.default(32).describe('token embedding width'),
-    hidden: width.default(128).describe('LSTM hidden (and cell) width'),
+    hidden: width.default(64).describe('LSTM hidden (and cell) width'),
     layers: width.default(1).describe('stacked LSTM layers'),
   })
   .describe(
@@ -70,10 +70,10 @@ export const Lstm = z
 export const Transformer = z
   .strictObject({
     kind: z.literal('transformer'),
-    d_model: width.default(64).describe('residual stream width'),
+    d_model: width.default(32).describe('residual stream width'),
     heads: width.default(4).describe('attention heads (must divide d_model)'),
     layers: width.default(2).describe('transformer blocks'),
-    d_ff: width.default(256).describe('hidden width of each block’s MLP'),
+    d_ff: width.default(128).describe('hidden width of each block’s MLP'),
     context: width.default(64).describe('learned position embeddings (≥ the dataset’s seq_len)'),
     norm: z
       .enum(['pre', 'post'])

@@ -75,6 +75,7 @@ export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed
       linearForward(logits, top.h, headW.w, headB.w, N, H, V);
       return softmaxCrossEntropyForward(probs, logits, targetsTB, N, V);
     },
+    classification: true,
     correct: () => countCorrect(logits, targetsTB, N, V),
     backward(): void {
       zeroAll(actGrads);

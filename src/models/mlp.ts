@@ -75,9 +75,8 @@ export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed:
       }
       return classify ? softmaxCrossEntropyForward(probs, out, batch.labels, B, K) : mseForward(out, batch.targets, B * K);
     },
-    correct(): number {
-      return classify ? countCorrect(out, batch.labels, B, K) : NaN;
-    },
+    classification: classify,
+    correct: () => countCorrect(out, batch.labels, B, K),
     backward(): void {
       zeroAll(actGrads);
       if (classify) softmaxCrossEntropyBackward(dout, probs, batch.labels, B, K, 1 / B);

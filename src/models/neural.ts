@@ -10,7 +10,9 @@ export interface Network {
   forward(): number;
   /** Backward pass of the last forward: zeroes the activation gradients, adds into params.grad. */
   backward(): void;
-  /** Correct predictions in the last forward, or NaN for regression. */
+  /** Classification (accuracy is reported) or regression. */
+  classification: boolean;
+  /** Correct predictions in the last forward (classification only). */
   correct(): number;
   /** Predictions per batch (rows of the loss): the denominator of accuracy. */
   predictions: number;
@@ -22,7 +24,9 @@ export interface Network {
 
 export function networkTask(net: Network): Task {
   const grad = net.params.grad;
-  const result: LossResult = { loss: 0, accuracy: undefined };
+  // One result object, refilled; `accuracy` starts as a number for classifiers so that V8 keeps the
+  // field unboxed and storing into it does not allocate.
+  const result: LossResult = { loss: 0, accuracy: net.classification ? 0 : undefined };
   return {
     params: net.params,
     info: net.info,
@@ -30,8 +34,7 @@ export function networkTask(net: Network): Task {
       net.fillTrain(step);
       grad.fill(0);
       result.loss = net.forward();
-      const correct = net.correct();
-      result.accuracy = Number.isNaN(correct) ? undefined : correct / net.predictions;
+      if (net.classification) result.accuracy = net.correct() / net.predictions;
       net.backward();
       return result;
     },
@@ -41,10 +44,10 @@ export function networkTask(net: Network): Task {
       for (let i = 0; i < batches; i++) {
         net.fillVal(i);
         lossSum += net.forward();
-        correctSum += net.correct();
+        if (net.classification) correctSum += net.correct();
       }
       result.loss = lossSum / batches;
-      result.accuracy = Number.isNaN(correctSum) ? undefined : correctSum / (batches * net.predictions);
+      if (net.classification) result.accuracy = correctSum / (batches * net.predictions);
       return result;
     },
   };

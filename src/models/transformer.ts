@@ -3,8 +3,9 @@
 // linear head → softmax cross-entropy on the next token at every position.
 //   norm 'pre'  (GPT-2):              x = x + Attn(LN₁(x));  x = x + MLP(LN₂(x));  final LN before the head
 //   norm 'post' (Vaswani et al. 2017): x = LN₁(x + Attn(x));  x = LN₂(x + MLP(x));  no final LN
-// Post-norm is the layout whose training is known to need warmup (Liu et al. 2020, "On the
-// Variance of the Adaptive Learning Rate and Beyond", §5, and Xiong et al. 2020).
+// Post-norm is the layout whose training with Adam is known to need warmup (Liu et al. 2020, "On the
+// Variance of the Adaptive Learning Rate and Beyond"; Xiong et al. 2020, "On Layer Normalization in
+// the Transformer Architecture").
 // B = batch, T = seq_len (≤ context), C = d_model, F = d_ff, V = vocab, N = B·T rows (batch-major).
 import type { Arena, Param } from '../nn/arena.js';
 import type { ModelSpec } from '../config/models.js';
@@ -144,6 +145,7 @@ export function buildTransformer(spec: TransformerSpec, data: TokenDataset, aren
       linearForward(logits, headIn, headW.w, headB.w, N, C, V);
       return softmaxCrossEntropyForward(probs, logits, batch.targets, N, V);
     },
+    classification: true,
     correct: () => countCorrect(logits, batch.targets, N, V),
     backward(): void {
       zeroAll(actGrads);

