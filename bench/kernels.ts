@@ -1,7 +1,8 @@
 // Our implementations under test. Each is one column in every table of `npm run bench` (and one
-// ratio against the memory baseline and each peer). Today there is one, 'js': the plain TypeScript
-// kernels in src/. The WebAssembly SIMD kernels (issue 6) become a second entry of KERNELS: implement
-// `Kernels` for them (same specs, their arena and kernels) and `--kernels js,wasm` prints both.
+// ratio against the memory baseline and each peer): 'js', the plain TypeScript kernels in src/, and
+// 'wasm', the WebAssembly SIMD kernels of src/wasm (issue 6). Both run the same code paths of src/;
+// they differ only in the kernel set their arena is built with (a wasm arena dispatches the optimizer
+// steps, matmul and the LSTM layer to its wasm instance).
 import { Arena } from '../src/nn/arena.js';
 import { matmul } from '../src/nn/matmul.js';
 import { createOptimizer } from '../src/optim/optimizer.js';
@@ -12,6 +13,7 @@ import type { NamedOptimizer } from '../src/config/schema.js';
 import type { ParamView } from '../src/nn/arena.js';
 import { Rng } from '../src/data/rng.js';
 import type { MatmulShape } from './workloads.js';
+import { wasmUnavailableReason, type KernelSet } from '../src/wasm/kernels.js';
 
 /** `run(iterations)` repeats the measured thing; built once, allocation-free when run. */
 export type Repeat = (iterations: number) => void;
@@ -34,59 +36,60 @@ export interface Kernels {
   trainingSteps(model: ModelSpec, data: DataSpec | undefined, optimizer: NamedOptimizer, seed: number): TrainingRun;
 }
 
-const js: Kernels = {
-  name: 'js',
-  matmulCalls(s) {
-    const a = new Float32Array(s.M * s.K);
-    const b = new Float32Array(s.K * s.N);
-    const c = new Float32Array(s.M * s.N);
-    fillNormal(a, 1, 'bench/matmul/a');
-    fillNormal(b, 1, 'bench/matmul/b');
-    return (iterations) => {
-      for (let i = 0; i < iterations; i++) matmul(c, a, b, s.M, s.N, s.K, s.transA, s.transB, s.accumulate);
-      // Accumulating calls grow C without bound: keep it finite over long runs.
-      if (s.accumulate) c.fill(0);
-    };
-  },
-  optimizerSteps(spec, n, firstStep) {
-    const { value } = Arena.build((arena) => {
-      arena.param('theta', [n]);
-      const { data, grad } = arena.params;
-      return { p: data, g: grad, optimizer: createOptimizer(spec, n, arena) };
-    });
-    const { p, g, optimizer } = value;
-    fillNormal(p, 1, 'bench/theta');
-    fillNormal(g, 1, 'bench/grad');
-    let t = firstStep;
-    return (iterations) => {
-      for (let i = 0; i < iterations; i++) optimizer.step(p, g, t++, spec.lr);
-    };
-  },
-  trainingSteps(model, data, spec, seed) {
-    const { value, arena } = Arena.build((arena) => {
-      const task = buildTask(model, data, arena, seed);
-      return { task, optimizer: createOptimizer(spec, task.params.data.length, arena) };
-    });
-    const { task, optimizer } = value;
-    const { data: p, grad: g } = task.params;
-    let t = 1;
-    let loss = NaN;
-    return {
-      params: p.length,
-      views: arena.views,
-      lastLoss: () => loss,
-      run(iterations) {
-        for (let i = 0; i < iterations; i++, t++) {
-          loss = task.trainStep(t).loss;
-          optimizer.step(p, g, t, spec.lr);
-        }
-      },
-    };
-  },
-};
+function kernelsOf(set: KernelSet): Kernels {
+  return {
+    name: set,
+    matmulCalls(s) {
+      // Operands in an arena of this kernel set (a wasm memory for 'wasm'), as the layers have them.
+      const { a, b, c } = Arena.build((arena) => ({ a: arena.floats(s.M * s.K), b: arena.floats(s.K * s.N), c: arena.floats(s.M * s.N) }), set).value;
+      fillNormal(a, 1, 'bench/matmul/a');
+      fillNormal(b, 1, 'bench/matmul/b');
+      return (iterations) => {
+        for (let i = 0; i < iterations; i++) matmul(c, a, b, s.M, s.N, s.K, s.transA, s.transB, s.accumulate);
+        // Accumulating calls grow C without bound: keep it finite over long runs.
+        if (s.accumulate) c.fill(0);
+      };
+    },
+    optimizerSteps(spec, n, firstStep) {
+      const { value } = Arena.build((arena) => {
+        arena.param('theta', [n]);
+        const { data, grad } = arena.params;
+        return { p: data, g: grad, optimizer: createOptimizer(spec, n, arena) };
+      }, set);
+      const { p, g, optimizer } = value;
+      fillNormal(p, 1, 'bench/theta');
+      fillNormal(g, 1, 'bench/grad');
+      let t = firstStep;
+      return (iterations) => {
+        for (let i = 0; i < iterations; i++) optimizer.step(p, g, t++, spec.lr);
+      };
+    },
+    trainingSteps(model, data, spec, seed) {
+      const { value, arena } = Arena.build((arena) => {
+        const task = buildTask(model, data, arena, seed);
+        return { task, optimizer: createOptimizer(spec, task.params.data.length, arena) };
+      }, set);
+      const { task, optimizer } = value;
+      const { data: p, grad: g } = task.params;
+      let t = 1;
+      let loss = NaN;
+      return {
+        params: p.length,
+        views: arena.views,
+        lastLoss: () => loss,
+        run(iterations) {
+          for (let i = 0; i < iterations; i++, t++) {
+            loss = task.trainStep(t).loss;
+            optimizer.step(p, g, t, spec.lr);
+          }
+        },
+      };
+    },
+  };
+}
 
-/** Every implementation, in column order. */
-export const KERNELS: Kernels[] = [js];
+/** Every implementation, in column order (wasm where this runtime can run it). */
+export const KERNELS: Kernels[] = [kernelsOf('js'), ...(wasmUnavailableReason() === undefined ? [kernelsOf('wasm')] : [])];
 
 export function fillNormal(x: Float32Array, scale: number, purpose: string): void {
   const rng = new Rng(0, purpose);

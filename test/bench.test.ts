@@ -36,5 +36,5 @@ test('bench --quick --no-peers --only optim prints the header and the optimizer 
 test('bench rejects an unknown kernel implementation by listing the known ones', { skip: !existsSync(bench) && 'dist/bench/bench.js not built' }, () => {
   const r = run(['--kernels', 'gpu', '--no-peers']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /--kernels: expected some of js, got "gpu"/);
+  assert.match(r.stderr, /--kernels: expected some of js(, wasm)?, got "gpu"/);
 });

@@ -9,6 +9,7 @@ import { EXIT_FAILED_CHECK } from '../config/errors.js';
 import { withInterrupt } from './interrupt.js';
 import { renderTerminalChart } from '../report/terminal-chart.js';
 import { writeReportAndSay } from './plot.js';
+import { resolveKernels, type KernelSet } from '../wasm/kernels.js';
 
 export interface CompareFlags {
   out?: string;
@@ -22,6 +23,7 @@ export interface CompareFlags {
   failOnDiverge?: boolean;
   force?: boolean;
   quiet?: boolean;
+  kernels?: KernelSet;
 }
 
 export async function compareCommand(file: string, flags: CompareFlags): Promise<void> {
@@ -29,12 +31,14 @@ export async function compareCommand(file: string, flags: CompareFlags): Promise
   const exp = loaded.experiment;
   if (exp.sweep) process.stderr.write('radam-run: note: this config has a sweep section; compare runs the base config only (use `radam-run sweep` for the sweep)\n');
   const out = flags.out ?? OutputDir.defaultPath(exp.name);
-  const specs = planCompare(exp);
+  const { kernels, notice } = resolveKernels(flags.kernels ?? 'wasm');
+  if (notice) process.stderr.write(`radam-run: note: ${notice}\n`);
+  const specs = planCompare(exp, { kernels });
   const progress = createProgress(specs, { tty: Boolean(process.stderr.isTTY), quiet: flags.quiet });
   let result;
   try {
     result = await withInterrupt((signal) =>
-      runCompare(loaded, { out, force: flags.force, workers: flags.workers, events: progress, signal, argv: process.argv.slice(1) }),
+      runCompare(loaded, { out, force: flags.force, workers: flags.workers, events: progress, signal, argv: process.argv.slice(1), kernels }),
     );
   } finally {
     progress.stop();

@@ -27,6 +27,10 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function kernelsOption(): Option {
+  return new Option('--kernels <set>', 'kernels for optimizer steps and layers: wasm (SIMD) or js (the reference)').choices(['js', 'wasm']).default('wasm');
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -51,6 +55,7 @@ export function buildProgram(): Command {
     .option('--force', 'replace --out if it already holds files')
     .option('--chart', 'print a terminal chart of the training loss even when stdout is not a terminal')
     .option('--report', 'also write report.html and SVG charts into the output directory')
+    .addOption(kernelsOption())
     .option('-q, --quiet', 'no progress output')
     .action(async (config: string, opts) => (await import('./compare.js')).compareCommand(config, opts));
 
@@ -65,6 +70,7 @@ export function buildProgram(): Command {
     .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
     .option('--json', 'print the aggregate as JSON on stdout')
     .option('--report', 'also write report.html and SVG charts into the output directory')
+    .addOption(kernelsOption())
     .option('-q, --quiet', 'no progress output')
     .action(async (config: string, opts) => (await import('./sweep.js')).sweepCommand(config, opts));
 
@@ -86,6 +92,7 @@ export function buildProgram(): Command {
     .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
     .option('--force', 'replace --out if it already holds files (compare-style experiments)')
     .option('--report', 'also write report.html and SVG charts into the output directory')
+    .addOption(kernelsOption())
     .option('-q, --quiet', 'no progress output')
     .action(async (file: string, opts) => (await import('./reproduce.js')).reproduceCommand(file, opts));
 

@@ -12,6 +12,7 @@ import { renderSweepTables } from '../report/sweep-table.js';
 import { join } from 'node:path';
 import { withInterrupt } from './interrupt.js';
 import { writeReportAndSay } from './plot.js';
+import { resolveKernels, type KernelSet } from '../wasm/kernels.js';
 
 export interface ReproduceFlags {
   out?: string;
@@ -21,6 +22,7 @@ export interface ReproduceFlags {
   force?: boolean;
   report?: boolean;
   quiet?: boolean;
+  kernels?: KernelSet;
 }
 
 export async function reproduceCommand(file: string, flags: ReproduceFlags): Promise<void> {
@@ -29,6 +31,8 @@ export async function reproduceCommand(file: string, flags: ReproduceFlags): Pro
   if (!exp.claims || exp.claims.length === 0) throw new ConfigError(`${file}: expected a claims section for reproduce, got none (use compare or sweep to just run it)`);
   const out = flags.out ?? (exp.sweep ? join('runs', `${exp.name}-sweep`) : OutputDir.defaultPath(exp.name));
   const tty = Boolean(process.stderr.isTTY);
+  const { kernels, notice } = resolveKernels(flags.kernels ?? 'wasm');
+  if (notice) process.stderr.write(`radam-run: note: ${notice}\n`);
   let progress: Progress | undefined = exp.sweep ? undefined : createProgress(planCompare(exp), { tty, quiet: flags.quiet });
   let result;
   try {
@@ -38,6 +42,7 @@ export async function reproduceCommand(file: string, flags: ReproduceFlags): Pro
       workers: flags.workers,
       force: flags.force,
       signal,
+      kernels,
       events: {
         notice: (m) => process.stderr.write(`radam-run: ${m}\n`),
         planned(todo, skipped) {

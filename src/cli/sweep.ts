@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { withInterrupt } from './interrupt.js';
 import { writeReportAndSay } from './plot.js';
 import { join } from 'node:path';
+import { resolveKernels, type KernelSet } from '../wasm/kernels.js';
 
 export interface SweepFlags {
   out?: string;
@@ -20,6 +21,7 @@ export interface SweepFlags {
   json?: boolean;
   report?: boolean;
   quiet?: boolean;
+  kernels?: KernelSet;
 }
 
 function pointLabel(point: Record<string, unknown>): string {
@@ -36,8 +38,10 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
   const loaded = loadExperiment(file, { set: flags.set });
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
   const out = flags.out ?? join('runs', `${loaded.experiment.name}-sweep`);
+  const { kernels, notice } = resolveKernels(flags.kernels ?? 'wasm');
+  if (notice) process.stderr.write(`radam-run: note: ${notice}\n`);
   if (flags.dryRun) {
-    const plan = planRuns(loaded);
+    const plan = planRuns(loaded, { kernels });
     const mine = new Set(shardRuns(plan, shard).map((r) => r.id));
     const lines = plan.runs
       .map((r, i) => ({ r, i }))
@@ -52,7 +56,7 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
     );
     return;
   }
-  const plan = planRuns(loaded);
+  const plan = planRuns(loaded, { kernels });
   const labelsById = new Map(plan.runs.map((r, i) => [r.id, runLabel(plan, i)]));
   let progress: ReturnType<typeof createSweepProgress> | undefined;
   let result;
@@ -62,6 +66,7 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
       workers: flags.workers,
       shard,
       signal,
+      kernels,
       events: {
         notice: (m) => process.stderr.write(`radam-run: ${m}\n`),
         planned(todo, skipped) {

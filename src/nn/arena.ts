@@ -7,7 +7,13 @@
 // Builders must therefore be deterministic (seed their RNGs inside `fn`), which they are by design.
 //
 // Layout of the real arena: [params | grads | everything else]. Parameters and gradients are each one
-// contiguous Float32Array (`ParamSet.data` / `ParamSet.grad`) so an optimizer is one fused loop.
+// contiguous Float32Array (`ParamSet.data` / `ParamSet.grad`) so an optimizer is one fused loop. The
+// gradient region and every other buffer start on a 16-byte boundary (whole f32x4 vectors).
+//
+// With the wasm kernel set the memory is a `WebAssembly.Memory` whose initial size is its maximum, so
+// it never grows (growth would detach every view), and the run's wasm kernel instance imports it:
+// `arena.wasm` is that instance, null for the js kernel set and while measuring.
+import { WASM_PAGE, WasmKernels, type KernelSet } from '../wasm/kernels.js';
 
 export interface ParamView {
   name: string;
@@ -27,35 +33,58 @@ export interface Param {
   g: Float32Array;
 }
 
+/** n rounded up to whole f32x4 vectors. */
+function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
 export class Arena {
   /** Float32 slots used so far: params + grads + other buffers. */
   private paramCount = 0;
   private otherCount = 0;
   readonly views: ParamView[] = [];
   private readonly memory: ArrayBuffer | null;
+  /** The run's wasm kernels over this memory (wasm kernel set only). */
+  readonly wasm: WasmKernels | null;
   private readonly paramTotal: number;
+  /** Float32 offset of the region after params and grads. */
+  private readonly otherStart: number;
   private readonly paramData: Float32Array;
   private readonly paramGrad: Float32Array;
 
-  private constructor(paramTotal: number, otherTotal: number | null) {
+  private constructor(paramTotal: number, otherTotal: number | null, kernels: KernelSet) {
     this.paramTotal = paramTotal;
+    const gradStart = align4(paramTotal);
+    this.otherStart = gradStart + align4(paramTotal);
+    this.wasm = null;
     if (otherTotal === null) {
       // Measuring pass: nothing is shared, just counted.
       this.memory = null;
       this.paramData = new Float32Array(0);
       this.paramGrad = new Float32Array(0);
     } else {
-      this.memory = new ArrayBuffer((2 * paramTotal + otherTotal) * 4);
-      this.paramData = new Float32Array(this.memory, 0, paramTotal);
-      this.paramGrad = new Float32Array(this.memory, paramTotal * 4, paramTotal);
+      const bytes = (this.otherStart + otherTotal) * 4;
+      let memory: ArrayBuffer;
+      if (kernels === 'wasm') {
+        this.wasm = new WasmKernels(Math.max(1, Math.ceil(bytes / WASM_PAGE)));
+        memory = this.wasm.buffer;
+      } else {
+        memory = new ArrayBuffer(bytes);
+      }
+      this.memory = memory;
+      this.paramData = new Float32Array(memory, 0, paramTotal);
+      this.paramGrad = new Float32Array(memory, gradStart * 4, paramTotal);
     }
   }
 
-  /** Run `builder` twice (measure, then allocate exactly) and return its second result. */
-  static build<T>(builder: (arena: Arena) => T): { value: T; arena: Arena } {
-    const measuring = new Arena(0, null);
+  /**
+   * Run `builder` twice (measure, then allocate exactly) and return its second result. With the
+   * `wasm` kernel set the arena is a WebAssembly.Memory served by one wasm kernel instance.
+   */
+  static build<T>(builder: (arena: Arena) => T, kernels: KernelSet = 'js'): { value: T; arena: Arena } {
+    const measuring = new Arena(0, null, 'js');
     builder(measuring);
-    const arena = new Arena(measuring.paramCount, measuring.otherCount);
+    const arena = new Arena(measuring.paramCount, measuring.otherCount, kernels);
     const value = builder(arena);
     if (arena.paramCount !== measuring.paramCount || arena.otherCount !== measuring.otherCount) {
       throw new Error('Arena.build: the builder is not deterministic (sizes differ between passes)');
@@ -86,17 +115,17 @@ export class Arena {
   /** A float32 buffer for activations, scratch or optimizer state (zero-filled). */
   floats(n: number): Float32Array {
     const offset = this.otherCount;
-    this.otherCount += n;
+    this.otherCount += align4(n);
     if (this.memory === null) return new Float32Array(n);
-    return new Float32Array(this.memory, (2 * this.paramTotal + offset) * 4, n);
+    return new Float32Array(this.memory, (this.otherStart + offset) * 4, n);
   }
 
   /** An int32 buffer (token ids, labels) carved from the same memory. */
   ints(n: number): Int32Array {
     const offset = this.otherCount;
-    this.otherCount += n;
+    this.otherCount += align4(n);
     if (this.memory === null) return new Int32Array(n);
-    return new Int32Array(this.memory, (2 * this.paramTotal + offset) * 4, n);
+    return new Int32Array(this.memory, (this.otherStart + offset) * 4, n);
   }
 
   /**

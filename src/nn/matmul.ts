@@ -8,9 +8,13 @@
 // rather than separate kernels: measured within ~10% of hand-specialised copies, and one kernel to
 // read. Accumulation happens in float64 locals, rounded to float32 once per output element.
 //
+// Operands that all live in a run's wasm memory (the wasm kernel set) are multiplied by the f32x4
+// kernel of src/wasm instead; this loop is the reference and the fallback.
+//
 // M, N, K: C is M×N; op(A) is M×K; op(B) is K×N.
 //   transA = false: A is stored M×K.   transA = true: A is stored K×M (we use Aᵀ).
 //   transB = false: B is stored K×N.   transB = true: B is stored N×K (we use Bᵀ).
+import { wasmKernelsFor } from '../wasm/kernels.js';
 
 /**
  * C[cOff + i·N + j] (+)= Σ_k op(A)[i, k] · op(B)[k, j]   for i < M, j < N.
@@ -30,6 +34,8 @@ export function matmul(
   aOff = 0,
   bOff = 0,
 ): void {
+  const wasm = wasmKernelsFor(c);
+  if (wasm !== undefined && wasm.holds(a) && wasm.holds(b)) return wasm.matmul(c, a, b, M, N, K, transA, transB, accumulate, cOff, aOff, bOff);
   // Element op(A)[i, k] lives at aOff + i·aRow + k·aCol; op(B)[k, j] at bOff + k·bRow + j·bCol.
   const aRow = transA ? 1 : K;
   const aCol = transA ? M : 1;

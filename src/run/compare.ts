@@ -4,9 +4,11 @@ import { toolVersion } from '../version.js';
 import type { LoadedExperiment } from '../config/load.js';
 import { Arena } from '../nn/arena.js';
 import { buildTask } from '../models/build.js';
+import { buildDataset } from '../data/datasets.js';
 import type { RunSpec } from '../train/train.js';
 import { executeRuns, type RunEvents, type RunResult } from './execute.js';
 import { planCompare } from './plan.js';
+import type { KernelSet } from '../wasm/kernels.js';
 import { curvesCsv, summaryCsv, summaryRecord, traceCsv } from '../report/csv.js';
 import { OutputDir } from '../report/output.js';
 
@@ -18,6 +20,8 @@ export interface CompareOptions {
   signal?: AbortSignal;
   /** The command line, for the manifest. */
   argv?: string[];
+  /** Kernel set of the runs (default: see planCompare). */
+  kernels?: KernelSet;
 }
 
 export interface CompareResult {
@@ -41,12 +45,13 @@ export class InterruptedError extends Error {
 
 /** Build the first run's model and data in this thread, so bad data surfaces as a ConfigError early. */
 export function preflight(spec: RunSpec): void {
-  Arena.build((arena) => buildTask(spec.model, spec.data, arena, spec.seed));
+  const dataset = spec.data ? buildDataset(spec.data, spec.seed) : undefined;
+  Arena.build((arena) => buildTask(spec.model, spec.data, arena, spec.seed, dataset));
 }
 
 export async function runCompare(loaded: LoadedExperiment, options: CompareOptions): Promise<CompareResult> {
   const exp = loaded.experiment;
-  const specs = planCompare(exp);
+  const specs = planCompare(exp, { kernels: options.kernels });
   preflight(specs[0]!);
   const out = OutputDir.open(options.out, options.force);
   const startedAt = new Date();
@@ -72,6 +77,7 @@ export async function runCompare(loaded: LoadedExperiment, options: CompareOptio
       started: startedAt.toISOString(),
       finished: new Date().toISOString(),
       runs: specs.map((s) => s.run),
+      kernels: specs[0]?.kernels,
       files: ['curves.csv', 'trace.csv', 'summary.csv', 'summary.json'],
       config: exp,
     };

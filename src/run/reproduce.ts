@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../report/output.js';
 import { InterruptedError, runCompare, type CompareResult } from './compare.js';
 import type { RunEvents } from './execute.js';
 import { readSweepRuns, runSweep, type SweepEvents, type SweepResult } from './sweep.js';
+import type { KernelSet } from '../wasm/kernels.js';
 
 export interface ReproduceOptions {
   out: string;
@@ -16,6 +17,7 @@ export interface ReproduceOptions {
   events?: RunEvents & SweepEvents;
   junit?: string;
   force?: boolean;
+  kernels?: KernelSet;
 }
 
 export interface ReproduceResult {
@@ -34,7 +36,7 @@ export async function runReproduce(loaded: LoadedExperiment, options: ReproduceO
   let sweep: SweepResult | undefined;
   let outDir: string;
   if (exp.sweep) {
-    sweep = await runSweep(loaded, { out: options.out, workers: options.workers, signal: options.signal, events: options.events });
+    sweep = await runSweep(loaded, { out: options.out, workers: options.workers, signal: options.signal, events: options.events, kernels: options.kernels });
     outDir = sweep.outDir;
     if (sweep.interrupted) throw new InterruptedError();
     data = {
@@ -43,7 +45,7 @@ export async function runReproduce(loaded: LoadedExperiment, options: ReproduceO
       bestPoint: new Map(sweep.aggregate.best.map((b) => [b.optimizer, b.point])),
     };
   } else {
-    compare = await runCompare(loaded, { out: options.out, workers: options.workers, signal: options.signal, events: options.events, force: options.force });
+    compare = await runCompare(loaded, { out: options.out, workers: options.workers, signal: options.signal, events: options.events, force: options.force, kernels: options.kernels });
     outDir = compare.outDir;
     data = {
       runs: compare.results.flatMap((r) =>

@@ -11,6 +11,8 @@ import type { SweepSpec, SweepValues } from '../config/sweep.js';
 import { closest } from '../config/format.js';
 import { Rng } from '../data/rng.js';
 import type { RunSpec } from '../train/train.js';
+import { resolveKernels } from '../wasm/kernels.js';
+import type { PlanOptions } from './plan.js';
 import { SPEC_VERSION, canonicalJson, shortHash } from './hash.js';
 
 export interface PlannedRun {
@@ -61,8 +63,9 @@ export function shardRuns(plan: SweepPlan, shard: Shard | undefined): PlannedRun
   return plan.runs.filter((_, i) => i % shard.count === shard.index - 1);
 }
 
-export function planRuns(loaded: LoadedExperiment): SweepPlan {
+export function planRuns(loaded: LoadedExperiment, options: PlanOptions = {}): SweepPlan {
   const exp = loaded.experiment;
+  const kernels = options.kernels ?? resolveKernels('wasm').kernels;
   const sweep: SweepSpec = exp.sweep ?? { method: 'grid', seed: 0, params: {} };
   const paths = Object.keys(sweep.params);
   const optimizerKinds = new Map(exp.optimizers.map((o) => [o.name, o.kind]));
@@ -92,11 +95,11 @@ export function planRuns(loaded: LoadedExperiment): SweepPlan {
       const own: Record<string, unknown> = {};
       for (const path of paths) if (touches(scopes.get(path)!, optimizer.name)) own[path] = point[path];
       for (const seed of seeds) {
-        const body = { v: SPEC_VERSION, seed, optimizer, steps: resolved.steps, logEvery: resolved.log_every, model: resolved.model, data: resolved.data, eval: resolved.eval };
+        const body = { v: SPEC_VERSION, seed, optimizer, steps: resolved.steps, logEvery: resolved.log_every, model: resolved.model, data: resolved.data, eval: resolved.eval, kernels };
         const id = shortHash(body);
         if (seen.has(id)) continue;
         seen.add(id);
-        const spec: RunSpec = { run: id, seed, optimizer, steps: resolved.steps, logEvery: resolved.log_every, model: resolved.model, data: resolved.data, eval: resolved.eval };
+        const spec: RunSpec = { run: id, seed, optimizer, steps: resolved.steps, logEvery: resolved.log_every, model: resolved.model, data: resolved.data, eval: resolved.eval, kernels };
         runs.push({ id, spec, optimizer: optimizer.name, seed, point: own });
       }
     }

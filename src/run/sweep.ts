@@ -13,6 +13,7 @@ import { aggregate, pointsCsv, robustnessCsv, type RunOutcome, type SweepAggrega
 import { preflight } from './compare.js';
 import { executeRuns, type RunEvents, type RunResult } from './execute.js';
 import { SPEC_VERSION, shortHash } from './hash.js';
+import type { KernelSet } from '../wasm/kernels.js';
 import { planRuns, shardRuns, type PlannedRun, type Shard, type SweepPlan } from './sweep-plan.js';
 
 export interface SweepEvents extends RunEvents {
@@ -28,6 +29,8 @@ export interface SweepOptions {
   shard?: Shard;
   signal?: AbortSignal;
   events?: SweepEvents;
+  /** Kernel set of the runs (default: see planRuns); part of every run id. */
+  kernels?: KernelSet;
 }
 
 export interface SweepResult {
@@ -70,7 +73,7 @@ function planJson(plan: SweepPlan): PlanJson {
 
 function specBody(run: PlannedRun): unknown {
   const s = run.spec;
-  return { v: SPEC_VERSION, seed: s.seed, optimizer: s.optimizer, steps: s.steps, logEvery: s.logEvery, model: s.model, data: s.data, eval: s.eval };
+  return { v: SPEC_VERSION, seed: s.seed, optimizer: s.optimizer, steps: s.steps, logEvery: s.logEvery, model: s.model, data: s.data, eval: s.eval, kernels: s.kernels };
 }
 
 export interface StoredSummary {
@@ -200,7 +203,7 @@ function writeAggregate(outDir: string, plan: SweepPlan, complete: Set<string>):
 }
 
 export async function runSweep(loaded: LoadedExperiment, options: SweepOptions): Promise<SweepResult> {
-  const plan = planRuns(loaded);
+  const plan = planRuns(loaded, { kernels: options.kernels });
   const mine = shardRuns(plan, options.shard);
   const outDir = resolve(options.out);
   const runsDir = join(outDir, 'runs');

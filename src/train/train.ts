@@ -4,8 +4,10 @@ import type { EvalSpec, ResolvedExperiment, NamedOptimizer } from '../config/sch
 import type { z } from 'zod';
 import { Arena } from '../nn/arena.js';
 import { buildTask } from '../models/build.js';
+import { buildDataset } from '../data/datasets.js';
 import { createOptimizer } from '../optim/optimizer.js';
 import { makeSchedule } from '../optim/schedule.js';
+import type { KernelSet } from '../wasm/kernels.js';
 
 /** Everything a run depends on. Its numbers are a function of this object alone. */
 export interface RunSpec {
@@ -18,6 +20,12 @@ export interface RunSpec {
   model: ResolvedExperiment['model'];
   data: ResolvedExperiment['data'];
   eval: z.output<typeof EvalSpec> | undefined;
+  /**
+   * Which implementation of the kernels (optimizer steps, matmul, LSTM) runs: the TS reference or the
+   * wasm SIMD kernels. They agree to float32 rounding, not bit for bit, so this is part of the spec.
+   * Absent: 'js'. The planners fill it ('wasm' by default, where the runtime supports it).
+   */
+  kernels?: KernelSet;
 }
 
 export interface StepRecord {
@@ -78,11 +86,12 @@ export interface RunSink {
 
 export function train(spec: RunSpec, sink: RunSink): RunSummary {
   const started = performance.now();
+  const dataset = spec.data ? buildDataset(spec.data, spec.seed) : undefined;
   const { value: run } = Arena.build((arena) => {
-    const task = buildTask(spec.model, spec.data, arena, spec.seed);
+    const task = buildTask(spec.model, spec.data, arena, spec.seed, dataset);
     const optimizer = createOptimizer(spec.optimizer, task.params.data.length, arena);
     return { task, optimizer };
-  });
+  }, spec.kernels ?? 'js');
   const { task, optimizer } = run;
   const { data: p, grad: g } = task.params;
   const n = p.length;

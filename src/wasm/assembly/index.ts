@@ -1,0 +1,6 @@
+// The WebAssembly SIMD kernels of radam-run, compiled by AssemblyScript (asc) into kernels.wasm at
+// build time. Every kernel mirrors a TypeScript reference in src/optim or src/nn; see those files for
+// the math. Memory is imported: it is the run's arena, and pointers are byte offsets into it.
+export { sgdStep, adamStep, secondMomentOnlyStep, radamStep } from './optim';
+export { matmul } from './matmul';
+export { lstmForward, lstmBackward } from './lstm';

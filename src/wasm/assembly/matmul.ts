@@ -1,0 +1,282 @@
+// f32x4 matmul: src/nn/matmul.ts's C (+)= op(A)·op(B) on row-major float32 matrices, same arguments
+// (pointers are byte offsets with the element offsets already applied). Accumulation is in float32
+// lanes (the TS kernel accumulates in float64), so results agree to float32 rounding of a K-term sum.
+//
+// Two register-blocked kernels cover the transposes the layers use:
+//   B stored K×N (A·B, Aᵀ·B): vectorise along a row of C. A 4×8 tile of C lives in 8 vector
+//     accumulators; per k, two vectors of B's row k and four broadcast elements of op(A)'s column k
+//     (op(A)[i, k] is at i·aRow + k·aCol, so Aᵀ is just other strides).
+//   B stored N×K (A·Bᵀ): every C[i, j] is a dot product of two contiguous rows. A 4×2 tile of dot
+//     products in 8 vector accumulators runs along k four at a time; lanes are summed at the end.
+// Aᵀ·Bᵀ, which no layer uses, falls back to a plain loop. Edges use narrower tiles of the same kind.
+// M, N, K: C is M×N, op(A) is M×K, op(B) is K×N.
+
+export function matmul(
+  c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+  transA: bool, transB: bool, accumulate: bool,
+): void {
+  if (!transB) {
+    // Byte strides of op(A): one row down, one column right.
+    const aRow: usize = transA ? 4 : <usize>K << 2;
+    const aCol: usize = transA ? <usize>M << 2 : 4;
+    matmulRowsOfB(c, a, b, M, N, K, aRow, aCol, accumulate);
+  } else if (!transA) {
+    matmulDots(c, a, b, M, N, K, accumulate);
+  } else {
+    matmulPlain(c, a, b, M, N, K, accumulate);
+  }
+}
+
+@inline
+function madd(acc: v128, x: v128, y: v128): v128 {
+  return f32x4.add(acc, f32x4.mul(x, y));
+}
+
+@inline
+function storeVec(p: usize, value: v128, accumulate: bool): void {
+  v128.store(p, accumulate ? f32x4.add(v128.load(p), value) : value);
+}
+
+@inline
+function storeScalar(p: usize, value: f32, accumulate: bool): void {
+  store<f32>(p, accumulate ? load<f32>(p) + value : value);
+}
+
+// ---- B stored K×N ------------------------------------------------------------------------------
+
+function matmulRowsOfB(
+  c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+  aRow: usize, aCol: usize, accumulate: bool,
+): void {
+  const bRow: usize = <usize>N << 2;
+  const cRow: usize = <usize>N << 2;
+  const M4 = M & ~3;
+  const N8 = N & ~7;
+  const N4 = N & ~3;
+  for (let i = 0; i < M4; i += 4) {
+    const a0 = a + <usize>i * aRow;
+    const a1 = a0 + aRow;
+    const a2 = a1 + aRow;
+    const a3 = a2 + aRow;
+    const c0 = c + <usize>i * cRow;
+    for (let j = 0; j < N8; j += 8) {
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
+      let s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+      let s20 = f32x4.splat(0), s21 = f32x4.splat(0);
+      let s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+      let pa: usize = 0;
+      let pb = b + (<usize>j << 2);
+      for (let k = 0; k < K; k++) {
+        const y0 = v128.load(pb);
+        const y1 = v128.load(pb, 16);
+        const x0 = v128.load32_splat(a0 + pa);
+        s00 = madd(s00, x0, y0); s01 = madd(s01, x0, y1);
+        const x1 = v128.load32_splat(a1 + pa);
+        s10 = madd(s10, x1, y0); s11 = madd(s11, x1, y1);
+        const x2 = v128.load32_splat(a2 + pa);
+        s20 = madd(s20, x2, y0); s21 = madd(s21, x2, y1);
+        const x3 = v128.load32_splat(a3 + pa);
+        s30 = madd(s30, x3, y0); s31 = madd(s31, x3, y1);
+        pa += aCol;
+        pb += bRow;
+      }
+      const pc = c0 + (<usize>j << 2);
+      storeVec(pc, s00, accumulate); storeVec(pc + 16, s01, accumulate);
+      storeVec(pc + cRow, s10, accumulate); storeVec(pc + cRow + 16, s11, accumulate);
+      storeVec(pc + 2 * cRow, s20, accumulate); storeVec(pc + 2 * cRow + 16, s21, accumulate);
+      storeVec(pc + 3 * cRow, s30, accumulate); storeVec(pc + 3 * cRow + 16, s31, accumulate);
+    }
+    // Right edge: one 4×4 tile, then 4×1 columns.
+    for (let j = N8; j < N4; j += 4) {
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      let pa: usize = 0;
+      let pb = b + (<usize>j << 2);
+      for (let k = 0; k < K; k++) {
+        const y = v128.load(pb);
+        s0 = madd(s0, v128.load32_splat(a0 + pa), y);
+        s1 = madd(s1, v128.load32_splat(a1 + pa), y);
+        s2 = madd(s2, v128.load32_splat(a2 + pa), y);
+        s3 = madd(s3, v128.load32_splat(a3 + pa), y);
+        pa += aCol;
+        pb += bRow;
+      }
+      const pc = c0 + (<usize>j << 2);
+      storeVec(pc, s0, accumulate);
+      storeVec(pc + cRow, s1, accumulate);
+      storeVec(pc + 2 * cRow, s2, accumulate);
+      storeVec(pc + 3 * cRow, s3, accumulate);
+    }
+    for (let j = N4; j < N; j++) {
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+      let pa: usize = 0;
+      let pb = b + (<usize>j << 2);
+      for (let k = 0; k < K; k++) {
+        const y = load<f32>(pb);
+        s0 += load<f32>(a0 + pa) * y;
+        s1 += load<f32>(a1 + pa) * y;
+        s2 += load<f32>(a2 + pa) * y;
+        s3 += load<f32>(a3 + pa) * y;
+        pa += aCol;
+        pb += bRow;
+      }
+      const pc = c0 + (<usize>j << 2);
+      storeScalar(pc, s0, accumulate);
+      storeScalar(pc + cRow, s1, accumulate);
+      storeScalar(pc + 2 * cRow, s2, accumulate);
+      storeScalar(pc + 3 * cRow, s3, accumulate);
+    }
+  }
+  // Bottom edge: single rows, 1×8 then 1×4 then 1×1 tiles.
+  for (let i = M4; i < M; i++) {
+    const a0 = a + <usize>i * aRow;
+    const c0 = c + <usize>i * cRow;
+    for (let j = 0; j < N8; j += 8) {
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      let pa: usize = 0;
+      let pb = b + (<usize>j << 2);
+      for (let k = 0; k < K; k++) {
+        const x = v128.load32_splat(a0 + pa);
+        s0 = madd(s0, x, v128.load(pb));
+        s1 = madd(s1, x, v128.load(pb, 16));
+        pa += aCol;
+        pb += bRow;
+      }
+      const pc = c0 + (<usize>j << 2);
+      storeVec(pc, s0, accumulate);
+      storeVec(pc + 16, s1, accumulate);
+    }
+    for (let j = N8; j < N4; j += 4) {
+      let s = f32x4.splat(0);
+      let pa: usize = 0;
+      let pb = b + (<usize>j << 2);
+      for (let k = 0; k < K; k++) {
+        s = madd(s, v128.load32_splat(a0 + pa), v128.load(pb));
+        pa += aCol;
+        pb += bRow;
+      }
+      storeVec(c0 + (<usize>j << 2), s, accumulate);
+    }
+    for (let j = N4; j < N; j++) {
+      let s: f32 = 0;
+      let pa: usize = 0;
+      let pb = b + (<usize>j << 2);
+      for (let k = 0; k < K; k++) {
+        s += load<f32>(a0 + pa) * load<f32>(pb);
+        pa += aCol;
+        pb += bRow;
+      }
+      storeScalar(c0 + (<usize>j << 2), s, accumulate);
+    }
+  }
+}
+
+// ---- B stored N×K: dot products of rows ----------------------------------------------------------
+
+/** The four lane sums of x, y, z, w as one vector [Σx, Σy, Σz, Σw]. */
+@inline
+function laneSums(x: v128, y: v128, z: v128, w: v128): v128 {
+  const xy = f32x4.add(v128.shuffle<f32>(x, y, 0, 1, 4, 5), v128.shuffle<f32>(x, y, 2, 3, 6, 7));
+  const zw = f32x4.add(v128.shuffle<f32>(z, w, 0, 1, 4, 5), v128.shuffle<f32>(z, w, 2, 3, 6, 7));
+  return f32x4.add(v128.shuffle<f32>(xy, zw, 0, 2, 4, 6), v128.shuffle<f32>(xy, zw, 1, 3, 5, 7));
+}
+
+@inline
+function laneSum(x: v128): f32 {
+  const pairs = f32x4.add(x, v128.shuffle<f32>(x, x, 2, 3, 0, 1));
+  return f32x4.extract_lane(pairs, 0) + f32x4.extract_lane(pairs, 1);
+}
+
+function matmulDots(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: bool): void {
+  const row: usize = <usize>K << 2; // bytes per row of A and of B
+  const cRow: usize = <usize>N << 2;
+  const kBytes4: usize = <usize>(K & ~3) << 2;
+  const kBytes: usize = <usize>K << 2;
+  const M4 = M & ~3;
+  const N2 = N & ~1;
+  for (let i = 0; i < M4; i += 4) {
+    const a0 = a + <usize>i * row;
+    const a1 = a0 + row;
+    const a2 = a1 + row;
+    const a3 = a2 + row;
+    const c0 = c + <usize>i * cRow;
+    for (let j = 0; j < N2; j += 2) {
+      const b0 = b + <usize>j * row;
+      const b1 = b0 + row;
+      let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
+      let s10 = f32x4.splat(0), s11 = f32x4.splat(0);
+      let s20 = f32x4.splat(0), s21 = f32x4.splat(0);
+      let s30 = f32x4.splat(0), s31 = f32x4.splat(0);
+      for (let o: usize = 0; o < kBytes4; o += 16) {
+        const y0 = v128.load(b0 + o);
+        const y1 = v128.load(b1 + o);
+        const x0 = v128.load(a0 + o);
+        s00 = madd(s00, x0, y0); s01 = madd(s01, x0, y1);
+        const x1 = v128.load(a1 + o);
+        s10 = madd(s10, x1, y0); s11 = madd(s11, x1, y1);
+        const x2 = v128.load(a2 + o);
+        s20 = madd(s20, x2, y0); s21 = madd(s21, x2, y1);
+        const x3 = v128.load(a3 + o);
+        s30 = madd(s30, x3, y0); s31 = madd(s31, x3, y1);
+      }
+      // [C(i, j), C(i, j+1), C(i+1, j), C(i+1, j+1)] and the same for rows i+2, i+3.
+      let top = laneSums(s00, s01, s10, s11);
+      let bottom = laneSums(s20, s21, s30, s31);
+      if (kBytes4 < kBytes) {
+        let t00: f32 = 0, t01: f32 = 0, t10: f32 = 0, t11: f32 = 0;
+        let t20: f32 = 0, t21: f32 = 0, t30: f32 = 0, t31: f32 = 0;
+        for (let o = kBytes4; o < kBytes; o += 4) {
+          const y0 = load<f32>(b0 + o);
+          const y1 = load<f32>(b1 + o);
+          const x0 = load<f32>(a0 + o), x1 = load<f32>(a1 + o), x2 = load<f32>(a2 + o), x3 = load<f32>(a3 + o);
+          t00 += x0 * y0; t01 += x0 * y1; t10 += x1 * y0; t11 += x1 * y1;
+          t20 += x2 * y0; t21 += x2 * y1; t30 += x3 * y0; t31 += x3 * y1;
+        }
+        top = f32x4.add(top, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(t00), 1, t01), 2, t10), 3, t11));
+        bottom = f32x4.add(bottom, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(t20), 1, t21), 2, t30), 3, t31));
+      }
+      const pc = c0 + (<usize>j << 2);
+      storeScalar(pc, f32x4.extract_lane(top, 0), accumulate);
+      storeScalar(pc + 4, f32x4.extract_lane(top, 1), accumulate);
+      storeScalar(pc + cRow, f32x4.extract_lane(top, 2), accumulate);
+      storeScalar(pc + cRow + 4, f32x4.extract_lane(top, 3), accumulate);
+      storeScalar(pc + 2 * cRow, f32x4.extract_lane(bottom, 0), accumulate);
+      storeScalar(pc + 2 * cRow + 4, f32x4.extract_lane(bottom, 1), accumulate);
+      storeScalar(pc + 3 * cRow, f32x4.extract_lane(bottom, 2), accumulate);
+      storeScalar(pc + 3 * cRow + 4, f32x4.extract_lane(bottom, 3), accumulate);
+    }
+    if (N2 < N) {
+      const j = N2;
+      for (let r = 0; r < 4; r++) storeScalar(c0 + <usize>r * cRow + (<usize>j << 2), dot(a + <usize>(i + r) * row, b + <usize>j * row, K), accumulate);
+    }
+  }
+  for (let i = M4; i < M; i++) {
+    const ai = a + <usize>i * row;
+    const ci = c + <usize>i * cRow;
+    for (let j = 0; j < N; j++) storeScalar(ci + (<usize>j << 2), dot(ai, b + <usize>j * row, K), accumulate);
+  }
+}
+
+/** Σ_k x[k]·y[k] over K contiguous floats. */
+@inline
+function dot(x: usize, y: usize, K: i32): f32 {
+  const kBytes4: usize = <usize>(K & ~3) << 2;
+  const kBytes: usize = <usize>K << 2;
+  let s = f32x4.splat(0);
+  for (let o: usize = 0; o < kBytes4; o += 16) s = madd(s, v128.load(x + o), v128.load(y + o));
+  let sum = laneSum(s);
+  for (let o = kBytes4; o < kBytes; o += 4) sum += load<f32>(x + o) * load<f32>(y + o);
+  return sum;
+}
+
+// ---- Aᵀ·Bᵀ (unused by the layers): plain loops ------------------------------------------------------
+
+function matmulPlain(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: bool): void {
+  // op(A)[i, k] = A[k·M + i], op(B)[k, j] = B[j·K + k]
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s: f32 = 0;
+      for (let k = 0; k < K; k++) s += load<f32>(a + ((<usize>k * M + i) << 2)) * load<f32>(b + ((<usize>j * K + k) << 2));
+      storeScalar(c + ((<usize>i * N + j) << 2), s, accumulate);
+    }
+  }
+}
