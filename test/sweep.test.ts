@@ -50,6 +50,23 @@ test('a grid plan is deterministic, crosses the axes and runs a point that does 
   assert.deepEqual(Object.keys(a.runs.find((r) => r.optimizer === 'sgd')!.point), ['lr']);
 });
 
+test('a sweep with claims about the sweep (lr_spread, points) plans like one without them', () => {
+  const dir = tmp();
+  const withClaims = planRuns(
+    loadExperiment(
+      writeConfig(dir, {
+        ...grid,
+        claims: [
+          { metric: 'lr_spread', optimizer: 'radam', better_than: 'adam' },
+          { metric: 'final_train_loss', optimizer: 'radam', better_than: 'adam', point: { lr: 0.1 } },
+        ],
+      }),
+    ),
+  );
+  const without = planRuns(loadExperiment(writeConfig(dir, grid)));
+  assert.deepEqual(withClaims.runs.map((r) => r.id), without.runs.map((r) => r.id));
+});
+
 test('changing one value changes only the ids of the runs it touches', () => {
   const dir = tmp();
   const before = planRuns(loadExperiment(writeConfig(dir, grid)));

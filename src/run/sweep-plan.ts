@@ -73,7 +73,10 @@ export function planRuns(loaded: LoadedExperiment, options: PlanOptions = {}): S
   const points = expandPoints(sweep);
   const seeds = sweep.seeds ?? exp.seeds;
   const baseRaw = structuredClone(loaded.raw) as Record<string, unknown>;
+  // each point is validated as a plain experiment: without the sweep itself, and without the claims
+  // (which judge the sweep as a whole and may refer to it)
   delete baseRaw.sweep;
+  delete baseRaw.claims;
   const baseDir = loaded.baseDir;
 
   const runs: PlannedRun[] = [];
