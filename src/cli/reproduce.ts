@@ -10,6 +10,7 @@ import { createProgress, createSweepProgress, type Progress } from '../report/pr
 import { renderSummaryTable, formatLoss } from '../report/table.js';
 import { renderSweepTables } from '../report/sweep-table.js';
 import { join } from 'node:path';
+import { describeRun } from '../run/sweep-plan.js';
 import { withInterrupt } from './interrupt.js';
 import { writeReportAndSay } from './plot.js';
 import { resolveKernels, type KernelSet } from '../wasm/kernels.js';
@@ -34,6 +35,7 @@ export async function reproduceCommand(file: string, flags: ReproduceFlags): Pro
   const { kernels, notice } = resolveKernels(flags.kernels ?? 'wasm');
   if (notice) process.stderr.write(`radam-run: note: ${notice}\n`);
   let progress: Progress | undefined = exp.sweep ? undefined : createProgress(planCompare(exp), { tty, quiet: flags.quiet });
+  const labels = new Map<string, string>();
   let result;
   try {
     result = await withInterrupt((signal) => runReproduce(loaded, {
@@ -46,11 +48,12 @@ export async function reproduceCommand(file: string, flags: ReproduceFlags): Pro
       events: {
         notice: (m) => process.stderr.write(`radam-run: ${m}\n`),
         planned(todo, skipped) {
+          for (const run of todo) labels.set(run.id, describeRun(run));
           progress = createSweepProgress({ tty, quiet: flags.quiet, total: todo.length + skipped, done: skipped });
         },
         started: (i, s) => progress?.started?.(i, s),
         progress: (i, step, loss) => progress?.progress?.(i, step, loss),
-        finished: (i, r) => progress?.finished?.(i, r),
+        finished: (i, r) => progress?.finished?.(i, labels.has(r.spec.run) ? { ...r, spec: { ...r.spec, run: labels.get(r.spec.run)! } } : r),
       },
     }));
   } finally {

@@ -2,8 +2,7 @@
 import chalk from 'chalk';
 import { loadExperiment } from '../config/load.js';
 import { runSweep, mergeSweeps } from '../run/sweep.js';
-import { parseShard, planRuns, shardRuns, type SweepPlan } from '../run/sweep-plan.js';
-import { canonicalJson } from '../run/hash.js';
+import { describeRun, parseShard, planRuns, shardRuns } from '../run/sweep-plan.js';
 import { createSweepProgress } from '../report/progress.js';
 import { renderSweepTables } from '../report/sweep-table.js';
 import { existsSync } from 'node:fs';
@@ -24,16 +23,6 @@ export interface SweepFlags {
   kernels?: KernelSet;
 }
 
-function pointLabel(point: Record<string, unknown>): string {
-  const parts = Object.entries(point).map(([k, v]) => `${k}=${typeof v === 'object' ? canonicalJson(v) : String(v)}`);
-  return parts.join(' ');
-}
-
-function runLabel(plan: SweepPlan, i: number): string {
-  const r = plan.runs[i]!;
-  return `${r.id} ${r.optimizer} seed=${r.seed}${Object.keys(r.point).length ? ' ' + pointLabel(r.point) : ''}`;
-}
-
 export async function sweepCommand(file: string, flags: SweepFlags): Promise<void> {
   const loaded = loadExperiment(file, { set: flags.set });
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
@@ -48,7 +37,7 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
       .filter(({ r }) => mine.has(r.id))
       .map(({ r, i }) => {
         const done = existsSync(join(out, 'runs', r.id, 'summary.json'));
-        return `${runLabel(plan, i)}${done ? chalk.dim('  (complete)') : ''}`;
+        return `${describeRun(plan.runs[i]!)}${done ? chalk.dim('  (complete)') : ''}`;
       });
     process.stdout.write(lines.join('\n') + '\n');
     process.stderr.write(
@@ -57,7 +46,7 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
     return;
   }
   const plan = planRuns(loaded, { kernels });
-  const labelsById = new Map(plan.runs.map((r, i) => [r.id, runLabel(plan, i)]));
+  const labelsById = new Map(plan.runs.map((r) => [r.id, describeRun(r)]));
   let progress: ReturnType<typeof createSweepProgress> | undefined;
   let result;
   try {

@@ -46,6 +46,12 @@ type Scope = { kind: 'experiment' } | { kind: 'one'; optimizer: string } | { kin
 const TOP_LEVEL = Object.keys(Experiment.shape);
 const NOT_SWEEPABLE = new Set(['name', 'description', 'seeds', 'sweep', 'optimizers']);
 
+/** One line naming a run for people: `<id> <optimizer> seed=<s> <path>=<value> …`. */
+export function describeRun(run: PlannedRun): string {
+  const point = Object.entries(run.point).map(([k, v]) => ` ${k}=${typeof v === 'object' ? canonicalJson(v) : String(v)}`);
+  return `${run.id} ${run.optimizer} seed=${run.seed}${point.join('')}`;
+}
+
 export function parseShard(text: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(text.trim());
   if (!m || Number(m[2]) < 1 || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) {
