@@ -143,6 +143,23 @@ test('a missing file, a bad --set path and a non-empty --out are clear one-line 
   assert.equal(badFlag.code, 2);
 });
 
+test('guarded inputs: --set into __proto__, rho thresholds below 4, nesterov without momentum, oversized models', () => {
+  const dir = tmp();
+  const proto = cli(['validate', 'configs/rosenbrock.yaml', '--set', '__proto__.polluted=1']);
+  assert.equal(proto.code, 2);
+  assert.match(proto.stderr, /--set __proto__\.polluted: expected config field names, got "__proto__"/);
+  const rho = cli(['rho', '--threshold', '3']);
+  assert.equal(rho.code, 2);
+  assert.match(rho.stderr, /--threshold: expected a number ≥ 4/);
+  const nesterov = cli(['validate', 'configs/rosenbrock.yaml', '--set', 'optimizers.sgd.nesterov=true', '--set', 'optimizers.sgd.momentum=0']);
+  assert.equal(nesterov.code, 2);
+  assert.match(nesterov.stderr, /optimizers\[0\]\.nesterov: expected momentum > 0 and dampening 0/);
+  const huge = cli(['compare', 'configs/mlp.yaml', '--set', 'model.hidden=[100000,100000]', '--out', join(dir, 'huge')]);
+  assert.equal(huge.code, 2, huge.stderr);
+  assert.match(huge.stderr, /^radam-run: model: expected /);
+  assert.equal(existsSync(join(dir, 'huge')), false);
+});
+
 test('--set addresses optimizers by name and changes the run', () => {
   const out = join(tmp(), 'out');
   const r = cli(['compare', 'configs/rosenbrock.yaml', '--out', out, '--steps', '3', '--set', 'optimizers.adam.lr=0.5', '--set', 'log_every=1', '-q']);

@@ -144,6 +144,16 @@ test('merging all shards reproduces the unsharded sweep byte for byte (timings a
   assert.deepEqual(aggregateFiles(join(dir, 'merged')), aggregateFiles(join(dir, 'whole')));
 });
 
+test('two shards running at the same time into one --out leave complete aggregates', async () => {
+  const dir = tmp();
+  const loaded = loadExperiment(writeConfig(dir, grid));
+  const out = join(dir, 'shared');
+  await Promise.all([runSweep(loaded, { out, shard: { index: 1, count: 2 }, workers: 1 }), runSweep(loaded, { out, shard: { index: 2, count: 2 }, workers: 1 })]);
+  const summary = JSON.parse(readFileSync(join(out, 'sweep_summary.json'), 'utf8'));
+  assert.equal(summary.runs_complete, 16);
+  assert.equal(readFileSync(join(out, 'runs.csv'), 'utf8').trim().split('\n').length, 17);
+});
+
 test('merge refuses outputs of different sweeps', async () => {
   const dir = tmp();
   await runSweep(loadExperiment(writeConfig(dir, { ...grid, steps: 5 })), { out: join(dir, 'a'), shard: { index: 1, count: 8 } });

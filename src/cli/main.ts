@@ -37,9 +37,8 @@ export function buildProgram(): Command {
     .name('radam-run')
     .description('Compare SGD, Adam, AdamW and RAdam side by side: exact update rules, loss curves and ρ_t / r_t traces.')
     .version(toolVersion(), '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `radam-run: ${str}` : str) });
+    .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `radam-run: ${str.trimEnd()} (see --help)\n` : str) });
 
   program
     .command('compare')

@@ -71,5 +71,7 @@ export async function reproduceCommand(file: string, flags: ReproduceFlags): Pro
   process.stdout.write(`${result.claims.length - failed}/${result.claims.length} claims hold (${result.seconds.toFixed(1)} s)\n`);
   process.stderr.write(`wrote ${join(result.outDir, 'claims.csv')}${flags.junit ? ` and ${flags.junit}` : ''}\n`);
   if (flags.report) await writeReportAndSay(result.outDir);
-  if (failed > 0) process.exitCode = EXIT_FAILED_CHECK;
+  const crashed = (result.compare?.results.filter((r) => r.error).length ?? 0) + (result.sweep?.failed ?? 0);
+  if (crashed > 0) process.stderr.write(`radam-run: ${crashed} run(s) crashed and are missing from the claims' data\n`);
+  if (failed > 0 || crashed > 0) process.exitCode = EXIT_FAILED_CHECK;
 }

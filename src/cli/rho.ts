@@ -6,6 +6,8 @@ import { rectify, rhoInf } from '../optim/rectify.js';
 export async function rhoCommand(flags: { beta2: number; steps: number; threshold: number; csv?: boolean }): Promise<void> {
   const { beta2, steps, threshold } = flags;
   if (!(beta2 > 0 && beta2 < 1)) throw new ConfigError(`--beta2: expected a number in (0, 1), got ${beta2}`);
+  if (!(threshold >= 4)) throw new ConfigError(`--threshold: expected a number ≥ 4 (r_t is undefined for ρ_t ≤ 4), got ${threshold}`);
+  if (steps > 1_000_000) throw new ConfigError(`--steps: expected at most 1000000, got ${steps}`);
   const rows: [number, number, number, string][] = [];
   for (let t = 1; t <= steps; t++) {
     const r = rectify(beta2, t, threshold);

@@ -1,5 +1,6 @@
 // `radam-run sweep CONFIG` and `radam-run merge DIR... --out DIR`.
 import chalk from 'chalk';
+import { EXIT_FAILED_CHECK } from '../config/errors.js';
 import { loadExperiment } from '../config/load.js';
 import { runSweep, mergeSweeps } from '../run/sweep.js';
 import { describeRun, parseShard, planRuns, shardRuns } from '../run/sweep-plan.js';
@@ -76,6 +77,10 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
     `${result.outDir}: ${result.complete}/${plan.runs.length} runs complete${shardText}; ran ${result.ran}, skipped ${result.skipped} already complete\n`,
   );
   if (flags.report && !result.interrupted) await writeReportAndSay(result.outDir);
+  if (result.failed > 0) {
+    process.stderr.write(`radam-run: ${result.failed} run(s) crashed; they are recorded as failed in runs.csv\n`);
+    process.exitCode = EXIT_FAILED_CHECK;
+  }
   if (result.interrupted) {
     process.stderr.write(`radam-run: interrupted; ${result.remaining} run(s) of this shard remain — run the same command again to resume\n`);
     process.exitCode = 130;

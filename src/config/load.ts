@@ -99,7 +99,7 @@ export function applyOverrides(raw: unknown, overrides: Overrides): void {
     } catch {
       value = text;
     }
-    const problem = setPath(raw, path, value ?? text);
+    const problem = setPath(raw, path, value === undefined ? text : value);
     if (problem) problems.push(`--set ${path}: ${problem}`);
   }
   const obj = raw as Record<string, unknown>;
@@ -115,6 +115,8 @@ export function applyOverrides(raw: unknown, overrides: Overrides): void {
 export function setPath(root: unknown, path: string, value: unknown): string | undefined {
   const segments = path.split('.');
   if (segments.some((s) => s === '')) return 'expected a dotted path like optimizers.adam.lr, got an empty segment';
+  const forbidden = segments.find((s) => s === '__proto__' || s === 'constructor' || s === 'prototype');
+  if (forbidden) return `expected config field names, got "${forbidden}"`;
   let cur = root as Record<string, unknown> | unknown[];
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;

@@ -21,9 +21,10 @@ export const Quadratic = z
     noise,
   })
   .describe('f(x) = ½ Σ aᵢ xᵢ², minimum 0 at the origin')
-  .refine((q) => q.curvatures.length === q.init.length, {
-    message: 'expected as many values as curvatures',
-    path: ['init'],
+  .superRefine((q, ctx) => {
+    if (q.curvatures.length !== q.init.length) {
+      ctx.addIssue({ code: 'custom', path: ['init'], message: `expected ${q.curvatures.length} values (one per curvature), got ${q.init.length}` });
+    }
   });
 
 export const Rastrigin = z

@@ -20,7 +20,7 @@ export const Experiment = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "-" or "." (starting with a letter or digit)')
       .describe('experiment name; used in output directory names'),
     description: z.string().optional().describe('free text, copied to the manifest'),
-    steps: z.number().int().positive().describe('optimizer steps per run'),
+    steps: z.number().int().positive().max(10_000_000).describe('optimizer steps per run (at most 10⁷)'),
     seeds: z.array(z.number().int().nonnegative()).min(1).default([0]).describe('one run per optimizer × seed'),
     log_every: z.number().int().positive().default(1).describe('record every N-th step (and the first and last)'),
     model: ModelSpec,
@@ -82,6 +82,14 @@ export const Experiment = z
       }
     });
     exp.optimizers.forEach((opt, i) => {
+      // torch.optim.SGD refuses these too: Nesterov momentum needs a momentum and zero dampening
+      if (opt.kind === 'sgd' && opt.nesterov && (opt.momentum <= 0 || opt.dampening !== 0)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['optimizers', i, 'nesterov'],
+          message: `expected momentum > 0 and dampening 0 with nesterov (as torch.optim.SGD), got momentum ${opt.momentum} and dampening ${opt.dampening}`,
+        });
+      }
       const s = opt.schedule;
       if ((s.kind === 'untuned-warmup' || s.kind === 'exp-warmup') && s.beta2 === undefined && opt.kind === 'sgd') {
         ctx.addIssue({

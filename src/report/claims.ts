@@ -65,6 +65,9 @@ function pointMatches(run: JudgedRun, point: Record<string, unknown>): boolean {
 /** The runs a claim judges for one optimizer, ordered by seed. */
 function selectRuns(data: ClaimData, optimizer: string, point: Record<string, unknown> | undefined): JudgedRun[] {
   const chosen = point ?? data.bestPoint?.get(optimizer);
+  // in a sweep without a best point for this optimizer (every point diverged or failed) there is
+  // nothing to judge; pooling all points would compare arbitrary runs
+  if (data.bestPoint && chosen === undefined) return [];
   return data.runs
     .filter((r) => r.optimizer === optimizer && (chosen === undefined || pointMatches(r, chosen)))
     .sort((a, b) => a.seed - b.seed);

@@ -69,6 +69,7 @@ export class OutputDir {
 
 /** Write a file atomically (temp file + rename) — for single files outside a result directory. */
 export function writeFileAtomic(path: string, content: string): void {
+  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, content);
   renameSync(tmp, path);

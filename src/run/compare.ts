@@ -4,6 +4,8 @@ import { toolVersion } from '../version.js';
 import type { LoadedExperiment } from '../config/load.js';
 import { Arena } from '../nn/arena.js';
 import { buildTask } from '../models/build.js';
+import { ConfigError } from '../config/errors.js';
+import { createOptimizer } from '../optim/optimizer.js';
 import { buildDataset } from '../data/datasets.js';
 import type { RunSpec } from '../train/train.js';
 import { executeRuns, type RunEvents, type RunResult } from './execute.js';
@@ -43,10 +45,31 @@ export class InterruptedError extends Error {
   }
 }
 
-/** Build the first run's model and data in this thread, so bad data surfaces as a ConfigError early. */
+/** A run's arena (parameters, gradients, optimizer state, activations) must fit one wasm memory. */
+const MAX_ARENA_BYTES = 2 ** 31;
+
+/**
+ * Build the first run's model, data and optimizer in this thread, so bad data or a model too large
+ * to allocate surfaces as a ConfigError before any output is written.
+ */
 export function preflight(spec: RunSpec): void {
   const dataset = spec.data ? buildDataset(spec.data, spec.seed) : undefined;
-  Arena.build((arena) => buildTask(spec.model, spec.data, arena, spec.seed, dataset));
+  let bytes: number;
+  try {
+    const { arena } = Arena.build((arena) => {
+      const task = buildTask(spec.model, spec.data, arena, spec.seed, dataset);
+      createOptimizer(spec.optimizer, task.params.data.length, arena);
+    });
+    bytes = arena.byteLength;
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new ConfigError(`model: expected a model whose buffers can be allocated, got one too large (${err.message})`);
+    }
+    throw err;
+  }
+  if (bytes > MAX_ARENA_BYTES) {
+    throw new ConfigError(`model: expected at most 2 GiB of parameters, gradients, optimizer state and activations per run, got ${(bytes / 2 ** 30).toFixed(1)} GiB (use a smaller model or batch)`);
+  }
 }
 
 export async function runCompare(loaded: LoadedExperiment, options: CompareOptions): Promise<CompareResult> {

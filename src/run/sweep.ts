@@ -42,6 +42,8 @@ export interface SweepResult {
   skipped: number;
   /** Runs of this shard completed now. */
   ran: number;
+  /** Runs of this shard that crashed now (recorded as failed; a bug or a data error). */
+  failed: number;
   /** Runs of this shard not complete when the command ended (interrupted). */
   remaining: number;
   interrupted: boolean;
@@ -142,6 +144,28 @@ function writeRunDir(runsDir: string, run: PlannedRun, result: RunResult): void 
   renameSync(staging, target);
 }
 
+/** OUT must be new, empty, or a sweep's output: never write a sweep into some other directory. */
+function refuseForeignOut(outDir: string, given: string): void {
+  if (existsSync(outDir) && !existsSync(join(outDir, 'sweep.json')) && readdirSync(outDir).length > 0) {
+    throw new ConfigError(`--out ${given}: expected a new directory or the output of a sweep, got a directory without sweep.json`);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The planned runs complete in OUT right now (other shards may have added some meanwhile). */
+function completeRuns(runsDir: string, plan: SweepPlan): Set<string> {
+  return new Set(plan.runs.filter((r) => existsSync(join(runsDir, r.id)) && checkRunDir(join(runsDir, r.id), r.id) === undefined).map((r) => r.id));
+}
+
 /** Classify OUT/runs: which planned runs are complete; report and remove corrupt ones; note foreign ones. */
 function scanRuns(runsDir: string, plan: SweepPlan, notice: (m: string) => void): Set<string> {
   const complete = new Set<string>();
@@ -149,8 +173,9 @@ function scanRuns(runsDir: string, plan: SweepPlan, notice: (m: string) => void)
   let foreign = 0;
   for (const entry of existsSync(runsDir) ? readdirSync(runsDir) : []) {
     if (entry.startsWith('.')) {
-      // a staging directory left by a killed process
-      rmSync(join(runsDir, entry), { recursive: true, force: true });
+      // a staging directory: remove it only if the process that wrote it is gone (shards may share OUT)
+      const pid = Number(/\.partial-(\d+)$/.exec(entry)?.[1]);
+      if (!Number.isInteger(pid) || !processAlive(pid)) rmSync(join(runsDir, entry), { recursive: true, force: true });
       continue;
     }
     const run = planned.get(entry);
@@ -208,9 +233,7 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
   const outDir = resolve(options.out);
   const runsDir = join(outDir, 'runs');
   const notice = options.events?.notice ?? (() => {});
-  if (existsSync(outDir) && !existsSync(join(outDir, 'sweep.json')) && readdirSync(outDir).length > 0) {
-    throw new ConfigError(`--out ${options.out}: expected a new directory or the output of a sweep, got a directory without sweep.json`);
-  }
+  refuseForeignOut(outDir, options.out);
   mkdirSync(runsDir, { recursive: true });
   writeFileAtomic(join(outDir, 'sweep.json'), JSON.stringify(planJson(plan), null, 2) + '\n');
   const complete = scanRuns(runsDir, plan, notice);
@@ -243,8 +266,10 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
   );
   const interrupted = Boolean(options.signal?.aborted);
   const remaining = results.filter((r) => r.error === 'interrupted').length;
-  const agg = writeAggregate(outDir, plan, complete);
-  return { plan, outDir, assigned: mine.length, skipped, ran, remaining, interrupted, complete: complete.size, aggregate: agg };
+  const failed = results.filter((r) => r.error !== undefined && r.error !== 'interrupted').length;
+  const nowComplete = completeRuns(runsDir, plan);
+  const agg = writeAggregate(outDir, plan, nowComplete);
+  return { plan, outDir, assigned: mine.length, skipped, ran, failed, remaining, interrupted, complete: nowComplete.size, aggregate: agg };
 }
 
 export interface MergeResult {
@@ -273,6 +298,7 @@ export function mergeSweeps(dirs: string[], out: string, notice: (m: string) => 
   });
   const outDir = resolve(out);
   const runsDir = join(outDir, 'runs');
+  refuseForeignOut(outDir, out);
   mkdirSync(runsDir, { recursive: true });
   // rebuild a plan object sufficient for scanning and aggregation
   const plan: SweepPlan = {
