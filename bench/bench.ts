@@ -115,15 +115,9 @@ interface OptimizerRow {
   ours: Record<string, { nsPerParam: number; timeRatioToCopy: number; timing: Timing }>;
 }
 
-interface MatmulRow {
+/** A matmul shape of a model, as measured (workloads.ts's MatmulShape with its calls per step). */
+interface MatmulRow extends Omit<MatmulShape, 'calls'> {
   model: string;
-  op: string;
-  M: number;
-  N: number;
-  K: number;
-  transA: boolean;
-  transB: boolean;
-  accumulate: boolean;
   callsPerStep: number;
   ours: Record<string, { gflops: number; msPerStep: number }>;
 }
