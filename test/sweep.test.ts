@@ -67,6 +67,28 @@ test('a sweep with claims about the sweep (lr_spread, points) plans like one wit
   assert.deepEqual(withClaims.runs.map((r) => r.id), without.runs.map((r) => r.id));
 });
 
+test('run ids of a text-file sweep do not depend on where the checkout lives', () => {
+  const ids = ['a', 'b'].map((where) => {
+    const dir = join(tmp(), where, 'project');
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    writeFileSync(join(dir, 'data', 'corpus.txt'), 'the quick brown fox jumps over the lazy dog. '.repeat(40));
+    const file = join(dir, 'exp.yaml');
+    writeFileSync(
+      file,
+      stringify({
+        name: 't',
+        steps: 5,
+        model: { kind: 'lstm', embed: 4, hidden: 4 },
+        data: { kind: 'text-file', path: 'data/corpus.txt', seq_len: 8, batch: 2 },
+        optimizers: [{ kind: 'adam' }],
+        sweep: { params: { lr: [0.01, 0.1] } },
+      }),
+    );
+    return planRuns(loadExperiment(file)).runs.map((r) => r.id);
+  });
+  assert.deepEqual(ids[0], ids[1]);
+});
+
 test('changing one value changes only the ids of the runs it touches', () => {
   const dir = tmp();
   const before = planRuns(loadExperiment(writeConfig(dir, grid)));

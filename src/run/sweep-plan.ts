@@ -2,6 +2,7 @@
 // to the config (to every optimizer, to one by name, or to an experiment-level field), validate it,
 // and expand optimizers × seeds into runs with stable ids. Runs whose resolved specs coincide (a
 // parameter that does not touch an optimizer) share one id and are run once.
+import { relative } from 'node:path';
 import type { LoadedExperiment } from '../config/load.js';
 import { setPath as applyValue, validateExperiment } from '../config/load.js';
 import { ConfigError } from '../config/errors.js';
@@ -23,6 +24,8 @@ export interface PlannedRun {
   seed: number;
   /** The swept values that apply to this run, by path as written in `sweep.params`. */
   point: Record<string, unknown>;
+  /** What the id hashes (stored as runs/<id>/spec.json): the spec, with file paths relative to the config. */
+  body: unknown;
 }
 
 export interface SweepPlan {
@@ -104,12 +107,15 @@ export function planRuns(loaded: LoadedExperiment, options: PlanOptions = {}): S
       const own: Record<string, unknown> = {};
       for (const path of paths) if (touches(scopes.get(path)!, optimizer.name)) own[path] = point[path];
       for (const seed of seeds) {
-        const body = { v: SPEC_VERSION, seed, optimizer, steps: resolved.steps, logEvery: resolved.log_every, model: resolved.model, data: resolved.data, eval: resolved.eval, kernels };
+        // a data file enters the id by its path relative to the config, so shards on machines with
+        // different checkout locations agree on the ids
+        const data = resolved.data && 'path' in resolved.data ? { ...resolved.data, path: relative(baseDir, resolved.data.path) } : resolved.data;
+        const body = { v: SPEC_VERSION, seed, optimizer, steps: resolved.steps, logEvery: resolved.log_every, model: resolved.model, data, eval: resolved.eval, kernels };
         const id = shortHash(body);
         if (seen.has(id)) continue;
         seen.add(id);
         const spec: RunSpec = { run: id, seed, optimizer, steps: resolved.steps, logEvery: resolved.log_every, model: resolved.model, data: resolved.data, eval: resolved.eval, kernels };
-        runs.push({ id, spec, optimizer: optimizer.name, seed, point: own });
+        runs.push({ id, spec, optimizer: optimizer.name, seed, point: own, body });
       }
     }
     if (problems.length >= 20) break;

@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../report/output.js';
 import { aggregate, pointsCsv, robustnessCsv, type RunOutcome, type SweepAggregate } from '../report/aggregate.js';
 import { preflight } from './compare.js';
 import { executeRuns, type RunEvents, type RunResult } from './execute.js';
-import { SPEC_VERSION, shortHash } from './hash.js';
+import { shortHash } from './hash.js';
 import type { KernelSet } from '../wasm/kernels.js';
 import { planRuns, shardRuns, type PlannedRun, type Shard, type SweepPlan } from './sweep-plan.js';
 
@@ -62,6 +62,9 @@ interface PlanJson {
   runs: { id: string; optimizer: string; seed: number; point: Record<string, unknown> }[];
 }
 
+/** What aggregation needs of a plan: also recoverable from a sweep.json, as merge does. */
+type PlanOutline = Pick<SweepPlan, 'name' | 'sweepId' | 'params'> & { runs: { id: string }[] };
+
 function planJson(plan: SweepPlan): PlanJson {
   return {
     name: plan.name,
@@ -71,11 +74,6 @@ function planJson(plan: SweepPlan): PlanJson {
     points: plan.points,
     runs: plan.runs.map((r) => ({ id: r.id, optimizer: r.optimizer, seed: r.seed, point: r.point })),
   };
-}
-
-function specBody(run: PlannedRun): unknown {
-  const s = run.spec;
-  return { v: SPEC_VERSION, seed: s.seed, optimizer: s.optimizer, steps: s.steps, logEvery: s.logEvery, model: s.model, data: s.data, eval: s.eval, kernels: s.kernels };
 }
 
 export interface StoredSummary {
@@ -135,7 +133,7 @@ function writeRunDir(runsDir: string, run: PlannedRun, result: RunResult): void 
     ...(result.error ? { error: result.error } : {}),
     summary: s ? summaryRecord(s) : null,
   };
-  writeFileSync(join(staging, 'spec.json'), JSON.stringify({ id: run.id, optimizer: run.optimizer, seed: run.seed, point: run.point, spec: specBody(run) }, null, 2) + '\n');
+  writeFileSync(join(staging, 'spec.json'), JSON.stringify({ id: run.id, optimizer: run.optimizer, seed: run.seed, point: run.point, spec: run.body }, null, 2) + '\n');
   writeFileSync(join(staging, 'curves.csv'), curvesCsv([result]));
   writeFileSync(join(staging, 'trace.csv'), traceCsv([result]));
   writeFileSync(join(staging, 'summary.json'), JSON.stringify(stored, null, 2) + '\n');
@@ -162,7 +160,7 @@ function processAlive(pid: number): boolean {
 }
 
 /** The planned runs complete in OUT right now (other shards may have added some meanwhile). */
-function completeRuns(runsDir: string, plan: SweepPlan): Set<string> {
+function completeRuns(runsDir: string, plan: PlanOutline): Set<string> {
   return new Set(plan.runs.filter((r) => existsSync(join(runsDir, r.id)) && checkRunDir(join(runsDir, r.id), r.id) === undefined).map((r) => r.id));
 }
 
@@ -194,7 +192,7 @@ function scanRuns(runsDir: string, plan: SweepPlan, notice: (m: string) => void)
 }
 
 /** The stored summaries of the plan's complete runs in OUT, in plan order. */
-export function readSweepRuns(outDir: string, plan: SweepPlan): StoredSummary[] {
+export function readSweepRuns(outDir: string, plan: PlanOutline): StoredSummary[] {
   const out: StoredSummary[] = [];
   for (const r of plan.runs) {
     const file = join(outDir, 'runs', r.id, 'summary.json');
@@ -204,7 +202,7 @@ export function readSweepRuns(outDir: string, plan: SweepPlan): StoredSummary[] 
 }
 
 /** Write the aggregated files of everything complete in OUT. Deterministic: no timings. */
-function writeAggregate(outDir: string, plan: SweepPlan, complete: Set<string>): SweepAggregate {
+function writeAggregate(outDir: string, plan: PlanOutline, complete: Set<string>): SweepAggregate {
   const outcomes = plan.runs.filter((r) => complete.has(r.id)).map((r) => readOutcome(join(outDir, 'runs', r.id)));
   const agg = aggregate(outcomes);
   const header = ['id', 'optimizer', 'seed', ...plan.params, 'effective_lr', 'status', 'final_train_loss', 'best_val_loss', 'final_val_accuracy'];
@@ -300,15 +298,7 @@ export function mergeSweeps(dirs: string[], out: string, notice: (m: string) => 
   const runsDir = join(outDir, 'runs');
   refuseForeignOut(outDir, out);
   mkdirSync(runsDir, { recursive: true });
-  // rebuild a plan object sufficient for scanning and aggregation
-  const plan: SweepPlan = {
-    name: first.name,
-    sweepId: first.sweep_id,
-    method: first.method,
-    params: first.params,
-    points: first.points,
-    runs: first.runs.map((r) => ({ ...r, spec: undefined as never })),
-  };
+  const plan: PlanOutline = { name: first.name, sweepId: first.sweep_id, params: first.params, runs: first.runs };
   writeFileAtomic(join(outDir, 'sweep.json'), JSON.stringify(first, null, 2) + '\n');
   const complete = new Set<string>();
   for (const dir of dirs) {
