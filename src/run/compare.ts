@@ -2,12 +2,8 @@
 // the output contract (curves.csv, trace.csv, summary.csv, summary.json, manifest.json) atomically.
 import { toolVersion } from '../version.js';
 import type { LoadedExperiment } from '../config/load.js';
-import { Arena } from '../nn/arena.js';
-import { buildTask } from '../models/build.js';
 import { ConfigError } from '../config/errors.js';
-import { createOptimizer } from '../optim/optimizer.js';
-import { buildDataset } from '../data/datasets.js';
-import type { RunSpec } from '../train/train.js';
+import { buildRun, type RunSpec } from '../train/train.js';
 import { executeRuns, type RunEvents, type RunResult } from './execute.js';
 import { planCompare } from './plan.js';
 import type { KernelSet } from '../wasm/kernels.js';
@@ -53,14 +49,9 @@ const MAX_ARENA_BYTES = 2 ** 31;
  * to allocate surfaces as a ConfigError before any output is written.
  */
 export function preflight(spec: RunSpec): void {
-  const dataset = spec.data ? buildDataset(spec.data, spec.seed) : undefined;
   let bytes: number;
   try {
-    const { arena } = Arena.build((arena) => {
-      const task = buildTask(spec.model, spec.data, arena, spec.seed, dataset);
-      createOptimizer(spec.optimizer, task.params.data.length, arena);
-    });
-    bytes = arena.byteLength;
+    bytes = buildRun(spec, 'js').arena.byteLength;
   } catch (err) {
     if (err instanceof RangeError) {
       throw new ConfigError(`model: expected a model whose buffers can be allocated, got one too large (${err.message})`);

@@ -5,7 +5,8 @@ import type { z } from 'zod';
 import { Arena } from '../nn/arena.js';
 import { buildTask } from '../models/build.js';
 import { buildDataset } from '../data/datasets.js';
-import { createOptimizer } from '../optim/optimizer.js';
+import { createOptimizer, type Optimizer } from '../optim/optimizer.js';
+import type { Task } from '../models/task.js';
 import { makeSchedule } from '../optim/schedule.js';
 import type { KernelSet } from '../wasm/kernels.js';
 
@@ -84,15 +85,23 @@ export interface RunSink {
   tick(step: number, loss: number): void;
 }
 
-export function train(spec: RunSpec, sink: RunSink): RunSummary {
-  const started = performance.now();
+/**
+ * Build a run's dataset, model and optimizer in one arena. The dataset is built once, outside
+ * Arena.build (whose builder runs twice), so a text file is read and a Markov chain solved once.
+ */
+export function buildRun(spec: RunSpec, kernels: KernelSet = spec.kernels ?? 'js'): { task: Task; optimizer: Optimizer; arena: Arena } {
   const dataset = spec.data ? buildDataset(spec.data, spec.seed) : undefined;
-  const { value: run } = Arena.build((arena) => {
+  const { value, arena } = Arena.build((arena) => {
     const task = buildTask(spec.model, spec.data, arena, spec.seed, dataset);
     const optimizer = createOptimizer(spec.optimizer, task.params.data.length, arena);
     return { task, optimizer };
-  }, spec.kernels ?? 'js');
-  const { task, optimizer } = run;
+  }, kernels);
+  return { ...value, arena };
+}
+
+export function train(spec: RunSpec, sink: RunSink): RunSummary {
+  const started = performance.now();
+  const { task, optimizer } = buildRun(spec);
   const { data: p, grad: g } = task.params;
   const n = p.length;
   const lrAt = makeSchedule(spec.optimizer.schedule, spec.optimizer.lr, { totalSteps: spec.steps, beta2: optimizer.beta2 });
