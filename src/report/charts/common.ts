@@ -122,6 +122,11 @@ export const LOG_AXIS = { scale: { type: 'log' as const }, axis: { format: '~g' 
 export const LOG_STEP_AXIS = { scale: { type: 'log' as const, nice: false }, axis: { format: '~g' } };
 
 /** Common size and look: every chart the same width so the report reads as one column. */
+/** The part every chart shares: its title and subtitle, size and look. */
+export function frame(text: string, subtitle: string | string[]): { title: { text: string; subtitle: string | string[] }; width: number; height: number; config: typeof CONFIG } {
+  return { title: { text, subtitle }, width: WIDTH, height: HEIGHT, config: CONFIG };
+}
+
 export const WIDTH = 560;
 export const HEIGHT = 260;
 export const CONFIG = {

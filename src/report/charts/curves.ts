@@ -2,7 +2,7 @@
 // there are several seeds; for a compare (train or validation split) and for a sweep's best points.
 import type { TopLevelSpec } from 'vega-lite';
 import { ConfigError } from '../../config/errors.js';
-import { CONFIG, HEIGHT, LOG_AXIS, LOG_STEP_AXIS, WIDTH, colorScale, meanBand, smoothRuns, wantsLog, type BandPoint, type Chart, type Observation } from './common.js';
+import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, meanBand, smoothRuns, type BandPoint, type Chart, type Observation, wantsLog } from './common.js';
 import type { BestPoint, CurveRow } from './read.js';
 
 export type Metric = 'loss' | 'accuracy';
@@ -48,10 +48,7 @@ export function bandChart(
   const lineColor = { ...color, legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } };
   layer.push({ mark: { type: 'line', strokeWidth: 1.6, point: sparse }, encoding: { y: { field: 'mean', ...y }, color: lineColor } } as unknown as TopLevelSpec);
   const spec = {
-    title: { text: o.title, subtitle: o.subtitle },
-    width: WIDTH,
-    height: HEIGHT,
-    config: CONFIG,
+    ...frame(o.title, o.subtitle),
     data: { values },
     encoding: { x: { field: 'x', type: 'quantitative', title: o.xTitle, ...(o.logX ? LOG_STEP_AXIS : {}) } },
     layer,

@@ -2,7 +2,7 @@
 // rule) and r_t, both with a vertical rule at the first rectified step (the first step with
 // adaptive = 1). Liu et al. (ICLR 2020) eq. 6–8; the threshold is the optimizer's rho_threshold.
 import type { TopLevelSpec } from 'vega-lite';
-import { CONFIG, HEIGHT, LOG_AXIS, LOG_STEP_AXIS, WIDTH, colorScale, meanBand, wantsLog, type Chart } from './common.js';
+import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, meanBand, type Chart, wantsLog } from './common.js';
 import type { OptimizerInfo, TraceRow } from './read.js';
 
 /** One rule row per RAdam optimizer: where its threshold and its first rectified step sit. */
@@ -56,13 +56,7 @@ export function rhoChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart 
   const logY = wantsLog(lines.map((l) => l.value), undefined);
   const color = { field: 'series', type: 'nominal', title: 'optimizer', scale: colorScale(names, all) };
   const spec = {
-    title: {
-      text: 'RAdam: ρ_t, the length of the approximated SMA',
-      subtitle: ['ρ_t = ρ_∞ − 2tβ₂ᵗ/(1−β₂ᵗ); the rectified adaptive step applies when ρ_t > threshold', 'dashed: the threshold; dotted: the first rectified step'],
-    },
-    width: WIDTH,
-    height: HEIGHT,
-    config: CONFIG,
+    ...frame('RAdam: ρ_t, the length of the approximated SMA', ['ρ_t = ρ_∞ − 2tβ₂ᵗ/(1−β₂ᵗ); the rectified adaptive step applies when ρ_t > threshold', 'dashed: the threshold; dotted: the first rectified step']),
     layer: [
       {
         data: { values: lines },
@@ -93,13 +87,7 @@ export function rectChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart
   const color = { field: 'series', type: 'nominal', title: 'optimizer', scale: colorScale(names, optimizers.map((o) => o.name)) };
   const lines = traceLines(trace, names, (t) => t.rect);
   const spec = {
-    title: {
-      text: 'RAdam: the rectification term r_t',
-      subtitle: ['r_t = √((ρ_t−4)(ρ_t−2)ρ_∞ / ((ρ_∞−4)(ρ_∞−2)ρ_t)), 0 where the rectified step was not applied', 'dotted: the first rectified step'],
-    },
-    width: WIDTH,
-    height: HEIGHT,
-    config: CONFIG,
+    ...frame('RAdam: the rectification term r_t', ['r_t = √((ρ_t−4)(ρ_t−2)ρ_∞ / ((ρ_∞−4)(ρ_∞−2)ρ_t)), 0 where the rectified step was not applied', 'dotted: the first rectified step']),
     layer: [
       {
         data: { values: lines },

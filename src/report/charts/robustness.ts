@@ -1,7 +1,7 @@
 // A sweep's learning-rate robustness curve (lr_robustness.csv): final train loss against lr on a log
 // axis, one line per optimizer; a learning rate at which every point diverged is a cross at the top.
 import type { TopLevelSpec } from 'vega-lite';
-import { CONFIG, HEIGHT, LOG_AXIS, WIDTH, colorScale, wantsLog, type Chart } from './common.js';
+import { LOG_AXIS, colorScale, frame, type Chart, wantsLog } from './common.js';
 import type { RobustnessRow } from './read.js';
 
 const OK = 'final loss';
@@ -25,13 +25,7 @@ export function robustnessChart(rows: RobustnessRow[], opts: { logY?: boolean } 
   const color = { field: 'series', type: 'nominal', title: 'optimizer', scale: colorScale(optimizers) };
   const shape = { field: 'outcome', type: 'nominal', title: 'at this lr', scale: { domain: [OK, DIVERGED], range: ['circle', 'cross'] } };
   const spec = {
-    title: {
-      text: 'Learning-rate robustness',
-      subtitle: ['final train loss of the best point at each learning rate, averaged over seeds', `× ${DIVERGED} (drawn above the highest finite loss)`],
-    },
-    width: WIDTH,
-    height: HEIGHT,
-    config: CONFIG,
+    ...frame('Learning-rate robustness', ['final train loss of the best point at each learning rate, averaged over seeds', `× ${DIVERGED} (drawn above the highest finite loss)`]),
     data: { values },
     encoding: { x, y, color },
     layer: [

@@ -2,7 +2,7 @@
 // Var[ψ_t] of the adaptive learning rate against its first-order approximation, over t on a log y
 // axis, one pair of lines per β₂; and the rectification r_t against its simulated counterpart.
 import type { TopLevelSpec } from 'vega-lite';
-import { CONFIG, HEIGHT, LOG_AXIS, LOG_STEP_AXIS, WIDTH, colorScale, wantsLog, type Chart } from './common.js';
+import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, type Chart, wantsLog } from './common.js';
 import type { VarianceRow } from './read.js';
 
 function beta2Label(b: number | null): string {
@@ -16,10 +16,7 @@ function pairChart(rows: VarianceRow[], o: { name: string; title: string; subtit
     [o.a, o.b].flatMap(([quantity, pick]) => (keep(pick(r)) ? [{ beta2: beta2Label(r.beta2), t: r.t, quantity, value: pick(r) }] : [])),
   );
   const spec = {
-    title: { text: o.title, subtitle: o.subtitle },
-    width: WIDTH,
-    height: HEIGHT,
-    config: CONFIG,
+    ...frame(o.title, o.subtitle),
     data: { values },
     mark: { type: 'line', strokeWidth: 1.6 },
     encoding: {
