@@ -2,13 +2,13 @@
 // atomic rename once complete, so a killed sweep loses at most its in-flight runs; running the same
 // sweep into the same OUT again skips complete runs and redoes the rest. Aggregated files are a
 // function of the completed runs alone (no timings), so merging shards reproduces an unsharded run.
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { LoadedExperiment } from '../config/load.js';
 import { ConfigError } from '../config/errors.js';
 import { curvesCsv, num, summaryRecord, traceCsv } from '../report/csv.js';
-import { writeFileAtomic } from '../report/output.js';
+import { OutputDir, writeFileAtomic } from '../report/output.js';
 import { aggregate, pointsCsv, robustnessCsv, type RunOutcome, type SweepAggregate } from '../report/aggregate.js';
 import { preflight } from './compare.js';
 import { executeRuns, type RunEvents, type RunResult } from './execute.js';
@@ -118,9 +118,6 @@ function readOutcome(dir: string): RunOutcome {
 }
 
 function writeRunDir(runsDir: string, run: PlannedRun, result: RunResult): void {
-  const staging = join(runsDir, `.${run.id}.partial-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging);
   const s = result.summary;
   const status: StoredSummary['status'] = result.error ? 'failed' : s?.divergedAt != null ? 'diverged' : 'ok';
   const stored: StoredSummary = {
@@ -133,13 +130,13 @@ function writeRunDir(runsDir: string, run: PlannedRun, result: RunResult): void 
     ...(result.error ? { error: result.error } : {}),
     summary: s ? summaryRecord(s) : null,
   };
-  writeFileSync(join(staging, 'spec.json'), JSON.stringify({ id: run.id, optimizer: run.optimizer, seed: run.seed, point: run.point, spec: run.body }, null, 2) + '\n');
-  writeFileSync(join(staging, 'curves.csv'), curvesCsv([result]));
-  writeFileSync(join(staging, 'trace.csv'), traceCsv([result]));
-  writeFileSync(join(staging, 'summary.json'), JSON.stringify(stored, null, 2) + '\n');
-  const target = join(runsDir, run.id);
-  rmSync(target, { recursive: true, force: true });
-  renameSync(staging, target);
+  // staged as runs/.<id>.partial-<pid> and renamed into place when complete (replacing a corrupt one)
+  const dir = OutputDir.open(join(runsDir, run.id), true);
+  dir.write('spec.json', JSON.stringify({ id: run.id, optimizer: run.optimizer, seed: run.seed, point: run.point, spec: run.body }, null, 2) + '\n');
+  dir.write('curves.csv', curvesCsv([result]));
+  dir.write('trace.csv', traceCsv([result]));
+  dir.write('summary.json', JSON.stringify(stored, null, 2) + '\n');
+  dir.commit();
 }
 
 /** OUT must be new, empty, or a sweep's output: never write a sweep into some other directory. */
