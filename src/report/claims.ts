@@ -7,6 +7,7 @@ import { canonicalJson } from '../run/hash.js';
 import type { RobustnessRow } from './aggregate.js';
 import { welchGreater } from './stats.js';
 import { formatLoss } from './table.js';
+import { num } from './csv.js';
 
 /** One finished run as claims see it. */
 export interface JudgedRun {
@@ -204,9 +205,8 @@ function expectedText(c: Claim): string {
 export const CLAIMS_COLUMNS = ['claim', 'metric', 'optimizer', 'baseline', 'comparison', 'observed', 'expected', 'margin', 'status'] as const;
 
 export function claimsCsv(results: ClaimResult[]): string {
-  const cell = (x: number): string => (Number.isNaN(x) ? '' : String(x));
   return stringify(
-    [CLAIMS_COLUMNS as unknown as string[], ...results.map((r) => [r.claim, r.metric, r.optimizer, r.baseline, r.comparison, cell(r.observed), r.expected, cell(r.margin), r.status])],
+    [CLAIMS_COLUMNS as unknown as string[], ...results.map((r) => [r.claim, r.metric, r.optimizer, r.baseline, r.comparison, num(r.observed), r.expected, num(r.margin), r.status])],
     { record_delimiter: 'unix' },
   );
 }
