@@ -274,7 +274,7 @@ test('Ctrl-C on the CLI keeps finished runs, says how many remain, and the rerun
     child.on('exit', (c) => resolve(c));
   });
   assert.equal(code, 130, stderr);
-  assert.match(stderr, /interrupted; \d+ run\(s\) of this shard remain/);
+  assert.match(stderr, /interrupted: .*; \d+ run\(s\) of this shard remain/);
   const kept = readdirSync(join(out, 'runs')).filter((e) => !e.startsWith('.'));
   assert.ok(kept.length >= 1 && kept.length < 16, `kept ${kept.length}`);
   assert.equal(existsSync(join(out, 'sweep.json')), true);

@@ -1,7 +1,8 @@
 // The radam-run command line: commander wiring only. Each command lives in its own module, imported
 // lazily so `--help` starts fast. This is the only place that sets exit codes.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, EXIT_BAD_INPUT } from '../config/errors.js';
+import { ConfigError, EXIT_BAD_INPUT, EXIT_FAILED_CHECK, EXIT_SIGINT, EXIT_SIGTERM, InterruptedError } from '../config/errors.js';
+import { errnoText, SaveError } from '../report/output.js';
 import { toolVersion } from '../version.js';
 
 function intArg(name: string, min = 1) {
@@ -51,7 +52,7 @@ export function buildProgram(): Command {
     .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg('--workers'))
     .option('--json', 'print the summary as JSON on stdout instead of a table')
     .option('--fail-on-diverge', 'exit with code 1 if any run diverged')
-    .option('--force', 'replace --out if it already holds files')
+    .option('--force', 'replace --out if it holds an earlier compare result (and only radam-run\'s files)')
     .option('--chart', 'print a terminal chart of the training loss even when stdout is not a terminal')
     .option('--report', 'also write report.html and SVG charts into the output directory')
     .addOption(kernelsOption())
@@ -66,6 +67,7 @@ export function buildProgram(): Command {
     .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg('--workers'))
     .option('--shard <K/N>', 'run only the K-th of N deterministic shares of the runs (1-based)')
     .option('--dry-run', 'list the planned runs and their ids, run nothing')
+    .option('--force', 'take over --out when it holds another sweep (runs the two share are reused; nothing is deleted)')
     .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
     .option('--json', 'print the aggregate as JSON on stdout')
     .option('--report', 'also write report.html and SVG charts into the output directory')
@@ -89,7 +91,7 @@ export function buildProgram(): Command {
     .option('--junit <file>', 'also write the claims as JUnit XML test cases')
     .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg('--workers'))
     .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
-    .option('--force', 'replace --out if it already holds files (compare-style experiments)')
+    .option('--force', 'replace --out if it holds an earlier reproduce result; for sweep experiments, take over --out from another sweep')
     .option('--report', 'also write report.html and SVG charts into the output directory')
     .addOption(kernelsOption())
     .option('-q, --quiet', 'no progress output')
@@ -103,7 +105,7 @@ export function buildProgram(): Command {
     .option('--samples <n>', 'simulated gradient sequences', intArg('--samples', 2), 10000)
     .option('--seed <s>', 'random seed', intArg('--seed', 0), 0)
     .option('-o, --out <dir>', 'output directory (default: runs/variance-<time>)')
-    .option('--force', 'replace --out if it already holds files')
+    .option('--force', 'replace --out if it holds an earlier variance result (and only radam-run\'s files)')
     .action(async (opts) => (await import('./variance.js')).varianceCommand(opts));
 
   program
@@ -142,7 +144,47 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Map an error to its message and exit code; only this function decides exit codes. */
+function report(err: unknown): number {
+  if (err instanceof ConfigError) {
+    for (const problem of err.problems) process.stderr.write(`radam-run: ${problem}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  if (err instanceof InterruptedError) {
+    process.stderr.write(`radam-run: ${err.signal === 'SIGTERM' ? 'terminated' : 'interrupted'}: ${err.message}\n`);
+    return err.signal === 'SIGTERM' ? EXIT_SIGTERM : EXIT_SIGINT;
+  }
+  if (err instanceof SaveError) {
+    process.stderr.write(`radam-run: ${err.message}\n`);
+    return EXIT_FAILED_CHECK;
+  }
+  // a file-system failure outside the paths checked up front (a disk filling up, a directory
+  // removed under us): the user's environment, not a bug
+  const text = errnoText(err);
+  const path = (err as NodeJS.ErrnoException | undefined)?.path;
+  if (text !== undefined) {
+    process.stderr.write(`radam-run: ${path ?? 'a file operation'}: ${text}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const e = err as Error;
+  process.stderr.write(`radam-run: internal error: ${e?.message ?? String(err)}\n`);
+  if (process.env.RADAM_RUN_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+  else process.stderr.write('radam-run: (set RADAM_RUN_DEBUG=1 to see the stack trace; please report it)\n');
+  return EXIT_FAILED_CHECK;
+}
+
+/** A reader that stops early (`radam-run list --json | head`) closes our stdout: end quietly, as Unix tools do. */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(process.exitCode === undefined ? 0 : Number(process.exitCode));
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -152,19 +194,7 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
     }
-    if (err instanceof ConfigError) {
-      for (const problem of err.problems) process.stderr.write(`radam-run: ${problem}\n`);
-      return EXIT_BAD_INPUT;
-    }
-    if ((err as Error)?.name === 'InterruptedError') {
-      process.stderr.write(`radam-run: ${(err as Error).message}\n`);
-      return 130;
-    }
-    const e = err as Error;
-    process.stderr.write(`radam-run: internal error: ${e?.message ?? String(err)}\n`);
-    if (process.env.RADAM_RUN_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
-    else process.stderr.write('radam-run: (set RADAM_RUN_DEBUG=1 to see the stack trace; please report it)\n');
-    return 1;
+    return report(err);
   }
 }
 

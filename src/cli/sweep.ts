@@ -1,12 +1,13 @@
 // `radam-run sweep CONFIG` and `radam-run merge DIR... --out DIR`.
 import chalk from 'chalk';
-import { EXIT_FAILED_CHECK } from '../config/errors.js';
+import { EXIT_FAILED_CHECK, InterruptedError } from '../config/errors.js';
+import { isRunComplete } from '../run/run-store.js';
+import { checkOutputPath } from '../report/output.js';
 import { loadExperiment } from '../config/load.js';
 import { runSweep, mergeSweeps } from '../run/sweep.js';
 import { describeRun, parseShard, planRuns, shardRuns } from '../run/sweep-plan.js';
 import { createSweepProgress } from '../report/progress.js';
 import { renderSweepTables } from '../report/sweep-table.js';
-import { existsSync } from 'node:fs';
 import { withInterrupt } from './interrupt.js';
 import { writeReportAndSay } from './plot.js';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ export interface SweepFlags {
   set: string[];
   json?: boolean;
   report?: boolean;
+  force?: boolean;
   quiet?: boolean;
   kernels?: KernelSet;
 }
@@ -31,13 +33,14 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
   const { kernels, notice } = resolveKernels(flags.kernels ?? 'wasm');
   if (notice) process.stderr.write(`radam-run: note: ${notice}\n`);
   if (flags.dryRun) {
+    const outDir = checkOutputPath('--out', out, 'directory');
     const plan = planRuns(loaded, { kernels });
     const mine = new Set(shardRuns(plan, shard).map((r) => r.id));
     const lines = plan.runs
       .map((r, i) => ({ r, i }))
       .filter(({ r }) => mine.has(r.id))
       .map(({ r, i }) => {
-        const done = existsSync(join(out, 'runs', r.id, 'summary.json'));
+        const done = isRunComplete(outDir, r.id);
         return `${describeRun(plan.runs[i]!)}${done ? chalk.dim('  (complete)') : ''}`;
       });
     process.stdout.write(lines.join('\n') + '\n');
@@ -57,6 +60,7 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
       shard,
       signal,
       kernels,
+      force: flags.force,
       events: {
         notice: (m) => process.stderr.write(`radam-run: ${m}\n`),
         planned(todo, skipped) {
@@ -81,9 +85,8 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
     process.stderr.write(`radam-run: ${result.failed} run(s) crashed; they are recorded as failed in runs.csv\n`);
     process.exitCode = EXIT_FAILED_CHECK;
   }
-  if (result.interrupted) {
-    process.stderr.write(`radam-run: interrupted; ${result.remaining} run(s) of this shard remain — run the same command again to resume\n`);
-    process.exitCode = 130;
+  if (result.signal) {
+    throw new InterruptedError(`${result.complete}/${plan.runs.length} runs complete in ${result.outDir} are kept and the aggregates there are marked partial; ${result.remaining} run(s) of this shard remain — run the same command again to resume`, result.signal);
   }
 }
 
@@ -92,4 +95,8 @@ export async function mergeCommand(dirs: string[], flags: { out: string; json?: 
   if (flags.json) process.stdout.write(JSON.stringify({ sweep: result.plan.name, sweep_id: result.plan.sweep_id, ...result.aggregate }, null, 2) + '\n');
   else process.stdout.write(renderSweepTables(result.aggregate, []) + '\n');
   process.stderr.write(`${result.outDir}: merged ${dirs.length} output(s); ${result.complete}/${result.plan.runs} runs complete\n`);
+  if (result.complete < result.plan.runs) {
+    process.stderr.write(`radam-run: the merge is partial: ${result.plan.runs - result.complete} run(s) are in none of the given outputs (runs.csv lists them as missing; sweep_summary.json says "partial": true)\n`);
+    process.exitCode = EXIT_FAILED_CHECK;
+  }
 }

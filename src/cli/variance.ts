@@ -3,10 +3,9 @@
 import { stringify } from 'csv-stringify/sync';
 import { ConfigError } from '../config/errors.js';
 import { simulateVariance } from '../optim/variance.js';
-import { OutputDir } from '../report/output.js';
+import { manifestHeader, OutputDir } from '../report/output.js';
 import { num } from '../report/csv.js';
 import { formatLoss } from '../report/table.js';
-import { toolVersion } from '../version.js';
 
 export interface VarianceFlags {
   beta2: string;
@@ -23,7 +22,7 @@ export async function varianceCommand(flags: VarianceFlags): Promise<void> {
     if (!(b > 0 && b < 1)) throw new ConfigError(`--beta2: expected numbers in (0, 1) separated by commas, got "${flags.beta2.split(',')[i]}"`);
   }
   if (flags.samples < 2) throw new ConfigError(`--samples: expected at least 2, got ${flags.samples}`);
-  const out = OutputDir.open(flags.out ?? OutputDir.defaultPath('variance'), flags.force);
+  const out = OutputDir.claim(flags.out ?? OutputDir.defaultPath('variance'), 'variance', { force: flags.force });
   try {
     const multi = betas.length > 1;
     const header = [...(multi ? ['beta2'] : []), 't', 'rho_t', 'var_sim', 'var_approx', 'r_t', 'r_sim'];
@@ -44,7 +43,7 @@ export async function varianceCommand(flags: VarianceFlags): Promise<void> {
     out.write('variance.csv', stringify([header, ...rows], { record_delimiter: 'unix' }));
     out.write(
       'manifest.json',
-      JSON.stringify({ tool: 'radam-run', version: toolVersion(), node: process.version, command: process.argv.slice(1), beta2: betas, steps: flags.steps, samples: flags.samples, seed: flags.seed, files: ['variance.csv'] }, null, 2) + '\n',
+      JSON.stringify({ ...manifestHeader('variance'), command: process.argv.slice(1), beta2: betas, steps: flags.steps, samples: flags.samples, seed: flags.seed, files: ['variance.csv'] }, null, 2) + '\n',
     );
     out.commit();
     process.stdout.write(lines.join('\n') + '\n');

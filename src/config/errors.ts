@@ -11,6 +11,28 @@ export class ConfigError extends Error {
   }
 }
 
-/** Exit codes: 0 ok, 1 a run failed a check (diverged with --fail-on-diverge, a claim failed), 2 bad input. */
+/**
+ * The command was stopped by a signal (Ctrl-C or SIGTERM) before its work was complete. Completed
+ * work that is kept (a sweep's finished runs) is named in the message.
+ */
+export class InterruptedError extends Error {
+  readonly signal: 'SIGINT' | 'SIGTERM';
+  constructor(message: string, signal: 'SIGINT' | 'SIGTERM' = 'SIGINT') {
+    super(message);
+    this.name = 'InterruptedError';
+    this.signal = signal;
+  }
+
+  /** The signal that aborted `abort` (withInterrupt aborts with the signal's name as the reason). */
+  static signalOf(abort: AbortSignal | undefined): 'SIGINT' | 'SIGTERM' | undefined {
+    if (!abort?.aborted) return undefined;
+    return abort.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
+  }
+}
+
+/** Exit codes: 0 ok, 1 a run failed a check (a crash, divergence with --fail-on-diverge, a claim) or finished work could not be saved, 2 bad input. */
 export const EXIT_FAILED_CHECK = 1;
 export const EXIT_BAD_INPUT = 2;
+/** 128 + the signal number, as shells report a process ended by that signal. */
+export const EXIT_SIGINT = 130;
+export const EXIT_SIGTERM = 143;

@@ -215,12 +215,15 @@ function xml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/** The start of the root element of our JUnit files: how `--junit` recognises a file it may replace. */
+export const JUNIT_MARK = '<testsuites name="radam-run reproduce"';
+
 /** JUnit XML: one test case per claim, failures carrying the observed value and the expectation. */
 export function claimsJunit(suite: string, results: ClaimResult[], seconds: number): string {
   const failures = results.filter((r) => r.status === 'FAIL').length;
   const lines = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="radam-run reproduce" tests="${results.length}" failures="${failures}" time="${seconds.toFixed(3)}">`,
+    `${JUNIT_MARK} tests="${results.length}" failures="${failures}" time="${seconds.toFixed(3)}">`,
     `  <testsuite name="${xml(suite)}" tests="${results.length}" failures="${failures}" errors="0" skipped="0" time="${seconds.toFixed(3)}">`,
   ];
   for (const r of results) {

@@ -1,37 +1,303 @@
-// Atomic result directories: everything is written into a staging directory beside the target and
-// renamed into place only when complete, manifest.json last. An interrupted or failed command leaves
-// no directory that looks complete (the staging directory is removed).
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// Result directories that never endanger the user's files. A command claims its output directory
+// with a lock file created exclusively (two processes cannot both write one directory), writes into a
+// staging directory inside it, and moves the files into place only when complete, manifest.json last:
+// a directory without manifest.json is never a complete result. `--force` replaces only a directory
+// whose manifest says it is the output of the same command and that holds nothing but files the tool
+// writes. Whatever a crash leaves (lock, staging, temp files) is recognisably ours and is removed by a
+// later run once the process that wrote it is gone.
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
+import { toolVersion } from '../version.js';
+
+/** The commands that write a result directory of their own; recorded as `output` in manifest.json. */
+export type OutputKind = 'compare' | 'reproduce' | 'variance';
+
+const LOCK = '.radam-run.lock';
+const STAGING_PREFIX = '.radam-run.partial-';
+
+/** Everything a result directory of ours may hold: `--force` refuses a directory holding anything else. */
+const OWN_FILES = new Set(['curves.csv', 'trace.csv', 'summary.csv', 'summary.json', 'manifest.json', 'claims.csv', 'claims.json', 'variance.csv', 'report.html']);
+/** `plot` writes its SVG charts into plots/ beside report.html. */
+const OWN_PLOTS = 'plots';
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  command: string;
+  started: string;
+  /** The directory did not exist before this process claimed it: a stale claim may remove it. */
+  created: boolean;
+}
+
+/** What an errno means, for one-line messages. */
+const ERRNO_TEXT: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOTDIR: 'a path component is not a directory',
+  EISDIR: 'it is a directory',
+  EEXIST: 'it already exists',
+  ENOENT: 'no such file or directory',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many symbolic links',
+  EMFILE: 'too many open files',
+  EBUSY: 'the resource is busy',
+  EIO: 'input/output error',
+  EXDEV: 'it is on another file system',
+  ENOTEMPTY: 'the directory is not empty',
+};
+
+/** A file-system error code that is the user's environment's problem, not a bug, with its meaning. */
+export function errnoText(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code !== undefined && code in ERRNO_TEXT ? `${ERRNO_TEXT[code]}, ${code}` : undefined;
+}
+
+/** Results that were computed but could not be saved: exit 1, since work was lost (not bad input). */
+export class SaveError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SaveError';
+  }
+}
+
+/** A ConfigError for a path the user gave that cannot be used. */
+function pathProblem(flag: string, path: string, expected: string, got: string): ConfigError {
+  return new ConfigError(`${flag} ${path}: expected ${expected}, got ${got}`);
+}
+
+/** The deepest existing ancestor of a path (the path itself when it exists). */
+function existingAncestor(path: string): string {
+  let p = resolve(path);
+  while (!existsSync(p)) {
+    const up = dirname(p);
+    if (up === p) break;
+    p = up;
+  }
+  return p;
+}
+
+/**
+ * Check, before any work starts, that an output path can be used: not empty, not inside the kernel's
+ * pseudo file systems (where writes block or mean something else), and under a directory. `kind`
+ * says whether the path will be a directory or a file.
+ */
+export function checkOutputPath(flag: string, path: string, kind: 'directory' | 'file'): string {
+  if (path.trim() === '') throw new ConfigError(`${flag}: expected a ${kind} path, got an empty string (an unset shell variable?)`);
+  const target = resolve(path);
+  const ancestor = existingAncestor(target);
+  let real: string;
+  try {
+    real = join(realpathSync(ancestor), target.slice(ancestor.length));
+  } catch (err) {
+    throw pathProblem(flag, path, `a usable ${kind} path`, errnoText(err) ?? String(err));
+  }
+  if (/^\/(proc|sys|dev)(\/|$)/.test(real)) throw pathProblem(flag, path, `a ${kind} outside /proc, /sys and /dev`, real === target ? 'a path inside one' : `a path that resolves to ${real}`);
+  if (ancestor !== target && !statSync(ancestor).isDirectory()) throw pathProblem(flag, path, `a ${kind} under a directory`, `${ancestor}, which is a file`);
+  if (ancestor === target) {
+    const isDir = statSync(target).isDirectory();
+    if (kind === 'directory' && !isDir) throw pathProblem(flag, path, 'a directory', 'an existing file');
+    if (kind === 'file' && isDir) throw pathProblem(flag, path, 'a file', 'an existing directory');
+  }
+  return target;
+}
+
+/**
+ * Check a file output (`--junit`) before the runs start: a usable path whose directory can be created
+ * and written, and that is new or a file radam-run wrote (`mark` is a string only our files contain).
+ */
+export function checkOutputFile(flag: string, path: string, mark: string, what: string): string {
+  const target = checkOutputPath(flag, path, 'file');
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+    const probe = join(dirname(target), `.radam-run.probe-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe, { force: true });
+  } catch (err) {
+    const text = errnoText(err);
+    if (text === undefined) throw err;
+    throw pathProblem(flag, path, 'a file in a directory radam-run can create and write', text);
+  }
+  if (existsSync(target)) {
+    let ours = false;
+    try {
+      ours = readFileSync(target, 'utf8').slice(0, 4096).includes(mark);
+    } catch {
+      // unreadable: not ours
+    }
+    if (!ours) throw pathProblem(flag, path, `a new file or ${what} written by radam-run`, 'an existing file it did not write');
+  }
+  return target;
+}
+
+/** Is a process that wrote a lock or a staging name still running (on this host)? */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readLock(dir: string): LockInfo | undefined {
+  try {
+    const lock = JSON.parse(readFileSync(join(dir, LOCK), 'utf8')) as Partial<LockInfo>;
+    if (typeof lock.pid !== 'number' || typeof lock.host !== 'string') return undefined;
+    return { pid: lock.pid, host: lock.host, command: String(lock.command ?? '?'), started: String(lock.started ?? '?'), created: lock.created === true };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A lock whose writer is gone: on this host and its process no longer runs, or unreadable (a torn write). */
+function lockIsStale(lock: LockInfo | undefined): boolean {
+  return lock === undefined || (lock.host === hostname() && !processAlive(lock.pid));
+}
+
+/** Remove what a crashed claim left in `dir` (its lock and staging); the directory too if it created it and nothing else is there. */
+function clearStaleClaim(dir: string, lock: LockInfo | undefined): void {
+  for (const entry of readdirSync(dir)) {
+    const pid = Number(entry.slice(STAGING_PREFIX.length));
+    if (entry.startsWith(STAGING_PREFIX) && !processAlive(pid)) rmSync(join(dir, entry), { recursive: true, force: true });
+  }
+  rmSync(join(dir, LOCK), { force: true });
+  if (lock?.created && readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Remove leftovers of crashed radam-run processes among the entries of `parent`: result directories
+ * claimed by a process that is gone (their lock and staging; the directory if the claim created it),
+ * hidden staging directories `.NAME.partial-PID` and, in directories that are ours (`temps`), temp
+ * files `NAME.tmp-PID`. Everything removed carries our names and a dead process id.
+ */
+export function removeStaleLeftovers(parent: string, temps = false): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const path = join(parent, entry);
+    const partial = /^\..+\.partial-(\d+)(\.old)?$/.exec(entry) ?? (temps ? /^.+\.tmp-(\d+)$/.exec(entry) : null);
+    try {
+      if (partial) {
+        if ((temps || statSync(path).isDirectory()) && !processAlive(Number(partial[1]))) rmSync(path, { recursive: true, force: true });
+      } else if (existsSync(join(path, LOCK))) {
+        const lock = readLock(path);
+        if (lock && lockIsStale(lock)) clearStaleClaim(path, lock);
+      }
+    } catch {
+      // a leftover we cannot remove is harmless: the next run tries again
+    }
+  }
+}
+
+/** Does the manifest of `dir` say it is a result of command `kind`? Also reads manifests of 0.1.0, which recorded only the command line. */
+function manifestKind(dir: string): string | undefined {
+  try {
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { tool?: unknown; output?: unknown; command?: unknown };
+    if (m.tool !== 'radam-run') return undefined;
+    if (typeof m.output === 'string') return m.output;
+    return Array.isArray(m.command) && typeof m.command[1] === 'string' ? m.command[1] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** plots/ is ours when it holds only SVG files that radam-run wrote. */
+function plotsAreOurs(dir: string): boolean {
+  try {
+    return readdirSync(dir).every((f) => f.endsWith('.svg') && readFileSync(join(dir, f), 'utf8').includes('radam-run'));
+  } catch {
+    return false;
+  }
+}
+
+/** Why `--force` may not replace `dir` (undefined: it may). */
+function foreignContent(dir: string, kind: OutputKind, entries: string[]): string | undefined {
+  const made = manifestKind(dir);
+  if (made === undefined) return 'a directory that is not a radam-run result (no radam-run manifest.json)';
+  if (made !== kind) return `the result of \`radam-run ${made}\`, not of \`${kind}\``;
+  const foreign = entries.filter((e) => !(OWN_FILES.has(e) || (e === OWN_PLOTS && plotsAreOurs(join(dir, e)))));
+  if (foreign.length > 0) return `a radam-run result that also holds files radam-run did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); move them away first`;
+  return undefined;
+}
+
+export interface ClaimOptions {
+  /** The result may replace an existing result of the same command. */
+  force?: boolean;
+  /** The flag the path came from, for messages. */
+  flag?: string;
+}
 
 export class OutputDir {
+  /** Absolute path of the result directory. */
   readonly target: string;
+  /** Where files are written until commit: a hidden directory inside the target. */
   readonly staging: string;
-  private done = false;
+  private readonly created: boolean;
+  /** Names written so far, in order (the manifest lists them). */
+  readonly written: string[] = [];
+  private state: 'open' | 'committing' | 'committed' | 'discarded' = 'open';
 
-  private constructor(target: string) {
-    this.target = resolve(target);
-    this.staging = join(dirname(this.target), `.${basename(this.target)}.partial-${process.pid}`);
+  private constructor(target: string, created: boolean) {
+    this.target = target;
+    this.created = created;
+    this.staging = join(target, `${STAGING_PREFIX}${process.pid}`);
   }
 
-  /** Check the target can be written and create the staging directory. */
-  static open(target: string, force = false): OutputDir {
-    const out = new OutputDir(target);
-    if (existsSync(out.target)) {
-      let entries: string[];
-      try {
-        entries = readdirSync(out.target);
-      } catch {
-        throw new ConfigError(`--out ${target}: expected a directory, got an existing file`);
-      }
-      if (entries.length > 0 && !force) {
-        throw new ConfigError(`--out ${target}: expected a new or empty directory, got one holding ${entries.length} entries (pass --force to replace it)`);
-      }
+  /**
+   * Claim `path` as the result directory of command `kind`: create it (or take an empty one, or with
+   * `force` a previous result of the same command), lock it against other processes and open the
+   * staging directory. Every refusal is a ConfigError, before any work has been done.
+   */
+  static claim(path: string, kind: OutputKind, options: ClaimOptions = {}): OutputDir {
+    const flag = options.flag ?? '--out';
+    const target = checkOutputPath(flag, path, 'directory');
+    const fsProblem = (err: unknown): ConfigError => {
+      const text = errnoText(err);
+      if (text === undefined) throw err;
+      return pathProblem(flag, path, 'a directory radam-run can create and write', text);
+    };
+    let created = false;
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+      removeStaleLeftovers(dirname(target));
+      mkdirSync(target);
+      created = true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fsProblem(err);
     }
-    mkdirSync(dirname(out.target), { recursive: true });
-    rmSync(out.staging, { recursive: true, force: true });
-    mkdirSync(out.staging, { recursive: true });
+    const lock: LockInfo = { pid: process.pid, host: hostname(), command: kind, started: new Date().toISOString(), created };
+    try {
+      acquireLock(target, lock, flag, path);
+    } catch (err) {
+      if (created) rmSync(target, { recursive: true, force: true });
+      throw err instanceof ConfigError ? err : fsProblem(err);
+    }
+    const out = new OutputDir(target, created);
+    try {
+      const entries = readdirSync(target).filter((e) => e !== LOCK && !e.startsWith(STAGING_PREFIX));
+      if (entries.length > 0) {
+        if (!options.force) {
+          throw pathProblem(flag, path, 'a new or empty directory', `one holding ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} (--force replaces a previous result of \`radam-run ${kind}\`, nothing else)`);
+        }
+        const problem = foreignContent(target, kind, entries);
+        if (problem) throw pathProblem(flag, path, `a previous result of \`radam-run ${kind}\` for --force to replace`, problem);
+      }
+      mkdirSync(out.staging);
+    } catch (err) {
+      out.discard();
+      throw err instanceof ConfigError ? err : fsProblem(err);
+    }
     return out;
   }
 
@@ -46,31 +312,107 @@ export class OutputDir {
 
   write(name: string, content: string): void {
     writeFileSync(join(this.staging, name), content);
+    if (!this.written.includes(name)) this.written.push(name);
   }
 
-  /** Move the finished directory into place. */
+  /**
+   * Move the finished files into place: the old manifest goes first (so an interrupted commit never
+   * looks complete), then the new files, then what is left of a replaced result, manifest.json last.
+   */
   commit(): void {
-    if (existsSync(this.target)) {
-      const old = `${this.staging}.old`;
-      renameSync(this.target, old);
-      renameSync(this.staging, this.target);
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      renameSync(this.staging, this.target);
+    this.state = 'committing';
+    const files = readdirSync(this.staging);
+    rmSync(join(this.target, 'manifest.json'), { force: true });
+    for (const f of files) if (f !== 'manifest.json') renameSync(join(this.staging, f), join(this.target, f));
+    for (const old of readdirSync(this.target)) {
+      if ((OWN_FILES.has(old) && !files.includes(old)) || (old === OWN_PLOTS && plotsAreOurs(join(this.target, old)))) rmSync(join(this.target, old), { recursive: true, force: true });
     }
-    this.done = true;
+    if (files.includes('manifest.json')) renameSync(join(this.staging, 'manifest.json'), join(this.target, 'manifest.json'));
+    rmSync(this.staging, { recursive: true, force: true });
+    rmSync(join(this.target, LOCK), { force: true });
+    this.state = 'committed';
   }
 
-  /** Remove the staging directory (on failure or interrupt). */
+  /** What a failure now leaves in the target: untouched, or a result without manifest.json (a commit was under way). */
+  get leftIncomplete(): boolean {
+    return this.state === 'committing';
+  }
+
+  /** Give up: remove the staging directory and the lock, and the directory itself if this claim created it. */
   discard(): void {
-    if (!this.done) rmSync(this.staging, { recursive: true, force: true });
+    if (this.state === 'committed' || this.state === 'discarded') return;
+    this.state = 'discarded';
+    rmSync(this.staging, { recursive: true, force: true });
+    rmSync(join(this.target, LOCK), { force: true });
+    if (this.created) {
+      try {
+        if (readdirSync(this.target).length === 0) rmSync(this.target, { recursive: true, force: true });
+      } catch {
+        // already gone
+      }
+    }
   }
 }
 
-/** Write a file atomically (temp file + rename) — for single files outside a result directory. */
-export function writeFileAtomic(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+/** Take the directory's lock, replacing a stale one; refuse when a live process holds it. */
+function acquireLock(target: string, lock: LockInfo, flag: string, path: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileExclusive(join(target, LOCK), JSON.stringify(lock) + '\n');
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = readLock(target);
+    if (!lockIsStale(holder)) {
+      const h = holder!;
+      const where = h.host === hostname() ? `pid ${h.pid}` : `pid ${h.pid} on host ${h.host}`;
+      throw pathProblem(flag, path, 'a directory no other radam-run is writing', `one claimed by \`radam-run ${h.command}\` (${where}, since ${h.started}); if that process is gone, delete ${join(path, LOCK)}`);
+    }
+    clearStaleClaim(target, holder);
+    if (!existsSync(target)) mkdirSync(target);
+  }
+  throw pathProblem(flag, path, 'a directory no other radam-run is writing', 'one another process claimed at the same moment');
+}
+
+/** Create `path` with `content` atomically and only if it does not exist (EEXIST otherwise): the file appears complete or not at all. */
+export function writeFileExclusive(path: string, content: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, content);
-  renameSync(tmp, path);
+  try {
+    linkSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** Write a file atomically (temp file + rename) — for single files outside a result directory. No temp file survives a failure. */
+export function writeFileAtomic(path: string, content: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  removeStaleTemps(path);
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, content);
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created
+    }
+    throw err;
+  }
+}
+
+/** Remove `PATH.tmp-PID` files that a crashed process left while writing `path`. */
+function removeStaleTemps(path: string): void {
+  const prefix = `${basename(path)}.tmp-`;
+  for (const entry of readdirSync(dirname(path))) {
+    if (entry.startsWith(prefix) && /^\d+$/.test(entry.slice(prefix.length)) && !processAlive(Number(entry.slice(prefix.length)))) rmSync(join(dirname(path), entry), { force: true });
+  }
+}
+
+/** The fields every manifest.json starts with: what wrote it, so `--force` and `plot` can recognise it. */
+export function manifestHeader(kind: OutputKind | 'sweep'): { tool: 'radam-run'; output: string; version: string; node: string } {
+  return { tool: 'radam-run', output: kind, version: toolVersion(), node: process.version };
 }

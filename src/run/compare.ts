@@ -1,18 +1,22 @@
 // `compare`: plan the runs of an experiment, train them concurrently on worker threads, and write
 // the output contract (curves.csv, trace.csv, summary.csv, summary.json, manifest.json) atomically.
-import { toolVersion } from '../version.js';
 import type { LoadedExperiment } from '../config/load.js';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, InterruptedError } from '../config/errors.js';
 import { buildRun, type RunSpec } from '../train/train.js';
 import { executeRuns, type RunEvents, type RunResult } from './execute.js';
 import { planCompare } from './plan.js';
 import type { KernelSet } from '../wasm/kernels.js';
 import { curvesCsv, summaryCsv, summaryRecord, traceCsv } from '../report/csv.js';
-import { OutputDir } from '../report/output.js';
+import { errnoText, manifestHeader, OutputDir, SaveError, type OutputKind } from '../report/output.js';
 
 export interface CompareOptions {
-  out: string;
+  /** The result directory: a path to claim, or one the caller has claimed already. */
+  out: string | OutputDir;
   force?: boolean;
+  /** The command whose result this is (manifest.json `output`; default compare). */
+  output?: OutputKind;
+  /** Write more files into the result before it is committed (reproduce's claims). */
+  finalize?(result: CompareResult, out: OutputDir): void;
   workers?: number;
   events?: RunEvents;
   signal?: AbortSignal;
@@ -32,13 +36,6 @@ export interface SummaryJson {
   experiment: string;
   runs: ReturnType<typeof summaryRecord>[];
   failed: { run: string; error: string }[];
-}
-
-export class InterruptedError extends Error {
-  constructor() {
-    super('interrupted; no results written');
-    this.name = 'InterruptedError';
-  }
 }
 
 /** A run's arena (parameters, gradients, optimizer state, activations) must fit one wasm memory. */
@@ -67,39 +64,54 @@ export async function runCompare(loaded: LoadedExperiment, options: CompareOptio
   const exp = loaded.experiment;
   const specs = planCompare(exp, { kernels: options.kernels });
   preflight(specs[0]!);
-  const out = OutputDir.open(options.out, options.force);
+  const out = typeof options.out === 'string' ? OutputDir.claim(options.out, options.output ?? 'compare', { force: options.force }) : options.out;
   const startedAt = new Date();
   try {
     const results = await executeRuns(specs, { workers: options.workers, events: options.events, signal: options.signal });
-    if (options.signal?.aborted) throw new InterruptedError();
+    const signal = InterruptedError.signalOf(options.signal);
+    if (signal) throw new InterruptedError('no results written (a compare keeps nothing of unfinished runs)', signal);
     const summaries = results.flatMap((r) => (r.summary ? [r.summary] : []));
     const summary: SummaryJson = {
       experiment: exp.name,
       runs: summaries.map(summaryRecord),
       failed: results.flatMap((r) => (r.error ? [{ run: r.spec.run, error: r.error }] : [])),
     };
-    out.write('curves.csv', curvesCsv(results));
-    out.write('trace.csv', traceCsv(results));
-    out.write('summary.csv', summaryCsv(summaries));
-    out.write('summary.json', JSON.stringify(summary, null, 2) + '\n');
-    const manifest = {
-      tool: 'radam-run',
-      version: toolVersion(),
-      node: process.version,
-      command: options.argv ?? process.argv.slice(1),
-      config_file: loaded.file,
-      started: startedAt.toISOString(),
-      finished: new Date().toISOString(),
-      runs: specs.map((s) => s.run),
-      kernels: specs[0]?.kernels,
-      files: ['curves.csv', 'trace.csv', 'summary.csv', 'summary.json'],
-      config: exp,
-    };
-    out.write('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
-    out.commit();
-    return { results, outDir: out.target, summary };
+    const result = { results, outDir: out.target, summary };
+    saving(out, results.length, () => {
+      out.write('curves.csv', curvesCsv(results));
+      out.write('trace.csv', traceCsv(results));
+      out.write('summary.csv', summaryCsv(summaries));
+      out.write('summary.json', JSON.stringify(summary, null, 2) + '\n');
+      options.finalize?.(result, out);
+      const manifest = {
+        ...manifestHeader(options.output ?? 'compare'),
+        command: options.argv ?? process.argv.slice(1),
+        config_file: loaded.file,
+        started: startedAt.toISOString(),
+        finished: new Date().toISOString(),
+        runs: specs.map((s) => s.run),
+        kernels: specs[0]?.kernels,
+        files: [...out.written],
+        config: exp,
+      };
+      out.write('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
+      out.commit();
+    });
+    return result;
   } catch (err) {
     out.discard();
     throw err;
+  }
+}
+
+/** Write finished results; a file-system failure here loses finished work, which is a SaveError (exit 1), not bad input. */
+function saving(out: OutputDir, runs: number, write: () => void): void {
+  try {
+    write();
+  } catch (err) {
+    const text = errnoText(err);
+    if (text === undefined) throw err;
+    const path = (err as NodeJS.ErrnoException).path ?? out.target;
+    throw new SaveError(`${path}: could not save the results of ${runs} finished run${runs === 1 ? '' : 's'} (${text}); ${out.leftIncomplete ? `${out.target} is left without manifest.json, i.e. incomplete` : 'nothing was written'}`);
   }
 }

@@ -2,10 +2,11 @@
 // claims against the results and write claims.csv / claims.json (and JUnit XML on request).
 import { join } from 'node:path';
 import type { LoadedExperiment } from '../config/load.js';
-import { claimsCsv, claimsJunit, evaluateClaim, type ClaimData, type ClaimResult } from '../report/claims.js';
+import { claimsCsv, claimsJunit, JUNIT_MARK, evaluateClaim, type ClaimData, type ClaimResult } from '../report/claims.js';
 import { summaryRecord } from '../report/csv.js';
-import { writeFileAtomic } from '../report/output.js';
-import { InterruptedError, runCompare, type CompareResult } from './compare.js';
+import { checkOutputFile, errnoText, SaveError, writeFileAtomic } from '../report/output.js';
+import { InterruptedError } from '../config/errors.js';
+import { runCompare, type CompareResult } from './compare.js';
 import type { RunEvents } from './execute.js';
 import { readSweepRuns, runSweep, type SweepEvents, type SweepResult } from './sweep.js';
 import type { KernelSet } from '../wasm/kernels.js';
@@ -31,32 +32,58 @@ export interface ReproduceResult {
 export async function runReproduce(loaded: LoadedExperiment, options: ReproduceOptions): Promise<ReproduceResult> {
   const started = performance.now();
   const exp = loaded.experiment;
-  let data: ClaimData;
+  if (options.junit !== undefined) checkOutputFile('--junit', options.junit, JUNIT_MARK, 'a JUnit report');
+  let claims: ClaimResult[] = [];
   let compare: CompareResult | undefined;
   let sweep: SweepResult | undefined;
   let outDir: string;
+  const check = (data: ClaimData): ClaimResult[] => (exp.claims ?? []).map((c) => evaluateClaim(c, data));
   if (exp.sweep) {
-    sweep = await runSweep(loaded, { out: options.out, workers: options.workers, signal: options.signal, events: options.events, kernels: options.kernels });
+    sweep = await runSweep(loaded, { out: options.out, workers: options.workers, signal: options.signal, events: options.events, kernels: options.kernels, force: options.force });
     outDir = sweep.outDir;
-    if (sweep.interrupted) throw new InterruptedError();
-    data = {
+    const signal = InterruptedError.signalOf(options.signal);
+    if (signal) throw new InterruptedError(`claims not checked; ${sweep.complete}/${sweep.plan.runs.length} runs complete in ${outDir} are kept (run the same command again to resume)`, signal);
+    claims = check({
       runs: readSweepRuns(outDir, sweep.plan).map((s) => ({ optimizer: s.optimizer, seed: s.seed, lr: s.lr, point: s.point, record: (s.summary ?? { diverged: s.status === 'diverged' }) as Record<string, unknown> })),
       robustness: sweep.aggregate.lr_robustness,
       bestPoint: new Map(sweep.aggregate.best.map((b) => [b.optimizer, b.point])),
-    };
+    });
+    writeFileAtomic(join(outDir, 'claims.csv'), claimsCsv(claims));
+    writeFileAtomic(join(outDir, 'claims.json'), claimsJson(exp.name, claims));
   } else {
-    compare = await runCompare(loaded, { out: options.out, workers: options.workers, signal: options.signal, events: options.events, force: options.force, kernels: options.kernels });
+    compare = await runCompare(loaded, {
+      out: options.out,
+      output: 'reproduce',
+      workers: options.workers,
+      signal: options.signal,
+      events: options.events,
+      force: options.force,
+      kernels: options.kernels,
+      finalize(result, out) {
+        claims = check({
+          runs: result.results.flatMap((r) =>
+            r.summary ? [{ optimizer: r.spec.optimizer.name, seed: r.spec.seed, lr: r.spec.optimizer.lr, point: {}, record: summaryRecord(r.summary) as Record<string, unknown> }] : [],
+          ),
+        });
+        out.write('claims.csv', claimsCsv(claims));
+        out.write('claims.json', claimsJson(exp.name, claims));
+      },
+    });
     outDir = compare.outDir;
-    data = {
-      runs: compare.results.flatMap((r) =>
-        r.summary ? [{ optimizer: r.spec.optimizer.name, seed: r.spec.seed, lr: r.spec.optimizer.lr, point: {}, record: summaryRecord(r.summary) as Record<string, unknown> }] : [],
-      ),
-    };
   }
-  const claims = (exp.claims ?? []).map((c) => evaluateClaim(c, data));
   const seconds = (performance.now() - started) / 1000;
-  writeFileAtomic(join(outDir, 'claims.csv'), claimsCsv(claims));
-  writeFileAtomic(join(outDir, 'claims.json'), JSON.stringify({ experiment: exp.name, claims }, null, 2) + '\n');
-  if (options.junit) writeFileAtomic(options.junit, claimsJunit(exp.name, claims, seconds));
+  if (options.junit) {
+    try {
+      writeFileAtomic(options.junit, claimsJunit(exp.name, claims, seconds));
+    } catch (err) {
+      const text = errnoText(err);
+      if (text === undefined) throw err;
+      throw new SaveError(`--junit ${options.junit}: could not write the JUnit report (${text}); the claims were checked and saved in ${join(outDir, 'claims.csv')}`);
+    }
+  }
   return { outDir, claims, compare, sweep, seconds };
+}
+
+function claimsJson(experiment: string, claims: ClaimResult[]): string {
+  return JSON.stringify({ experiment, claims }, null, 2) + '\n';
 }
