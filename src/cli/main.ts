@@ -173,12 +173,14 @@ function report(err: unknown): number {
   return EXIT_FAILED_CHECK;
 }
 
-/** A reader that stops early (`radam-run list --json | head`) closes our stdout: end quietly, as Unix tools do. */
+/**
+ * A reader that stops early (`radam-run list --json | head`) closes our stdout: the rest of the output
+ * is dropped quietly, as Unix tools do, and the command's files are still written.
+ */
 function quietOnClosedPipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE') throw err;
-      process.exit(process.exitCode === undefined ? 0 : Number(process.exitCode));
     });
   }
 }
