@@ -116,6 +116,21 @@ function claimSweepOut(outDir: string, given: string, plan: PlanJson, force: boo
   writeFileAtomic(file, text);
 }
 
+/** Check, create and claim a sweep's OUT, and clear what crashed processes left in it. Returns its absolute path. */
+function openSweepOut(given: string, plan: PlanJson, force: boolean, notice: (m: string) => void): string {
+  const outDir = checkSweepOut(given);
+  try {
+    mkdirSync(join(outDir, 'runs'), { recursive: true });
+    claimSweepOut(outDir, given, plan, force, notice);
+    removeStaleLeftovers(outDir, true);
+  } catch (err) {
+    const text = errnoText(err);
+    if (text === undefined || err instanceof ConfigError) throw err;
+    throw new ConfigError(`--out ${given}: expected a directory radam-run can create and write, got ${text}`);
+  }
+  return outDir;
+}
+
 function readPlanJson(dir: string, given: string): PlanJson {
   try {
     return JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as PlanJson;
@@ -171,16 +186,7 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
   const plan = planRuns(loaded, { kernels: options.kernels });
   const mine = shardRuns(plan, options.shard);
   const notice = options.events?.notice ?? (() => {});
-  const outDir = checkSweepOut(options.out);
-  try {
-    mkdirSync(join(outDir, 'runs'), { recursive: true });
-    claimSweepOut(outDir, options.out, planJson(plan), options.force ?? false, notice);
-    removeStaleLeftovers(outDir, true);
-  } catch (err) {
-    const text = errnoText(err);
-    if (text === undefined || err instanceof ConfigError) throw err;
-    throw new ConfigError(`--out ${options.out}: expected a directory radam-run can create and write, got ${text}`);
-  }
+  const outDir = openSweepOut(options.out, planJson(plan), options.force ?? false, notice);
   const complete = scanRuns(outDir, new Set(plan.runs.map((r) => r.id)), notice);
   const todo = mine.filter((r) => !complete.has(r.id));
   const skipped = mine.length - todo.length;
@@ -251,16 +257,7 @@ export function mergeSweeps(dirs: string[], out: string, notice: (m: string) => 
       throw new ConfigError(`merge: ${dirs[i]} holds sweep "${p.name}" (${p.sweep_id}) but ${dirs[0]} holds "${first.name}" (${first.sweep_id}); shards of different sweeps cannot be merged`);
     }
   });
-  const outDir = checkSweepOut(out);
-  try {
-    mkdirSync(join(outDir, 'runs'), { recursive: true });
-    claimSweepOut(outDir, out, first, false, notice);
-    removeStaleLeftovers(outDir, true);
-  } catch (err) {
-    const text = errnoText(err);
-    if (text === undefined || err instanceof ConfigError) throw err;
-    throw new ConfigError(`--out ${out}: expected a directory radam-run can create and write, got ${text}`);
-  }
+  const outDir = openSweepOut(out, first, false, notice);
   scanRuns(outDir, new Set(first.runs.map((r) => r.id)), notice);
   const plan: PlanOutline = { name: first.name, sweepId: first.sweep_id, params: first.params, runs: first.runs };
   const complete = new Set<string>();
