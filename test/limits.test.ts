@@ -3,10 +3,10 @@
 // oversized file as a text corpus is refused from its stat. The size arithmetic is checked against
 // real arenas: the parameter count and the arena's bytes are exact.
 // The CLI cases run the built CLI with a 60 s timeout, so a hang fails them; nothing is timed.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -22,6 +22,7 @@ import { repoRoot, spawnCli } from './helpers.js';
 
 const root = repoRoot();
 const dir = mkdtempSync(join(tmpdir(), 'radam-limits-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 const corpusSize = (path: string) => {
   const { chars, tokens } = loadCorpus(path);
@@ -223,9 +224,9 @@ const CASES: Case[] = [
   { name: 'variance: a β₂ whose Var[ψ_∞] needs 10⁸ steps', args: (out) => ['variance', '--beta2', '0.9999999', '--steps', '10', '--out', out], line: /^--beta2: expected at most 1\.0e10 gradient draws .*, got 1\.0e12: β₂ = 0\.9999999 is simulated to t = 10000000\d for Var\[ψ_∞\] \(10000 paths\)$/ },
 ];
 
-for (const c of CASES) {
+for (const [i, c] of CASES.entries()) {
   test(`${c.name}: exit 2, one line naming the field, nothing written`, { skip: c.skip ? 'mkfifo is not available' : false }, () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'radam-limits-out-')), 'out');
+    const out = join(dir, `out-${i}`);
     const r = spawnCli(c.args(out));
     assert.equal(r.signal, null, `killed by ${r.signal} (did not finish within the timeout)`);
     assert.equal(r.code, 2, r.stderr);
