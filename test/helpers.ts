@@ -1,5 +1,6 @@
 // Shared test helpers: locating the repository (tests run both compiled from dist/test and via tsx
-// from test/) and comparing floats.
+// from test/), comparing floats, and running the built CLI.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,4 +24,19 @@ export function assertClose(actual: number, expected: number, rtol = 1e-6, atol 
     Math.abs(actual - expected) <= tol,
     `${what ? what + ': ' : ''}expected ${expected} ± ${tol}, got ${actual} (diff ${Math.abs(actual - expected)})`,
   );
+}
+
+/**
+ * Run the built CLI (`node bin/radam-run.js …`) from the repository root. A run still going after
+ * `timeoutMs` is killed and reported as code -1 with its signal, so a hang fails the test that waits.
+ */
+export function spawnCli(args: string[], timeoutMs = 60_000): { code: number; signal: string | null; stdout: string; stderr: string } {
+  const root = repoRoot();
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'radam-run.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    timeout: timeoutMs,
+  });
+  return { code: r.status ?? -1, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }

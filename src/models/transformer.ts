@@ -86,9 +86,8 @@ export function buildTransformer(spec: TransformerSpec, data: TokenDataset, aren
   const F = spec.d_ff;
   const N = B * T;
   const pre = spec.norm === 'pre';
-  if (T > spec.context) {
-    throw new ConfigError(`model.context: expected at least the dataset's seq_len (${T}), got ${spec.context}`);
-  }
+  const problem = contextProblem(spec, T);
+  if (problem !== undefined) throw new ConfigError(problem);
   const dims: Dims = { B, T, C, F, N, act: spec.activation };
 
   const rng = new Rng(seed, 'init');
@@ -164,6 +163,11 @@ export function buildTransformer(spec: TransformerSpec, data: TokenDataset, aren
     },
   };
   return networkTask(net);
+}
+
+/** Position embeddings must cover a window of the dataset: the problem if they do not. */
+export function contextProblem(spec: TransformerSpec, seqLen: number): string | undefined {
+  return seqLen > spec.context ? `model.context: expected at least the dataset's seq_len (${seqLen}), got ${spec.context}` : undefined;
 }
 
 function layerNormParams(arena: Arena, name: string, C: number): LayerNormParams {

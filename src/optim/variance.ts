@@ -23,6 +23,8 @@ export interface VarianceOptions {
   steps: number;
   samples: number;
   seed: number;
+  /** Called after each simulated step t of tInf (for progress displays). */
+  onStep?: (t: number, tInf: number) => void;
 }
 
 /** The paper's approximation of Var[ψ_t] for σ = 1 (defined for ρ_t > 4). */
@@ -31,14 +33,19 @@ export function varianceApprox(rho: number): number {
 }
 
 /**
- * Simulate `samples` independent gradient sequences. Var[ψ_∞] is taken at
- * t∞ = max(steps, ⌈10/(1−β₂)⌉), where β₂^t∞ < 5e-5: the paths are simply continued to there.
+ * Steps simulated for `steps` recorded ones: Var[ψ_∞] is taken at t∞ = max(steps, ⌈10/(1−β₂)⌉), where
+ * β₂^t∞ < 5e-5 (β₂^(10/(1−β₂)) ≈ e⁻¹⁰); the paths are simply continued to there.
  */
+export function simulatedSteps(beta2: number, steps: number): number {
+  return Math.max(steps, Math.ceil(10 / (1 - beta2)));
+}
+
+/** Simulate `samples` independent gradient sequences for simulatedSteps(beta2, steps) steps. */
 export function simulateVariance(opts: VarianceOptions): { rows: VarianceRow[]; varInf: number; tInf: number } {
-  const { beta2, steps, samples } = opts;
+  const { beta2, steps, samples, onStep } = opts;
   const rng = new Rng(opts.seed, `variance/beta2=${beta2}`);
   const v = new Float64Array(samples);
-  const tInf = Math.max(steps, Math.ceil(10 / (1 - beta2)));
+  const tInf = simulatedSteps(beta2, steps);
   const oneMinusBeta2 = 1 - beta2;
   const varSim = new Float64Array(steps + 1);
   let varInf = NaN;
@@ -58,6 +65,7 @@ export function simulateVariance(opts: VarianceOptions): { rows: VarianceRow[]; 
     const variance = (sumSq - (sum * sum) / samples) / (samples - 1);
     if (t <= steps) varSim[t] = variance;
     if (t === tInf) varInf = variance;
+    onStep?.(t, tInf);
   }
   const rows: VarianceRow[] = [];
   const inf = rhoInf(beta2);

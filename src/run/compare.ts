@@ -2,7 +2,9 @@
 // the output contract (curves.csv, trace.csv, summary.csv, summary.json, manifest.json) atomically.
 import type { LoadedExperiment } from '../config/load.js';
 import { ConfigError, InterruptedError } from '../config/errors.js';
-import { buildRun, type RunSpec } from '../train/train.js';
+import type { RunSpec } from '../train/train.js';
+import { sizeChecker } from '../models/size.js';
+import { buildDataset } from '../data/datasets.js';
 import { executeRuns, type RunEvents, type RunResult } from './execute.js';
 import { planCompare } from './plan.js';
 import type { KernelSet } from '../wasm/kernels.js';
@@ -38,32 +40,25 @@ export interface SummaryJson {
   failed: { run: string; error: string }[];
 }
 
-/** A run's arena (parameters, gradients, optimizer state, activations) must fit one wasm memory. */
-const MAX_ARENA_BYTES = 2 ** 31;
 
 /**
- * Build the first run's model, data and optimizer in this thread, so bad data or a model too large
- * to allocate surfaces as a ConfigError before any output is written.
+ * Check runs before any output is written. First by arithmetic, for every spec and with nothing
+ * allocated: a model too large for its arena, a transformer context shorter than the data's windows,
+ * an unusable text file (each read once). Then a Markov chain of the first run is built, the one
+ * dataset that can still fail (too slow to mix), so that is a ConfigError here, not a failed run.
  */
-export function preflight(spec: RunSpec): void {
-  let bytes: number;
-  try {
-    bytes = buildRun(spec, 'js').arena.byteLength;
-  } catch (err) {
-    if (err instanceof RangeError) {
-      throw new ConfigError(`model: expected a model whose buffers can be allocated, got one too large (${err.message})`);
-    }
-    throw err;
-  }
-  if (bytes > MAX_ARENA_BYTES) {
-    throw new ConfigError(`model: expected at most 2 GiB of parameters, gradients, optimizer state and activations per run, got ${(bytes / 2 ** 30).toFixed(1)} GiB (use a smaller model or batch)`);
-  }
+export function preflight(specs: RunSpec | readonly RunSpec[]): void {
+  const list: readonly RunSpec[] = Array.isArray(specs) ? specs : [specs as RunSpec];
+  const problems = sizeChecker()(list);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const first = list[0];
+  if (first?.data?.kind === 'markov-text') buildDataset(first.data, first.seed);
 }
 
 export async function runCompare(loaded: LoadedExperiment, options: CompareOptions): Promise<CompareResult> {
   const exp = loaded.experiment;
   const specs = planCompare(exp, { kernels: options.kernels });
-  preflight(specs[0]!);
+  preflight(specs);
   const out = typeof options.out === 'string' ? OutputDir.claim(options.out, options.output ?? 'compare', { force: options.force }) : options.out;
   const startedAt = new Date();
   try {

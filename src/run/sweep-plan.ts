@@ -10,11 +10,20 @@ import { Experiment } from '../config/schema.js';
 import { OptimizerSpec } from '../config/optimizers.js';
 import type { SweepSpec, SweepValues } from '../config/sweep.js';
 import { closest } from '../config/format.js';
+import { formatCount } from '../config/data.js';
+import { sizeChecker } from '../models/size.js';
 import { Rng } from '../data/rng.js';
 import type { RunSpec } from '../train/train.js';
 import { resolveKernels } from '../wasm/kernels.js';
 import type { PlanOptions } from './plan.js';
 import { SPEC_VERSION, canonicalJson, shortHash } from './hash.js';
+
+/**
+ * Most runs a sweep may plan, counted as points × seeds × optimizers before runs that coincide are
+ * merged (what planning enumerates and validates). A sweep directory holds a folder per run, and 10⁵
+ * runs of even a few seconds each is days of CPU: a larger plan is a typo or a grid that multiplied.
+ */
+export const MAX_SWEEP_RUNS = 100_000;
 
 export interface PlannedRun {
   /** Stable id: hash of the resolved spec. Also the run's label in its CSVs. */
@@ -79,8 +88,10 @@ export function planRuns(loaded: LoadedExperiment, options: PlanOptions = {}): S
   const paths = Object.keys(sweep.params);
   const optimizerKinds = new Map(exp.optimizers.map((o) => [o.name, o.kind]));
   const scopes = new Map(paths.map((p) => [p, scopeOf(p, optimizerKinds)]));
-  const points = expandPoints(sweep);
   const seeds = sweep.seeds ?? exp.seeds;
+  checkPlanSize(sweep, seeds.length, exp.optimizers.length);
+  const points = expandPoints(sweep);
+  const checkSizes = sizeChecker();
   const baseRaw = structuredClone(loaded.raw) as Record<string, unknown>;
   // each point is validated as a plain experiment: without the sweep itself, and without the claims
   // (which judge the sweep as a whole and may refer to it)
@@ -103,6 +114,8 @@ export function planRuns(loaded: LoadedExperiment, options: PlanOptions = {}): S
       for (const p of err.problems) problems.push(`sweep point ${canonicalJson(point)}: ${p}`);
       continue;
     }
+    const tooLarge = checkSizes(resolved.optimizers.map((optimizer) => ({ model: resolved.model, data: resolved.data, optimizer })));
+    for (const p of tooLarge) problems.push(`sweep point ${canonicalJson(point)}: ${p}`);
     for (const optimizer of resolved.optimizers) {
       const own: Record<string, unknown> = {};
       for (const path of paths) if (touches(scopes.get(path)!, optimizer.name)) own[path] = point[path];
@@ -173,6 +186,19 @@ function applyToScope(raw: Record<string, unknown>, path: string, scope: Scope, 
     const problem = applyValue(item, path, value);
     if (problem) throw new ConfigError(`sweep.params."${path}": ${problem}`);
   }
+}
+
+/** Refuses a plan of more than MAX_SWEEP_RUNS runs, counted without enumerating it. */
+function checkPlanSize(sweep: SweepSpec, seeds: number, optimizers: number): void {
+  const values = Object.values(sweep.params).map((v) => (Array.isArray(v) ? v.length : 'choice' in v ? v.choice.length : 1));
+  const points = sweep.method === 'random' ? (sweep.samples ?? 0) : values.reduce((a, b) => a * b, 1);
+  const runs = points * seeds * optimizers;
+  if (runs <= MAX_SWEEP_RUNS) return;
+  const what = sweep.method === 'random' ? `${formatCount(points)} samples` : `${formatCount(points)} grid points (${values.join(' × ')} values)`;
+  throw new ConfigError(
+    `${sweep.method === 'random' ? 'sweep.samples' : 'sweep.params'}: expected a sweep of at most ${MAX_SWEEP_RUNS} runs (points × seeds × optimizers), ` +
+      `got ${formatCount(runs)}: ${what} × ${seeds} seed(s) × ${optimizers} optimizer(s)`,
+  );
 }
 
 /** Points in plan order: a grid's last parameter varies fastest; random points are seeded draws. */
