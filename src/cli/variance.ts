@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import { ConfigError } from '../config/errors.js';
 import { formatCount } from '../config/data.js';
 import { simulateVariance, simulatedSteps } from '../optim/variance.js';
-import { errnoText, manifestHeader, OutputDir, SaveError } from '../report/output.js';
+import { manifestHeader, OutputDir, SaveError } from '../report/output.js';
 import { num } from '../report/csv.js';
 import { formatLoss } from '../report/table.js';
 
@@ -70,9 +70,7 @@ export async function varianceCommand(flags: VarianceFlags): Promise<void> {
       );
       out.commit();
     } catch (err) {
-      const text = errnoText(err);
-      if (text === undefined) throw err;
-      throw new SaveError(`${(err as NodeJS.ErrnoException).path ?? out.target}: could not save the simulation (${text}); nothing was written`);
+      throw SaveError.from(err, 'the simulation', 'nothing was written') ?? err;
     }
     process.stdout.write(lines.join('\n') + '\n');
     process.stderr.write(`wrote ${out.target}/variance.csv\n`);

@@ -63,6 +63,17 @@ export class SaveError extends Error {
     super(message);
     this.name = 'SaveError';
   }
+
+  /**
+   * The SaveError for a file-system failure `err` while saving `what` (`consequence`: what is kept or
+   * lost); undefined when `err` is not a file-system failure (a bug: rethrow it).
+   */
+  static from(err: unknown, what: string, consequence: string): SaveError | undefined {
+    const text = errnoText(err);
+    if (text === undefined) return undefined;
+    const path = (err as NodeJS.ErrnoException).path;
+    return new SaveError(`${path ?? what}: could not save ${what} (${text}); ${consequence}`);
+  }
 }
 
 /** A ConfigError for a path the user gave that cannot be used. */

@@ -9,7 +9,7 @@ import { executeRuns, type RunEvents, type RunResult } from './execute.js';
 import { planCompare } from './plan.js';
 import type { KernelSet } from '../wasm/kernels.js';
 import { curvesCsv, summaryCsv, summaryRecord, traceCsv } from '../report/csv.js';
-import { errnoText, manifestHeader, OutputDir, SaveError, type OutputKind } from '../report/output.js';
+import { manifestHeader, OutputDir, SaveError, type OutputKind } from '../report/output.js';
 
 export interface CompareOptions {
   /** The result directory: a path to claim, or one the caller has claimed already. */
@@ -104,9 +104,7 @@ function saving(out: OutputDir, runs: number, write: () => void): void {
   try {
     write();
   } catch (err) {
-    const text = errnoText(err);
-    if (text === undefined) throw err;
-    const path = (err as NodeJS.ErrnoException).path ?? out.target;
-    throw new SaveError(`${path}: could not save the results of ${runs} finished run${runs === 1 ? '' : 's'} (${text}); ${out.leftIncomplete ? `${out.target} is left without manifest.json, i.e. incomplete` : 'nothing was written'}`);
+    const left = out.leftIncomplete ? `${out.target} is left without manifest.json, i.e. incomplete` : 'nothing was written';
+    throw SaveError.from(err, `the results of ${runs} finished run${runs === 1 ? '' : 's'}`, left) ?? err;
   }
 }

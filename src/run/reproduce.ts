@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { LoadedExperiment } from '../config/load.js';
 import { claimsCsv, claimsJunit, JUNIT_MARK, evaluateClaim, type ClaimData, type ClaimResult } from '../report/claims.js';
 import { summaryRecord } from '../report/csv.js';
-import { checkOutputFile, errnoText, SaveError, writeFileAtomic } from '../report/output.js';
+import { checkOutputFile, SaveError, writeFileAtomic } from '../report/output.js';
 import { InterruptedError } from '../config/errors.js';
 import { runCompare, type CompareResult } from './compare.js';
 import type { RunEvents } from './execute.js';
@@ -76,9 +76,7 @@ export async function runReproduce(loaded: LoadedExperiment, options: ReproduceO
     try {
       writeFileAtomic(options.junit, claimsJunit(exp.name, claims, seconds));
     } catch (err) {
-      const text = errnoText(err);
-      if (text === undefined) throw err;
-      throw new SaveError(`--junit ${options.junit}: could not write the JUnit report (${text}); the claims were checked and saved in ${join(outDir, 'claims.csv')}`);
+      throw SaveError.from(err, `the JUnit report --junit ${options.junit}`, `the claims were checked and saved in ${join(outDir, 'claims.csv')}`) ?? err;
     }
   }
   return { outDir, claims, compare, sweep, seconds };

@@ -175,13 +175,6 @@ function completeRuns(outDir: string, plan: PlanOutline): Set<string> {
   return new Set(plan.runs.filter((r) => isRunComplete(outDir, r.id)).map((r) => r.id));
 }
 
-/** A file-system error while storing results: finished work is at stake, so it is a SaveError (exit 1). */
-function saveProblem(err: unknown, what: string, kept: string): SaveError | undefined {
-  const text = errnoText(err);
-  if (text === undefined) return undefined;
-  return new SaveError(`${(err as NodeJS.ErrnoException).path ?? what}: could not save ${what} (${text}); ${kept}`);
-}
-
 export async function runSweep(loaded: LoadedExperiment, options: SweepOptions): Promise<SweepResult> {
   const plan = planRuns(loaded, { kernels: options.kernels });
   const mine = shardRuns(plan, options.shard);
@@ -214,7 +207,7 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
             complete.add(todo[index]!.id);
             ran++;
           } catch (err) {
-            saveError = saveProblem(err, `run ${todo[index]!.id}`, `the sweep stopped; the runs complete in ${options.out} are kept (run the same command again to resume)`);
+            saveError = SaveError.from(err, `run ${todo[index]!.id}`, `the sweep stopped; the runs complete in ${options.out} are kept (run the same command again to resume)`);
             if (!saveError) throw err;
             stop.abort();
           }
@@ -231,7 +224,7 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
   try {
     agg = writeAggregate(outDir, plan, nowComplete);
   } catch (err) {
-    throw saveError ?? saveProblem(err, 'the aggregated files', `the ${nowComplete.size} runs complete in ${options.out}/runs are kept`) ?? err;
+    throw saveError ?? SaveError.from(err, 'the aggregated files', `the ${nowComplete.size} runs complete in ${options.out}/runs are kept`) ?? err;
   }
   if (saveError) throw saveError;
   return { plan, outDir, assigned: mine.length, skipped, ran, failed, remaining, interrupted: signal !== undefined, signal, complete: nowComplete.size, aggregate: agg };
@@ -273,7 +266,7 @@ export function mergeSweeps(dirs: string[], out: string, notice: (m: string) => 
       try {
         if (from !== outDir) copyRun(from, outDir, run.id);
       } catch (err) {
-        throw saveProblem(err, `run ${run.id}`, `the runs merged so far are in ${out}/runs; run the same merge again to finish`) ?? err;
+        throw SaveError.from(err, `run ${run.id}`, `the runs merged so far are in ${out}/runs; run the same merge again to finish`) ?? err;
       }
       complete.add(run.id);
     }
@@ -282,7 +275,7 @@ export function mergeSweeps(dirs: string[], out: string, notice: (m: string) => 
   try {
     agg = writeAggregate(outDir, plan, complete);
   } catch (err) {
-    throw saveProblem(err, 'the aggregated files', `the merged runs are in ${out}/runs`) ?? err;
+    throw SaveError.from(err, 'the aggregated files', `the merged runs are in ${out}/runs`) ?? err;
   }
   return { outDir, plan: { name: first.name, sweep_id: first.sweep_id, runs: first.runs.length }, complete: complete.size, aggregate: agg };
 }
