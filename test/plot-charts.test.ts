@@ -227,3 +227,14 @@ test('validation curves get their own chart, with points on their sparse evaluat
   ]);
   assert.equal(spec.title.text, 'Validation accuracy');
 });
+
+test('a long run (200 000 logged steps) gets its charts: no Math.max(...steps) to overflow the call stack', () => {
+  // loss 100/t falls from 100 to 5e-4: over two decades, so the axis is log (wantsLog saw every value)
+  const steps = 200_000;
+  const rows = Array.from({ length: steps }, (_, i) => ({ run: 'adam-s0', optimizer: 'adam', seed: 0, step: i + 1, split: 'train', loss: 100 / (i + 1), accuracy: NaN }));
+  const spec = curvesChart(rows, 'train', ['adam']).spec as Json;
+  assert.equal(spec.data.values.length, steps);
+  assert.equal(layer(spec, 'line').encoding.y.scale.type, 'log');
+  // one seed: no band, and no "mean over seeds" line in the subtitle
+  assert.equal((spec.layer as Json[]).length, 1);
+});

@@ -2,7 +2,8 @@
 // temporary directory: a compare on configs/rosenbrock.yaml, a compare with two RAdam thresholds and
 // two seeds, a sweep with a diverging learning rate, a reproduce with claims, and a variance.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -22,6 +23,22 @@ function run(args: string[]): void {
 
 export function tmp(prefix = 'radam-plot-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A hash of every file under `dir`, names and contents: equal before and after = nothing changed. */
+export function treeHash(dir: string): string {
+  const hash = createHash('sha256');
+  const walk = (sub: string): void => {
+    for (const entry of readdirSync(join(dir, sub), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const rel = join(sub, entry.name);
+      if (entry.isDirectory()) {
+        hash.update(`${rel}/\0`);
+        walk(rel);
+      } else hash.update(`${rel}\0${readFileSync(join(dir, rel), 'utf8')}\0`);
+    }
+  };
+  walk('');
+  return hash.digest('hex');
 }
 
 /** `compare configs/rosenbrock.yaml --steps 50 --set log_every=1`: sgd, adam, radam (threshold 5), one seed. */
@@ -112,5 +129,30 @@ export function reproduceOutput(dir = tmp()): string {
 export function varianceOutput(dir = tmp()): string {
   const out = join(dir, 'variance');
   run(['variance', '--beta2', '0.99,0.999', '--steps', '200', '--samples', '500', '--out', out]);
+  return out;
+}
+
+/**
+ * SGD with lr 3 on f(x) = ½x² multiplies x by −2 each step, so x_t = (−2)^(t−1) reaches 2¹²⁸, past the
+ * largest float32 parameter, at step 129: that run diverges with an `Infinity` loss on its last row
+ * (the step it diverged at is always written); RAdam finishes. Logged every 100 steps.
+ */
+export function divergedOutput(dir = tmp()): string {
+  const config = join(dir, 'blow-up.yaml');
+  writeFileSync(
+    config,
+    stringify({
+      name: 'blow-up',
+      steps: 600,
+      log_every: 100,
+      model: { kind: 'quadratic', curvatures: [1], init: [1] },
+      optimizers: [
+        { kind: 'sgd', lr: 3 },
+        { kind: 'radam', lr: 0.1 },
+      ],
+    }),
+  );
+  const out = join(dir, 'blow-up');
+  run(['compare', config, '--out', out, '-q', '-w', '1']);
   return out;
 }

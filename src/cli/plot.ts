@@ -1,12 +1,6 @@
 // `radam-run plot DIR`: charts (SVG) and a self-contained report.html from any output directory;
 // also the `--report` step of compare, sweep and reproduce.
 import { dirname, relative } from 'node:path';
-
-/** A path as the user would type it: relative to the working directory unless that climbs out of it. */
-function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
-}
 import { writeReport } from '../report/report.js';
 
 export interface PlotFlags {
@@ -14,6 +8,12 @@ export interface PlotFlags {
   metric?: 'loss' | 'accuracy';
   smooth?: number;
   logY?: boolean;
+}
+
+/** A path as the user would type it: relative to the working directory unless that climbs out of it. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
 }
 
 export async function plotCommand(dir: string, flags: PlotFlags): Promise<void> {

@@ -1,10 +1,12 @@
 // The report of an output directory: every chart as an SVG file (Vega-Lite → Vega → SVG, headless, no
 // canvas) and one self-contained report.html with the charts inline, the claims' outcome, the summary
 // tables and the resolved config. Nothing in the page refers to the network, so it opens offline.
-import { mkdirSync } from 'node:fs';
+// Both carry radam-run's mark, and only files carrying it (or new ones) are ever replaced.
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { stringify as yamlStringify } from 'yaml';
+import { ConfigError } from '../config/errors.js';
 import { toolVersion } from '../version.js';
 import { writeFileAtomic } from './output.js';
 import { buildCharts, type Chart, type ChartOptions } from './charts/index.js';
@@ -141,7 +143,7 @@ pre { background: #f6f8fa; padding: 0.8rem; overflow-x: auto; font-size: 0.8rem;
 
 /** The report page: claims, charts (their SVG given, in chart order), tables, config. */
 export function reportHtml(data: OutputData, charts: { chart: Chart; svg: string }[]): string {
-  const m = data.manifest as { version?: string; started?: string; command?: string[] } | undefined;
+  const m = data.manifest;
   const meta = [`radam-run ${escapeHtml(m?.version ?? toolVersion())}`, `from ${escapeHtml(data.dir)}`];
   if (m?.started) meta.push(`run started ${escapeHtml(m.started)}`);
   const sections = [data.claims && claimsSection(data.claims), charts.length > 0 && chartsSection(charts), tablesSection(data), configSection(data)].filter((s): s is Section => Boolean(s));
@@ -151,6 +153,7 @@ export function reportHtml(data: OutputData, charts: { chart: Chart; svg: string
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="generator" content="radam-run ${escapeHtml(toolVersion())}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(data.name)} — radam-run report</title>
 <style>${STYLE}
@@ -164,22 +167,83 @@ ${sections.map((s) => `<section id="${s.id}"><h2>${s.label}</h2>\n${s.html}</sec
 `;
 }
 
-/** Read DIR, write plots/*.svg and report.html (or opts.out). Throws ConfigError on bad input. */
+/** The marks of files radam-run wrote (see reportHtml and markSvg); read from the first bytes of a file. */
+const REPORT_MARK = /<meta name="generator" content="radam-run[ "]/;
+const CHART_MARK = /<metadata>generator: radam-run[ <]/;
+
+/** A chart's SVG with radam-run's mark just inside its root element. */
+function markSvg(svg: string): string {
+  return svg.replace(/^<svg\b[^>]*>/, (root) => `${root}<metadata>generator: radam-run ${escapeHtml(toolVersion())}</metadata>`);
+}
+
+function carriesMark(file: string, mark: RegExp): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(4096);
+    return mark.test(head.toString('utf8', 0, readSync(fd, head, 0, head.length, 0)));
+  } catch {
+    return false; // a file we cannot read is not one we can vouch for
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * `file` (shown to the user as `label`) may be written: it is new, or a `what` radam-run wrote. Never
+ * a directory, and never a file of the user's, such as their own plots/ next to `--out ~/notes/x.html`.
+ */
+function checkTarget(file: string, label: string, what: 'report' | 'chart', mark: RegExp): void {
+  if (!existsSync(file)) return;
+  if (statSync(file).isDirectory()) throw new ConfigError(`${label}: expected a file to write the ${what} to, got a directory`);
+  if (!carriesMark(file, mark)) throw new ConfigError(`${label}: expected a new file or a ${what} written by radam-run, got an existing file it did not write`);
+}
+
+/** `dir` exists as a directory or can be made one: its nearest existing ancestor is a directory. */
+function checkMakeable(dir: string, label: string): void {
+  let d = dir;
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  if (!statSync(d).isDirectory()) throw new ConfigError(`${label}: expected a path through directories, got one through the file ${d}`);
+}
+
+/** writeFileAtomic, with a file system's refusal (permissions, a read-only disk…) as a ConfigError. */
+function writeOrSay(file: string, label: string, content: string): void {
+  try {
+    writeFileAtomic(file, content);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === undefined) throw err;
+    throw new ConfigError(`${label}: expected a location radam-run can write to, got ${code}`);
+  }
+}
+
+/**
+ * Read DIR, write plots/*.svg and report.html (or opts.out). Throws ConfigError on bad input: every
+ * check (the output directory's files, the files to be replaced) comes before the first write.
+ */
 export async function writeReport(dir: string, opts: ReportOptions = {}): Promise<ReportFiles> {
+  if (opts.out !== undefined && opts.out.trim() === '') throw new ConfigError('--out: expected a file path for the HTML report, got an empty string');
   const data = readOutputDir(dir);
   const charts = buildCharts(data, opts);
-  const html = resolve(opts.out ?? join(dir, 'report.html'));
+  // paths as the user gave them, for messages
+  const htmlShown = opts.out ?? join(dir, 'report.html');
+  const plotsShown = join(dirname(htmlShown), 'plots');
+  const html = resolve(htmlShown);
   const plotsDir = join(dirname(html), 'plots');
+  const htmlLabel = opts.out !== undefined ? `--out ${opts.out}` : htmlShown;
+  checkMakeable(dirname(html), htmlLabel);
+  checkTarget(html, htmlLabel, 'report', REPORT_MARK);
+  if (charts.length > 0) checkMakeable(plotsDir, plotsShown);
+  for (const chart of charts) checkTarget(join(plotsDir, `${chart.name}.svg`), join(plotsShown, `${chart.name}.svg`), 'chart', CHART_MARK);
+
   const rendered: { chart: Chart; svg: string }[] = [];
-  for (const chart of charts) rendered.push({ chart, svg: await renderSvg(chart.spec) });
+  for (const chart of charts) rendered.push({ chart, svg: markSvg(await renderSvg(chart.spec)) });
   const svgs: string[] = [];
-  if (rendered.length > 0) mkdirSync(plotsDir, { recursive: true });
   for (const { chart, svg } of rendered) {
     const file = join(plotsDir, `${chart.name}.svg`);
-    writeFileAtomic(file, svg);
+    writeOrSay(file, join(plotsShown, `${chart.name}.svg`), svg);
     svgs.push(file);
   }
-  mkdirSync(dirname(html), { recursive: true });
-  writeFileAtomic(html, reportHtml(data, rendered));
+  writeOrSay(html, htmlLabel, reportHtml(data, rendered));
   return { html, svgs };
 }

@@ -1,6 +1,6 @@
 // The adaptive learning rate ψ_t = √(1−β₂ᵗ)/(√v_t+ε) of the Adam family, summarised per step across
 // coordinates (trace.csv alr_mean, alr_cv): the quantity whose early variance RAdam rectifies.
-import { meanBand, wantsLog, type Chart } from './common.js';
+import { maxOf, meanBand, wantsLog, type Chart } from './common.js';
 import { bandChart } from './curves.js';
 import type { TraceRow } from './read.js';
 
@@ -9,7 +9,7 @@ function alrChart(trace: TraceRow[], optimizers: string[], column: 'alrMean' | '
   if (obs.length === 0) return undefined;
   const points = meanBand(obs);
   const series = optimizers.filter((name) => points.some((p) => p.series === name));
-  const runs = Math.max(...points.map((p) => p.runs));
+  const runs = maxOf(points.map((p) => p.runs));
   return bandChart(points, {
     name: o.name,
     title: o.title,

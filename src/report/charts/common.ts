@@ -28,12 +28,26 @@ export function colorScale(shown: string[], all: string[] = shown): { domain: st
   return { domain: shown, range: shown.map((s) => colorHex(Math.max(0, all.indexOf(s)))) };
 }
 
+/** The largest of `xs` (−∞ for none). Math.max(...xs) overflows the call stack on a long run's steps. */
+export function maxOf(xs: number[]): number {
+  let max = -Infinity;
+  for (const x of xs) if (x > max) max = x;
+  return max;
+}
+
+/** The smallest of `xs` (+∞ for none). */
+export function minOf(xs: number[]): number {
+  let min = Infinity;
+  for (const x of xs) if (x < min) min = x;
+  return min;
+}
+
 /** Log scale when forced, or when every value is positive and they span at least two decades. */
 export function wantsLog(values: number[], force: boolean | undefined): boolean {
   const finite = values.filter((v) => Number.isFinite(v));
   if (force !== undefined) return force;
   if (finite.length === 0 || finite.some((v) => v <= 0)) return false;
-  return Math.max(...finite) / Math.min(...finite) >= 100;
+  return maxOf(finite) / minOf(finite) >= 100;
 }
 
 /** Trailing mean over the last `window` values (fewer at the start); NaN values are skipped. */

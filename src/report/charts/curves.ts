@@ -2,7 +2,7 @@
 // there are several seeds; for a compare (train or validation split) and for a sweep's best points.
 import type { TopLevelSpec } from 'vega-lite';
 import { ConfigError } from '../../config/errors.js';
-import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, meanBand, smoothRuns, type BandPoint, type Chart, type Observation, wantsLog } from './common.js';
+import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, maxOf, meanBand, smoothRuns, type BandPoint, type Chart, type Observation, wantsLog } from './common.js';
 import type { BestPoint, CurveRow } from './read.js';
 
 export type Metric = 'loss' | 'accuracy';
@@ -22,7 +22,7 @@ function observations(curves: CurveRow[], split: string, metric: Metric, seriesO
 }
 
 function subtitle(points: BandPoint[], smoothWindow: number, extra: string[] = []): string[] {
-  const runs = Math.max(0, ...points.map((p) => p.runs));
+  const runs = maxOf(points.map((p) => p.runs));
   const lines = [...extra];
   if (runs > 1) lines.push(`mean over ${runs} seeds; band: min–max over seeds`);
   if (smoothWindow > 1) lines.push(`smoothed: trailing mean of ${smoothWindow} logged steps`);
@@ -37,7 +37,7 @@ export function bandChart(
   // a log axis cannot show zero or negative values
   const shown = o.logY ? points.filter((p) => p.mean > 0).map((p) => ({ ...p, lo: p.lo > 0 ? p.lo : p.mean })) : points;
   const values = shown.map((p) => ({ series: p.series, x: p.x, mean: p.mean, lo: p.lo, hi: p.hi, runs: p.runs }));
-  const sparse = Math.max(0, ...o.series.map((s) => values.filter((v) => v.series === s).length)) <= 30;
+  const sparse = maxOf(o.series.map((s) => values.filter((v) => v.series === s).length)) <= 30;
   const y = { type: 'quantitative' as const, title: o.yTitle, ...(o.logY ? LOG_AXIS : { scale: { zero: false } }) };
   const color = { field: 'series', type: 'nominal' as const, title: o.seriesTitle ?? 'optimizer', scale: colorScale(o.series, o.allSeries) };
   const layer: TopLevelSpec[] = [];

@@ -1,11 +1,31 @@
 // Reading an output directory back for the charts: which outputs it holds (compare, sweep, reproduce's
-// claims, variance) and their CSVs as typed rows. The inverse of csv.ts, aggregate.ts and run/sweep.ts;
-// bad or foreign directories are a ConfigError, never a crash.
+// claims, variance) and their files as typed rows, each checked against files.ts. The inverse of
+// csv.ts, aggregate.ts and run/sweep.ts; a damaged, truncated or foreign file is a one-line
+// ConfigError naming the file (and line), never a crash and never a chart silently left out.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { basename, join } from 'node:path';
+import { parse, type CsvError } from 'csv-parse/sync';
+import type { z } from 'zod';
 import { ConfigError } from '../../config/errors.js';
+import { formatIssues } from '../../config/format.js';
 import { canonicalJson } from '../../run/hash.js';
+import { minOf } from './common.js';
+import {
+  CLAIMS,
+  CompareSummary,
+  CURVES,
+  LR_ROBUSTNESS,
+  Manifest,
+  SUMMARY,
+  SWEEP_POINTS,
+  SweepPlan,
+  SweepRunSummary,
+  SweepSummary,
+  TRACE,
+  VARIANCE,
+  type CsvSpec,
+  type Row,
+} from './files.js';
 
 /** A CSV as read: header order kept, every cell a string. */
 export interface Table {
@@ -51,7 +71,7 @@ export interface OptimizerInfo {
 export interface CompareData {
   curves: CurveRow[];
   trace: TraceRow[];
-  summary: Table | undefined;
+  summary: Table;
   optimizers: OptimizerInfo[];
 }
 
@@ -77,7 +97,7 @@ export interface SweepData {
   params: string[];
   robustness: RobustnessRow[];
   best: BestPoint[];
-  points: Table | undefined;
+  points: Table;
   plan: Record<string, unknown>;
 }
 
@@ -101,166 +121,228 @@ export interface OutputData {
   claims: Table | undefined;
   variance: VarianceRow[] | undefined;
   /** manifest.json as written by the command, when there is one. */
-  manifest: Record<string, unknown> | undefined;
+  manifest: Manifest | undefined;
 }
 
-export const CLAIMS_COLUMNS = ['claim', 'metric', 'optimizer', 'baseline', 'comparison', 'observed', 'expected', 'margin', 'status'];
-const VARIANCE_COLUMNS = ['t', 'rho_t', 'var_sim', 'var_approx', 'r_t', 'r_sim'];
-
-/** A number cell: empty → NaN; "Infinity" and friends as JavaScript reads them. */
-export function cellNumber(text: string | undefined): number {
-  return text === undefined || text.trim() === '' ? NaN : Number(text);
+/** What a file turned out to be, for "got …". */
+function fsProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : `a file that cannot be read (${code ?? String(err)})`;
 }
 
-export function readTable(file: string, required: readonly string[] = []): Table {
-  let text: string;
+function readText(file: string, what: string): string {
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new ConfigError(`${file}: expected a readable CSV file, got none`);
-  }
-  let records: string[][];
-  try {
-    records = parse(text, { skip_empty_lines: true, relax_column_count: true }) as string[][];
+    return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(`${file}: expected CSV, got text the parser rejects (${(err as Error).message.split('\n')[0]})`);
+    throw new ConfigError(`${file}: expected ${what}, got ${fsProblem(err)}`);
   }
-  const columns = records[0] ?? [];
-  const missing = required.filter((c) => !columns.includes(c));
-  if (missing.length > 0) throw new ConfigError(`${file}: expected columns ${required.join(',')}, got ${columns.join(',') || 'an empty file'}`);
-  const rows = records.slice(1).map((cells) => Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? ''])));
-  return { columns, rows };
 }
 
-function readJson(file: string): Record<string, unknown> {
+/** A cell as the user would see it in "got …". */
+function shownCell(text: string): string {
+  if (text === '') return 'an empty cell';
+  const hint = /^[+-]?nan$/i.test(text) ? ' (radam-run writes NaN as an empty cell)' : '';
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text) + hint;
+}
+
+/** csv-parse's complaint as one line: the file, the line it names, what was expected there. */
+function csvProblem(file: string, text: string, header: string[] | undefined, err: CsvError): string {
+  const line = typeof err.lines === 'number' ? ` line ${err.lines}` : '';
+  const lastLine = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+  if (err.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' && header && Array.isArray(err.record)) {
+    const got = err.record as string[];
+    const cut = got.length < header.length && err.lines === lastLine ? ' (truncated file?)' : '';
+    const shown = got.length === 1 && got[0] === '' ? 'an empty line' : String(got.length);
+    return `${file}${line}: expected ${header.length} fields (${header.join(',')}), got ${shown}${cut}`;
+  }
+  if (err.code === 'CSV_QUOTE_NOT_CLOSED') return `${file}${line}: expected a closing quote, got the end of the file (truncated file?)`;
+  return `${file}${line}: expected CSV, got text the parser rejects (${err.message.replace(/\s+/g, ' ')})`;
+}
+
+/**
+ * A CSV checked against its spec: a header naming the spec's columns, every row with as many fields
+ * as the header, every cell of a spec column of its kind, a final newline (csv-stringify always ends
+ * with one; a file that does not was cut short), and at least one row unless `emptyIsValid` (the
+ * writer had nothing to write).
+ */
+function readCsv<S extends CsvSpec>(file: string, spec: S, emptyIsValid = false): { table: Table; rows: Row<S>[] } {
+  const text = readText(file, 'a CSV file');
+  let header: string[] | undefined;
+  let records: { info: { lines: number }; record: Record<string, string> }[];
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    throw new ConfigError(`${file}: expected a JSON object, got a file that is missing or not valid JSON`);
+    records = parse(text, { bom: true, info: true, columns: (names: string[]) => (header = names) }) as unknown as typeof records;
+  } catch (err) {
+    throw new ConfigError(csvProblem(file, text, header, err as CsvError));
   }
+  if (header === undefined) throw new ConfigError(`${file}: expected a header row and at least one data row, got an empty file`);
+  const columns: string[] = header;
+  const missing = Object.keys(spec.columns).filter((c) => !columns.includes(c));
+  if (missing.length > 0) {
+    throw new ConfigError(`${file}: expected column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, got ${columns.join(',')}`);
+  }
+  if (!text.endsWith('\n')) {
+    throw new ConfigError(`${file} line ${text.split('\n').length}: expected the row to end with a newline, got the end of the file (truncated file?)`);
+  }
+  if (records.length === 0 && !emptyIsValid) throw new ConfigError(`${file}: expected a header row and at least one data row, got only the header`);
+  const kinds = Object.entries({ ...spec.columns, ...spec.optional }).filter(([c]) => columns.includes(c));
+  const rows = records.map(({ info, record }) => {
+    const row: Record<string, unknown> = {};
+    for (const [c, kind] of kinds) {
+      const value = kind.read(record[c]!);
+      if (value === undefined) throw new ConfigError(`${file} line ${info.lines}: expected ${kind.expected} in column ${c}, got ${shownCell(record[c]!)}`);
+      row[c] = value;
+    }
+    return row as Row<S>;
+  });
+  return { table: { columns, rows: records.map((r) => r.record) }, rows };
 }
 
-function readCurves(file: string): CurveRow[] {
-  return readTable(file, ['run', 'optimizer', 'seed', 'step', 'split', 'loss', 'accuracy']).rows.map((r) => ({
-    run: r.run!,
-    optimizer: r.optimizer!,
-    seed: cellNumber(r.seed),
-    step: cellNumber(r.step),
-    split: r.split!,
-    loss: cellNumber(r.loss),
-    accuracy: cellNumber(r.accuracy),
-  }));
-}
-
-function readTrace(file: string): TraceRow[] {
-  return readTable(file, ['run', 'optimizer', 'seed', 'step', 'lr', 'rho_t', 'r_t', 'adaptive']).rows.map((r) => ({
-    run: r.run!,
-    optimizer: r.optimizer!,
-    seed: cellNumber(r.seed),
-    step: cellNumber(r.step),
-    lr: cellNumber(r.lr),
-    rhoT: cellNumber(r.rho_t),
-    rect: cellNumber(r.r_t),
-    adaptive: r.adaptive === '1',
-    alrMean: cellNumber(r.alr_mean),
-    alrCv: cellNumber(r.alr_cv),
-  }));
+/** A JSON file checked against its zod schema; the first problem, with its path, is the message. */
+function readJson<S extends z.ZodType>(file: string, schema: S): z.infer<S> {
+  const text = readText(file, 'a JSON file');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${file}: expected JSON, got text that does not parse (${(err as Error).message.replace(/\s+/g, ' ').slice(0, 120)})`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`${file}: ${formatIssues(parsed.error.issues, raw, new Set())[0]}`);
+  return parsed.data;
 }
 
 /** Optimizers in the order they first appear (the order colorFor uses), with RAdam's threshold. */
-function optimizerInfo(curves: CurveRow[], trace: TraceRow[], summary: Table | undefined, manifest: Record<string, unknown> | undefined): OptimizerInfo[] {
-  const config = (manifest?.config ?? {}) as { optimizers?: { name?: string; kind: string; rho_threshold?: number }[] };
-  const specs = config.optimizers ?? [];
+function optimizerInfo(curves: CurveRow[], trace: TraceRow[], summary: Row<typeof SUMMARY>[], manifest: Manifest | undefined): OptimizerInfo[] {
+  const specs = manifest?.config?.optimizers ?? [];
   const names = [...new Set([...specs.map((s) => s.name ?? s.kind), ...curves.map((c) => c.optimizer), ...trace.map((t) => t.optimizer)])];
   return names.map((name) => {
     const spec = specs.find((s) => (s.name ?? s.kind) === name);
-    const kind = spec?.kind ?? summary?.rows.find((r) => r.optimizer === name)?.kind ?? (trace.some((t) => t.optimizer === name && !Number.isNaN(t.rhoT)) ? 'radam' : name);
+    const kind = spec?.kind ?? summary.find((r) => r.optimizer === name)?.kind ?? (trace.some((t) => t.optimizer === name && !Number.isNaN(t.rhoT)) ? 'radam' : name);
     // summary.csv's first_adaptive_step is exact whatever log_every was; the trace only sees logged steps
-    const fromSummary = (summary?.rows ?? []).filter((r) => r.optimizer === name).map((r) => cellNumber(r.first_adaptive_step)).filter((x) => !Number.isNaN(x));
+    const fromSummary = summary.filter((r) => r.optimizer === name).map((r) => r.first_adaptive_step).filter((x) => !Number.isNaN(x));
     const fromTrace = trace.filter((t) => t.optimizer === name && t.adaptive && !Number.isNaN(t.rhoT)).map((t) => t.step);
     const firsts = fromSummary.length > 0 ? fromSummary : fromTrace;
     return {
       name,
       kind,
       rhoThreshold: kind === 'radam' ? (spec?.rho_threshold ?? 5) : undefined,
-      firstRectifiedStep: kind === 'radam' && firsts.length > 0 ? Math.min(...firsts) : null,
+      firstRectifiedStep: kind === 'radam' && firsts.length > 0 ? minOf(firsts) : null,
     };
   });
 }
 
-function readCompare(dir: string, manifest: Record<string, unknown> | undefined): CompareData {
-  const curves = readCurves(join(dir, 'curves.csv'));
-  const trace = readTrace(join(dir, 'trace.csv'));
-  const summary = existsSync(join(dir, 'summary.csv')) ? readTable(join(dir, 'summary.csv')) : undefined;
-  return { curves, trace, summary, optimizers: optimizerInfo(curves, trace, summary, manifest) };
+function readCompare(dir: string, manifest: Manifest): CompareData {
+  // a compare whose every run failed has nothing to put under the CSVs' headers
+  const emptyIsValid = readJson(join(dir, 'summary.json'), CompareSummary).runs.length === 0;
+  const curves = readCsv(join(dir, 'curves.csv'), CURVES, emptyIsValid).rows;
+  const trace = readCsv(join(dir, 'trace.csv'), TRACE, emptyIsValid).rows.map((r) => ({
+    run: r.run,
+    optimizer: r.optimizer,
+    seed: r.seed,
+    step: r.step,
+    lr: r.lr,
+    rhoT: r.rho_t,
+    rect: r.r_t,
+    adaptive: r.adaptive,
+    alrMean: r.alr_mean ?? NaN,
+    alrCv: r.alr_cv ?? NaN,
+  }));
+  const summary = readCsv(join(dir, 'summary.csv'), SUMMARY, emptyIsValid);
+  return { curves, trace, summary: summary.table, optimizers: optimizerInfo(curves, trace, summary.rows, manifest) };
+}
+
+/** The curves of the plan's runs at one point; runs not (yet) complete in this directory have none. */
+function pointCurves(dir: string, plan: SweepPlan, optimizer: string, point: Record<string, unknown>): CurveRow[] {
+  const key = canonicalJson(point);
+  const runs = plan.runs.filter((r) => r.optimizer === optimizer && canonicalJson(r.point) === key);
+  return runs.flatMap((r) => {
+    const runDir = join(dir, 'runs', r.id);
+    if (!existsSync(runDir)) return [];
+    // a run that crashed before its first logged step leaves a curves.csv with a header only
+    const failed = readJson(join(runDir, 'summary.json'), SweepRunSummary).status === 'failed';
+    return readCsv(join(runDir, 'curves.csv'), CURVES, failed).rows;
+  });
 }
 
 function readSweep(dir: string): SweepData {
-  const plan = readJson(join(dir, 'sweep.json')) as { name?: string; params?: string[]; runs?: { id: string; optimizer: string; point: Record<string, unknown> }[] };
-  const robustness = readTable(join(dir, 'lr_robustness.csv'), ['optimizer', 'lr', 'final_train_loss_mean', 'points', 'diverged_points']).rows.map((r) => {
-    const loss = cellNumber(r.final_train_loss_mean);
-    return { optimizer: r.optimizer!, lr: cellNumber(r.lr), finalLoss: Number.isNaN(loss) ? null : loss, points: cellNumber(r.points), divergedPoints: cellNumber(r.diverged_points) };
-  });
-  const summaryFile = join(dir, 'sweep_summary.json');
-  const best: BestPoint[] = [];
-  if (existsSync(summaryFile)) {
-    const summary = readJson(summaryFile) as { best?: { optimizer: string; point: Record<string, unknown>; lr: number }[] };
-    for (const b of summary.best ?? []) {
-      const key = canonicalJson(b.point);
-      const runs = (plan.runs ?? []).filter((r) => r.optimizer === b.optimizer && canonicalJson(r.point) === key);
-      const curves = runs.flatMap((r) => {
-        const file = join(dir, 'runs', r.id, 'curves.csv');
-        return existsSync(file) ? readCurves(file) : [];
-      });
-      best.push({ optimizer: b.optimizer, point: b.point, lr: b.lr, curves });
-    }
-  }
-  const pointsFile = join(dir, 'sweep_summary.csv');
+  const plan = readJson(join(dir, 'sweep.json'), SweepPlan);
+  const summary = readJson(join(dir, 'sweep_summary.json'), SweepSummary);
+  // aggregates of a sweep with no complete run yet are headers only
+  const noRuns = summary.runs_complete === 0;
+  const robustness = readCsv(join(dir, 'lr_robustness.csv'), LR_ROBUSTNESS, noRuns).rows.map((r) => ({
+    optimizer: r.optimizer,
+    lr: r.lr,
+    finalLoss: Number.isNaN(r.final_train_loss_mean) ? null : r.final_train_loss_mean,
+    points: r.points,
+    divergedPoints: r.diverged_points,
+  }));
+  const best = summary.best.map((b) => ({ optimizer: b.optimizer, point: b.point, lr: b.lr, curves: pointCurves(dir, plan, b.optimizer, b.point) }));
   return {
-    name: plan.name ?? 'sweep',
-    params: plan.params ?? [],
+    name: plan.name,
+    params: plan.params,
     robustness,
     best,
-    points: existsSync(pointsFile) ? readTable(pointsFile) : undefined,
-    plan: { ...plan, runs: plan.runs?.length ?? 0 },
+    points: readCsv(join(dir, 'sweep_summary.csv'), SWEEP_POINTS, noRuns).table,
+    plan: { ...plan, runs: plan.runs.length },
   };
 }
 
 function readVariance(file: string): VarianceRow[] {
-  const table = readTable(file, VARIANCE_COLUMNS);
-  const hasBeta2 = table.columns.includes('beta2');
-  return table.rows.map((r) => ({
-    beta2: hasBeta2 ? cellNumber(r.beta2) : null,
-    t: cellNumber(r.t),
-    rhoT: cellNumber(r.rho_t),
-    varSim: cellNumber(r.var_sim),
-    varApprox: cellNumber(r.var_approx),
-    rect: cellNumber(r.r_t),
-    rectSim: cellNumber(r.r_sim),
+  return readCsv(file, VARIANCE).rows.map((r) => ({
+    beta2: r.beta2 ?? null,
+    t: r.t,
+    rhoT: r.rho_t,
+    varSim: r.var_sim,
+    varApprox: r.var_approx,
+    rect: r.r_t,
+    rectSim: r.r_sim,
   }));
 }
 
-/** Read whatever `compare`, `sweep`, `reproduce` or `variance` wrote into DIR. */
+/** Files of compare (and reproduce) and variance; manifest.json, written last, lists them. */
+const WITH_MANIFEST = ['curves.csv', 'trace.csv', 'summary.csv', 'summary.json', 'variance.csv'];
+/** A sweep writes sweep.json first and the three aggregates together when its runs end. */
+const SWEEP_FILES = ['sweep.json', 'lr_robustness.csv', 'sweep_summary.csv', 'sweep_summary.json'];
+
+/** Read whatever `compare`, `sweep`, `reproduce` or `variance` wrote into DIR, checking every file it needs. */
 export function readOutputDir(dir: string): OutputData {
   if (!existsSync(dir)) throw new ConfigError(`${dir}: expected an output directory of compare, sweep, reproduce or variance, got nothing at that path`);
   if (!statSync(dir).isDirectory()) throw new ConfigError(`${dir}: expected an output directory, got a file`);
-  const has = (f: string): boolean => existsSync(join(dir, f));
-  const isCompare = has('curves.csv') && has('trace.csv');
-  const isSweep = has('sweep.json') && has('lr_robustness.csv');
-  if (!isCompare && !isSweep && !has('claims.csv') && !has('variance.csv')) {
-    throw new ConfigError(`${dir}: expected the output of compare, sweep, reproduce or variance (curves.csv + trace.csv, sweep.json + lr_robustness.csv, claims.csv or variance.csv), got none of them`);
+  const path = (f: string): string => join(dir, f);
+  const has = (f: string): boolean => existsSync(path(f));
+  const none = new ConfigError(
+    `${dir}: expected the output of compare, sweep, reproduce or variance (curves.csv + trace.csv, sweep.json + lr_robustness.csv, claims.csv or variance.csv), got none of them`,
+  );
+  if (![...WITH_MANIFEST, ...SWEEP_FILES, 'manifest.json', 'claims.csv'].some(has)) throw none;
+
+  let manifest: Manifest | undefined;
+  if (has('manifest.json')) {
+    manifest = readJson(path('manifest.json'), Manifest);
+    const missing = manifest.files.find((f) => !has(f));
+    if (missing !== undefined) throw new ConfigError(`${path(missing)}: expected a file (manifest.json lists it), got no such file`);
+  } else {
+    const orphan = WITH_MANIFEST.find(has);
+    if (orphan !== undefined) throw new ConfigError(`${path('manifest.json')}: expected the manifest written with ${orphan}, got no such file`);
   }
-  const manifest = has('manifest.json') ? readJson(join(dir, 'manifest.json')) : undefined;
-  const compare = isCompare ? readCompare(dir, manifest) : undefined;
-  const sweep = isSweep ? readSweep(dir) : undefined;
-  const config = manifest?.config as { name?: string } | undefined;
+  if (SWEEP_FILES.some(has)) {
+    const missing = SWEEP_FILES.filter((f) => !has(f));
+    const unfinished = missing.length === 3 && has('sweep.json') ? ' (an unfinished sweep? running it again into this directory finishes it)' : '';
+    if (missing.length > 0) throw new ConfigError(`${path(missing[0]!)}: expected a file (a sweep writes ${SWEEP_FILES.join(', ')}), got no such file${unfinished}`);
+  }
+
+  const compare = manifest?.files.includes('curves.csv') ? readCompare(dir, manifest) : undefined;
+  const sweep = has('sweep.json') ? readSweep(dir) : undefined;
+  // an experiment without claims gets a claims.csv with a header only
+  const claims = has('claims.csv') ? readCsv(path('claims.csv'), CLAIMS, true).table : undefined;
+  const variance = manifest?.files.includes('variance.csv') ? readVariance(path('variance.csv')) : undefined;
+  if (!compare && !sweep && !claims && !variance) throw none;
   return {
     dir,
-    name: config?.name ?? sweep?.name ?? (dir.replace(/\/+$/, '').split('/').pop() || dir),
+    name: manifest?.config?.name ?? sweep?.name ?? (basename(dir) || dir),
     compare,
     sweep,
-    claims: has('claims.csv') ? readTable(join(dir, 'claims.csv'), CLAIMS_COLUMNS) : undefined,
-    variance: has('variance.csv') ? readVariance(join(dir, 'variance.csv')) : undefined,
+    claims,
+    variance,
     manifest,
   };
 }
