@@ -315,20 +315,20 @@ test("plots/ beside --out: the user's own SVGs are never overwritten; other file
 test('plot --out that is a directory, or empty: exit 2', () => {
   const dir = tmp();
   const before = treeHash(dir);
-  assertRefused(cli(['plot', fixtures.compare, '--out', dir]), `--out ${dir}: expected a file to write the report to, got a directory`);
-  assertRefused(cli(['plot', fixtures.compare, '--out', '']), '--out: expected a file path for the HTML report, got an empty string');
+  assertRefused(cli(['plot', fixtures.compare, '--out', dir]), `--out ${dir}: expected a file, got an existing directory`);
+  assertRefused(cli(['plot', fixtures.compare, '--out', '']), '--out: expected a file path, got an empty string (an unset shell variable?)');
   assert.equal(treeHash(dir), before);
 });
 
 test('plot --out under a path that runs through a file: exit 2', () => {
   const dir = tmp();
   writeFileSync(join(dir, 'f'), 'x\n');
-  assertRefused(cli(['plot', fixtures.compare, '--out', join(dir, 'f', 'r.html')]), `--out ${dir}/f/r.html: expected a path through directories, got one through the file ${dir}/f`);
+  assertRefused(cli(['plot', fixtures.compare, '--out', join(dir, 'f', 'r.html')]), `--out ${dir}/f/r.html: expected a file under a directory, got ${dir}/f, which is a file`);
 });
 
 test("a file system's refusal to write is one line too: a report name longer than a file name may be", () => {
   const out = join(tmp(), `${'r'.repeat(300)}.html`);
-  assertRefused(cli(['plot', fixtures.compare, '--out', out]), `--out ${out}: expected a location radam-run can write to, got ENAMETOOLONG`);
+  assertRefused(cli(['plot', fixtures.compare, '--out', out]), `--out ${out}: expected a location radam-run can write to, got the name is too long, ENAMETOOLONG`);
 });
 
 test('writeFileAtomic removes its temporary file when the write fails', () => {

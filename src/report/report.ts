@@ -8,7 +8,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { stringify as yamlStringify } from 'yaml';
 import { ConfigError } from '../config/errors.js';
 import { toolVersion } from '../version.js';
-import { writeFileAtomic } from './output.js';
+import { checkOutputPath, errnoText, writeFileAtomic } from './output.js';
 import { buildCharts, type Chart, type ChartOptions } from './charts/index.js';
 import { readOutputDir, type OutputData, type Table } from './charts/read.js';
 
@@ -211,9 +211,9 @@ function writeOrSay(file: string, label: string, content: string): void {
   try {
     writeFileAtomic(file, content);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === undefined) throw err;
-    throw new ConfigError(`${label}: expected a location radam-run can write to, got ${code}`);
+    const text = errnoText(err);
+    if (text === undefined) throw err;
+    throw new ConfigError(`${label}: expected a location radam-run can write to, got ${text}`);
   }
 }
 
@@ -222,7 +222,7 @@ function writeOrSay(file: string, label: string, content: string): void {
  * check (the output directory's files, the files to be replaced) comes before the first write.
  */
 export async function writeReport(dir: string, opts: ReportOptions = {}): Promise<ReportFiles> {
-  if (opts.out !== undefined && opts.out.trim() === '') throw new ConfigError('--out: expected a file path for the HTML report, got an empty string');
+  if (opts.out !== undefined) checkOutputPath('--out', opts.out, 'file');
   const data = readOutputDir(dir);
   const charts = buildCharts(data, opts);
   // paths as the user gave them, for messages
