@@ -147,7 +147,7 @@ export function train(spec: RunSpec, sink: RunSink): RunSummary {
     if (t === 1) initialLoss = loss;
     const lossReason = lossDivergence(loss, gradNorm, initialLoss);
     if (lossReason !== undefined) {
-      // stop before update t: the diverged step's record has its loss and gradient norm only
+      // stop before update t: the diverged step's record holds its loss, gradient norm and lr only
       divergedAt = t;
       divergedReason = lossReason;
       lastLoss = loss;
@@ -174,6 +174,7 @@ export function train(spec: RunSpec, sink: RunSink): RunSummary {
       tailCount++;
     }
     if (info.adaptive && firstAdaptiveStep === null && optimizer.kind === 'radam') firstAdaptiveStep = t;
+    // a diverged update's step is recorded even off the log grid, as a diverged loss's is
     const updateReason = updateDivergence(info.updateNorm);
     if (logged || updateReason !== undefined) {
       const alr = optimizer.adaptiveLr ? optimizer.adaptiveLr(t) : undefined;
