@@ -95,6 +95,8 @@ test('a diverging run is marked at its step, the others finish, and --fail-on-di
   const radam = summary.runs.find((x: Row) => x.optimizer === 'radam');
   assert.equal(radam.diverged, true);
   assert.ok(radam.diverged_at > 1 && radam.diverged_at <= 10, `diverged_at ${radam.diverged_at}`);
+  // the loss explodes (finite in float64) before the float32 parameters overflow
+  assert.match(radam.diverged_reason, /^loss \S+ > 1e4 × initial 12\.5$/);
   for (const other of summary.runs.filter((x: Row) => x.optimizer !== 'radam')) {
     assert.equal(other.diverged, false);
     assert.equal(other.steps, 200);
@@ -102,6 +104,63 @@ test('a diverging run is marked at its step, the others finish, and --fail-on-di
   const failing = cli([...args, '--out', join(dir, 'b'), '--fail-on-diverge']);
   assert.equal(failing.code, 1);
   assert.match(failing.stderr, /1 run\(s\) diverged: radam-s0/);
+});
+
+// f = ½x² from x₀ = 2: SGD at lr 2.5 multiplies x by −1.5 per step, so the loss of step t is
+// 2·2.25^{t−1}, finite for ~200 steps; it first exceeds 1e4 × the initial loss 2 at t = 13
+// (2.25¹¹ ≈ 7.5e3 < 1e4 < 2.25¹² ≈ 1.7e4). SGD at lr 0.5 halves x per step and converges.
+const BLOWUP_CONFIG = [
+  'name: blowup',
+  'steps: 100',
+  'seeds: [0]',
+  'model: { kind: quadratic, curvatures: [1], init: [2] }',
+  'optimizers:',
+  '  - { kind: sgd, name: fast, lr: 2.5 }',
+  '  - { kind: sgd, name: slow, lr: 0.5 }',
+  'claims:',
+  '  - { metric: diverged, optimizer: fast, equals: true }',
+  '  - { metric: diverged, optimizer: slow, equals: false }',
+].join('\n');
+
+test('a loss that explodes but stays finite is divergence: summary says where and why, --fail-on-diverge exits 1', () => {
+  const dir = tmp();
+  const cfg = join(dir, 'blowup.yaml');
+  writeFileSync(cfg, BLOWUP_CONFIG);
+  const failing = cli(['compare', cfg, '--out', join(dir, 'a'), '--fail-on-diverge', '-q']);
+  assert.equal(failing.code, 1, failing.stderr);
+  const lines = failing.stderr.trim().split('\n');
+  assert.ok(lines.includes('radam-run: 1 run(s) diverged: fast-s0 at step 13: loss 3.37e4 > 1e4 × initial 2'), failing.stderr);
+  assert.doesNotMatch(failing.stderr, /\n\s+at /);
+  // the reason is the last summary.csv column; the other columns are where they were
+  const { header, rows } = readCsv(join(dir, 'a', 'summary.csv'));
+  assert.equal(header[header.length - 1], 'diverged_reason');
+  assert.deepEqual(header.slice(0, -1), [
+    'run', 'optimizer', 'kind', 'seed', 'params', 'steps', 'final_train_loss', 'last_train_loss', 'best_train_loss', 'best_step',
+    'final_train_accuracy', 'final_val_loss', 'best_val_loss', 'final_val_accuracy', 'diverged', 'diverged_at', 'first_adaptive_step',
+    'entropy_rate', 'wall_seconds', 'steps_per_second',
+  ]);
+  const fast = rows.find((x) => x.run === 'fast-s0')!;
+  const slow = rows.find((x) => x.run === 'slow-s0')!;
+  assert.deepEqual([fast.diverged, fast.diverged_at, fast.diverged_reason, fast.steps], ['1', '13', 'loss 3.37e4 > 1e4 × initial 2', '12']);
+  assert.deepEqual([slow.diverged, slow.diverged_at, slow.diverged_reason, slow.steps], ['0', '', '', '100']);
+  const json = JSON.parse(readFileSync(join(dir, 'a', 'summary.json'), 'utf8'));
+  assert.deepEqual(json.runs.map((r: Row) => r.diverged_reason), ['loss 3.37e4 > 1e4 × initial 2', null]);
+  // curves.csv ends the diverged run at step 13, with its loss 2·2.25¹²
+  const curves = readCsv(join(dir, 'a', 'curves.csv')).rows.filter((x) => x.run === 'fast-s0');
+  assert.equal(curves[curves.length - 1]!.step, '13');
+  assert.equal(Number(curves[curves.length - 1]!.loss), 2 * 2.25 ** 12);
+  // without the flag a diverged run is recorded, not an error
+  assert.equal(cli(['compare', cfg, '--out', join(dir, 'b'), '-q']).code, 0);
+});
+
+test('claims about divergence see a finite blow-up: reproduce passes "fast diverged" and "slow did not"', () => {
+  const dir = tmp();
+  const cfg = join(dir, 'blowup.yaml');
+  writeFileSync(cfg, BLOWUP_CONFIG);
+  const r = cli(['reproduce', cfg, '--out', join(dir, 'out'), '-q']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const claims = readCsv(join(dir, 'out', 'claims.csv')).rows;
+  assert.deepEqual(claims.map((c) => [c.optimizer, c.status, Number(c.observed)]), [['fast', 'PASS', 1], ['slow', 'PASS', 0]]);
 });
 
 test('config errors are all reported at once, one line each, exit 2, no stack trace and no output directory', () => {

@@ -61,7 +61,7 @@ test('a sweep report: robustness and best curves, the robustness table with dive
   assert.equal(svgs.length, 2);
   assert.equal(svgCount(page), 2);
   assert.match(page, /Learning-rate robustness \(lr_robustness\.csv\)/);
-  assert.match(page, /<td>sgd<\/td><td class="num">1000<\/td><td>diverged<\/td>/);
+  assert.match(page, /<td>sgd<\/td><td class="num">1<\/td><td>diverged<\/td>/);
   assert.doesNotMatch(page, /https?:\/\//);
 });
 

@@ -259,6 +259,35 @@ test('aggregation matches a hand computation: mean, sample std, min, max over se
   assert.deepEqual(rob.map((r) => [r.lr, r.final_train_loss_mean, r.diverged_points]), [[0.1, 7 / 3, 0], [1, null, 1]]);
 });
 
+test('a sweep point whose loss explodes (finitely) is diverged: status, reason, and out of the best point and lr robustness', async () => {
+  // f = ½x² from x₀ = 2, SGD: x_t = (1 − lr)·x_{t−1}. lr 0.5 and 1.2 converge (|1 − lr| = 0.5, 0.2: 1.2 is the best point); lr 2.5
+  // grows the loss 2.25× per step, 2·2.25^{t−1}, past 1e4 × the initial 2 at step 13 (2.25¹² ≈ 1.7e4),
+  // though it stays finite far beyond the 30 steps run here
+  const dir = tmp();
+  const file = writeConfig(dir, {
+    steps: 30,
+    seeds: [0],
+    model: { kind: 'quadratic', curvatures: [1], init: [2] },
+    optimizers: [{ kind: 'sgd', lr: 0.5 }],
+    sweep: { method: 'grid', params: { lr: [0.5, 1.2, 2.5] } },
+  });
+  const out = join(dir, 'out');
+  await runSweep(loadExperiment(file), { out, workers: 1 });
+  const runs = readFileSync(join(out, 'runs.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  // columns: id, optimizer, seed, lr, effective_lr, status, …
+  assert.deepEqual(runs.map((r) => [r[3], r[5]]), [['0.5', 'ok'], ['1.2', 'ok'], ['2.5', 'diverged']]);
+  const id = runs[2]![0]!;
+  const stored = JSON.parse(readFileSync(join(out, 'runs', id, 'summary.json'), 'utf8'));
+  assert.equal(stored.status, 'diverged');
+  assert.deepEqual([stored.summary.diverged_at, stored.summary.diverged_reason], [13, 'loss 3.37e4 > 1e4 × initial 2']);
+  const agg = JSON.parse(readFileSync(join(out, 'sweep_summary.json'), 'utf8'));
+  assert.deepEqual(agg.best.map((b: { lr: number }) => b.lr), [1.2]);
+  assert.deepEqual(
+    agg.lr_robustness.map((r: { lr: number; final_train_loss_mean: number | null; diverged_points: number }) => [r.lr, r.final_train_loss_mean === null, r.diverged_points]),
+    [[0.5, false, 0], [1.2, false, 0], [2.5, true, 1]],
+  );
+});
+
 test('Ctrl-C on the CLI keeps finished runs, says how many remain, and the rerun resumes', async () => {
   const dir = tmp();
   const file = writeConfig(dir, { ...grid, steps: 20000 });

@@ -261,9 +261,62 @@ test('the summary of a deterministic run: best and last loss, and no divergence'
   const { records, summary } = trainCollect(runSpec(QUADRATIC, { kind: 'sgd', lr: 0.1 }, 10));
   assert.equal(summary.stepsDone, 10);
   assert.equal(summary.divergedAt, null);
+  assert.equal(summary.divergedReason, null);
   assert.equal(summary.lastLoss, records[9]!.loss);
   assert.equal(summary.bestStep, 10);
   // final loss: mean over the last 10% of 10 steps, i.e. step 10 alone
   assert.equal(summary.finalLoss, records[9]!.loss);
   assert.equal(summary.firstAdaptiveStep, null);
+});
+
+// ---- divergence (the definition itself: divergence.test.ts) -----------------------------------
+
+// f = ½x², x₀ = 2, SGD lr 2.5: x_t = (1 − 2.5)·x_{t−1}, so the loss of step t (at x_{t−1}) is
+// L_t = ½·4·1.5^{2(t−1)} = 2·2.25^{t−1}, finite for ~200 steps (float32 overflows at 1.5^t ≈ 1.7e38).
+// Every x_t = ±3^t/2^{t−1} is exact in float32 up to t = 15, so the losses below are exact.
+const BLOWUP = { kind: 'quadratic' as const, curvatures: [1], init: [2] };
+
+test('a finite blow-up is divergence: the run stops at the first loss above 1e4 × the initial loss', () => {
+  // threshold 1e4·L₁ = 2e4: 2.25^{t−1} > 1e4 ⇔ t − 1 > 4/log₁₀2.25 = 11.36, so t = 13
+  let expected = 1;
+  while (2 * 2.25 ** (expected - 1) <= 1e4 * 2) expected++;
+  assert.equal(expected, 13);
+  const { records, summary } = trainCollect(runSpec(BLOWUP, { kind: 'sgd', lr: 2.5 }, 100));
+  assert.equal(summary.divergedAt, expected);
+  assert.equal(summary.divergedReason, 'loss 3.37e4 > 1e4 × initial 2');
+  // the diverged step is recorded with its loss (2·2.25¹² = 33668.2) but no update is made
+  assert.equal(records.length, expected);
+  assert.equal(records[expected - 1]!.loss, 2 * 2.25 ** (expected - 1));
+  assert.ok(Number.isNaN(records[expected - 1]!.updateNorm));
+  assert.equal(summary.stepsDone, expected - 1);
+  assert.ok(Number.isNaN(summary.finalLoss));
+  // one step shorter, the same run never crosses the threshold: L₁₂ = 2·2.25¹¹ ≈ 1.5e4
+  assert.equal(trainCollect(runSpec(BLOWUP, { kind: 'sgd', lr: 2.5 }, expected - 1)).summary.divergedAt, null);
+});
+
+test('an update that overflows float32 diverges at that step, even on the last step, with either kernel set', () => {
+  // lr 1e39: θ₁ = 2 − 1e39·2 = −2e39, beyond float32's 3.4e38, so θ₁ = −∞ and ‖θ₁ − θ₀‖ = ∞
+  for (const kernels of ['js', 'wasm'] as const) {
+    for (const steps of [1, 5]) {
+      const { records, summary } = trainCollect({ ...runSpec(BLOWUP, { kind: 'sgd', lr: 1e39 }, steps), kernels });
+      assert.equal(summary.divergedAt, 1, `${kernels}, ${steps} steps`);
+      assert.equal(summary.divergedReason, 'update norm is Infinity');
+      assert.equal(summary.stepsDone, 1);
+      // the step's full record is kept: loss and gradient at θ₀ = 2, the infinite update
+      assert.equal(records.length, 1);
+      assert.equal(records[0]!.loss, 2);
+      assert.equal(records[0]!.gradNorm, 2);
+      assert.equal(records[0]!.updateNorm, Infinity);
+    }
+  }
+});
+
+test('a gradient that overflows float32 diverges before the update, though the loss is finite', () => {
+  // a = 1e10, x₀ = 1e30: g = 1e40 overflows float32 to ∞; f = ½·1e10·1e60 ≈ 5e69 is finite in float64
+  const { records, summary } = trainCollect(runSpec({ kind: 'quadratic', curvatures: [1e10], init: [1e30] }, { kind: 'sgd', lr: 0.1 }, 5));
+  assert.equal(summary.divergedAt, 1);
+  assert.equal(summary.divergedReason, 'gradient norm is Infinity');
+  assert.equal(summary.stepsDone, 0);
+  assert.ok(Number.isFinite(records[0]!.loss));
+  assert.ok(Number.isNaN(records[0]!.updateNorm));
 });

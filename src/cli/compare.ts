@@ -55,7 +55,8 @@ export async function compareCommand(file: string, flags: CompareFlags): Promise
   const diverged = result.results.filter((r) => r.summary?.divergedAt != null);
   if (failed.length > 0) process.exitCode = EXIT_FAILED_CHECK;
   if (flags.failOnDiverge && diverged.length > 0) {
-    process.stderr.write(`radam-run: ${diverged.length} run(s) diverged: ${diverged.map((r) => r.spec.run).join(', ')}\n`);
+    const where = diverged.map((r) => `${r.spec.run} at step ${r.summary!.divergedAt}: ${r.summary!.divergedReason}`);
+    process.stderr.write(`radam-run: ${diverged.length} run(s) diverged: ${where.join(', ')}\n`);
     process.exitCode = EXIT_FAILED_CHECK;
   }
 }

@@ -41,6 +41,7 @@ export const SUMMARY_COLUMNS = [
   'entropy_rate',
   'wall_seconds',
   'steps_per_second',
+  'diverged_reason',
 ] as const;
 
 type Cell = string | number | undefined | null;
@@ -122,6 +123,7 @@ export function summaryRecord(s: RunSummary): Record<(typeof SUMMARY_COLUMNS)[nu
     entropy_rate: opt(s.info.entropy_rate),
     wall_seconds: s.wallSeconds,
     steps_per_second: opt(s.stepsPerSecond),
+    diverged_reason: s.divergedReason,
   };
 }
 

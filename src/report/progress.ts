@@ -3,7 +3,7 @@
 import cliProgress from 'cli-progress';
 import type { RunEvents, RunResult } from '../run/execute.js';
 import type { RunSpec } from '../train/train.js';
-import { colorFor, formatLoss } from './table.js';
+import { colorFor, divergedText, formatLoss } from './table.js';
 
 export interface Progress extends RunEvents {
   stop(): void;
@@ -57,7 +57,7 @@ class BarProgress implements Progress {
     const bar = this.bars.get(index);
     if (!bar) return;
     const s = result.summary;
-    const status = result.error ? `failed: ${result.error}` : s?.divergedAt != null ? `diverged at step ${s.divergedAt}` : 'done';
+    const status = result.error ? `failed: ${result.error}` : s?.divergedAt != null ? divergedText(s) : 'done';
     bar.update(s ? s.stepsDone : bar.getProgress() * result.spec.steps, { status });
   }
 
@@ -97,7 +97,7 @@ class LineProgress implements Progress {
   finished(index: number, result: RunResult): void {
     const s = result.summary;
     if (result.error) this.line(index, `failed: ${result.error}`);
-    else if (s?.divergedAt != null) this.line(index, `diverged at step ${s.divergedAt}`);
+    else if (s?.divergedAt != null) this.line(index, divergedText(s));
     else if (s) this.line(index, `done: final loss ${formatLoss(s.finalLoss)}, ${Math.round(s.stepsPerSecond)} steps/s`);
   }
 
@@ -124,7 +124,7 @@ export function createSweepProgress(opts: { tty: boolean; quiet?: boolean; total
       if (result.error === 'interrupted') return;
       done++;
       const s = result.summary;
-      const status = result.error ? `failed: ${result.error}` : s?.divergedAt != null ? `diverged at step ${s.divergedAt}` : `final loss ${formatLoss(s?.finalLoss)}`;
+      const status = result.error ? `failed: ${result.error}` : s?.divergedAt != null ? divergedText(s) : `final loss ${formatLoss(s?.finalLoss)}`;
       const line = `[${String(done).padStart(width)}/${opts.total}] ${result.spec.run}: ${status}`;
       if (bar) {
         bar.stop();

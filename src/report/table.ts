@@ -2,6 +2,7 @@
 // honours NO_COLOR and non-TTY output), the best final loss highlighted.
 import chalk, { type ChalkInstance } from 'chalk';
 import type { RunResult } from '../run/execute.js';
+import type { RunSummary } from '../train/train.js';
 
 const PALETTE: ChalkInstance[] = [chalk.cyan, chalk.magenta, chalk.yellow, chalk.green, chalk.blue, chalk.red, chalk.white];
 
@@ -17,6 +18,11 @@ export function formatLoss(x: number | undefined | null): string {
   const a = Math.abs(x);
   if (a !== 0 && (a < 1e-3 || a >= 1e5)) return x.toExponential(3);
   return x.toPrecision(5);
+}
+
+/** "diverged at step 13: loss 3.37e4 > 1e4 × initial 2" — where and why a run diverged. */
+export function divergedText(s: Pick<RunSummary, 'divergedAt' | 'divergedReason'>): string {
+  return `diverged at step ${s.divergedAt}: ${s.divergedReason}`;
 }
 
 function pct(x: number | undefined | null): string {
@@ -57,7 +63,7 @@ export function renderSummaryTable(results: RunResult[]): string {
       cells.push(r.spec.optimizer.kind === 'radam' ? (s?.firstAdaptiveStep != null ? `step ${s.firstAdaptiveStep}` : 'never') : '');
       styles.push(null);
     }
-    const status = r.error ? `failed: ${r.error}` : s?.divergedAt != null ? `diverged @${s.divergedAt}` : 'ok';
+    const status = r.error ? `failed: ${r.error}` : s?.divergedAt != null ? divergedText(s) : 'ok';
     cells.push(status, s ? Math.round(s.stepsPerSecond).toString() : '—');
     styles.push(r.error || s?.divergedAt != null ? chalk.red : chalk.dim, null);
     rows.push({ cells, styles });

@@ -9,6 +9,7 @@ import { createOptimizer, type Optimizer } from '../optim/optimizer.js';
 import type { Task } from '../models/task.js';
 import { makeSchedule } from '../optim/schedule.js';
 import type { KernelSet } from '../wasm/kernels.js';
+import { lossDivergence, updateDivergence } from './divergence.js';
 
 /** Everything a run depends on. Its numbers are a function of this object alone. */
 export interface RunSpec {
@@ -68,8 +69,13 @@ export interface RunSummary {
   bestValLoss: number | undefined;
   finalValAccuracy: number | undefined;
   finalAccuracy: number | undefined;
-  /** First step whose loss or gradient was not finite; null if the run never diverged. */
+  /**
+   * First step at which the run diverged (src/train/divergence.ts: non-finite loss or gradient, loss
+   * explosion, non-finite update); null if it never did. The run stops there.
+   */
   divergedAt: number | null;
+  /** Why it diverged at `divergedAt`, e.g. "loss 3.37e4 > 1e4 × initial 2"; null if it never did. */
+  divergedReason: string | null;
   /** RAdam: first step that applied the rectified update. */
   firstAdaptiveStep: number | null;
   info: Record<string, number>;
@@ -116,6 +122,8 @@ export function train(spec: RunSpec, sink: RunSink): RunSummary {
   let lastLoss = NaN;
   let lastAccuracy: number | undefined;
   let divergedAt: number | null = null;
+  let divergedReason: string | null = null;
+  let initialLoss = NaN;
   let firstAdaptiveStep: number | null = null;
   let stepsDone = 0;
   let finalVal: EvalRecord | undefined;
@@ -136,8 +144,12 @@ export function train(spec: RunSpec, sink: RunSink): RunSummary {
     for (let i = 0; i < n; i++) sumSq += g[i]! * g[i]!;
     const gradNorm = Math.sqrt(sumSq);
     const logged = t === 1 || t % spec.logEvery === 0 || t === steps;
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+    if (t === 1) initialLoss = loss;
+    const lossReason = lossDivergence(loss, gradNorm, initialLoss);
+    if (lossReason !== undefined) {
+      // stop before update t: the diverged step's record holds its loss, gradient norm and lr only
       divergedAt = t;
+      divergedReason = lossReason;
       lastLoss = loss;
       sink.step(blankRecord(t, loss, accuracy, lrAt(t), gradNorm));
       sink.tick(t, loss);
@@ -162,7 +174,9 @@ export function train(spec: RunSpec, sink: RunSink): RunSummary {
       tailCount++;
     }
     if (info.adaptive && firstAdaptiveStep === null && optimizer.kind === 'radam') firstAdaptiveStep = t;
-    if (logged) {
+    // a diverged update's step is recorded even off the log grid, as a diverged loss's is
+    const updateReason = updateDivergence(info.updateNorm);
+    if (logged || updateReason !== undefined) {
       const alr = optimizer.adaptiveLr ? optimizer.adaptiveLr(t) : undefined;
       sink.step({
         step: t,
@@ -179,6 +193,11 @@ export function train(spec: RunSpec, sink: RunSink): RunSummary {
       });
     }
     sink.tick(t, loss);
+    if (updateReason !== undefined) {
+      divergedAt = t;
+      divergedReason = updateReason;
+      break;
+    }
     if (spec.eval && (t % spec.eval.every === 0 || t === steps)) runEval(t);
   }
 
@@ -199,6 +218,7 @@ export function train(spec: RunSpec, sink: RunSink): RunSummary {
     finalValAccuracy: finalVal?.accuracy,
     finalAccuracy: lastAccuracy,
     divergedAt,
+    divergedReason,
     firstAdaptiveStep,
     info: task.info,
     wallSeconds,
