@@ -299,12 +299,18 @@ test('resume redoes a run whose files are truncated or altered, and trusts the i
   writeFileSync(curves, text.slice(0, Math.floor(text.length / 2)));
   const trace = join(out, 'runs', altered!, 'trace.csv');
   writeFileSync(trace, readFileSync(trace, 'utf8').replace(/,1,/, ',2,'));
+  // a run directory as radam-run 0.1.0 wrote it: no checksums to verify it by
+  const legacy = ids[3]!;
+  const legacySummary = join(out, 'runs', legacy, 'summary.json');
+  const { files: _files, ...withoutChecks } = JSON.parse(readFileSync(legacySummary, 'utf8')) as Record<string, unknown>;
+  writeFileSync(legacySummary, JSON.stringify(withoutChecks, null, 2) + '\n');
   const intact = readFileSync(join(out, 'runs', ids[2]!, 'curves.csv'), 'utf8');
   const r = cli(['sweep', file, '--out', out, '-q'], dir);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`runs/${truncated}: incomplete or corrupt \\(curves\\.csv has \\d+ rows, summary\\.json records \\d+\\); it will be redone`));
   assert.match(r.stderr, new RegExp(`runs/${altered}: incomplete or corrupt \\(trace\\.csv does not match the checksum in summary\\.json\\)`));
-  assert.match(r.stderr, new RegExp(`${ids.length - 2} of ${ids.length} runs already complete`));
+  assert.match(r.stderr, new RegExp(`runs/${legacy}: incomplete or corrupt \\(summary\\.json records no checksum of curves\\.csv`));
+  assert.match(r.stderr, new RegExp(`${ids.length - 3} of ${ids.length} runs already complete`));
   assert.equal(readFileSync(curves, 'utf8'), text, 'the redone run reproduces the original bytes');
   assert.equal(readFileSync(join(out, 'runs', ids[2]!, 'curves.csv'), 'utf8'), intact);
   // dry run uses the same rule

@@ -28,7 +28,7 @@ export interface StoredSummary {
   status: 'ok' | 'diverged' | 'failed';
   error?: string;
   summary: ReturnType<typeof summaryRecord> | null;
-  /** Absent in run directories written by radam-run 0.1.0, which are checked for presence only. */
+  /** Absent in run directories written by radam-run 0.1.0: those cannot be verified (and predate the current divergence rule), so they are redone. */
   files?: Record<string, FileCheck>;
 }
 
@@ -55,7 +55,7 @@ export function runProblem(outDir: string, id: string): string | undefined {
     for (const f of CSV_FILES) {
       const text = readFileSync(join(dir, f), 'utf8');
       const expected = summary.files?.[f];
-      if (expected === undefined) continue;
+      if (expected === undefined) return `summary.json records no checksum of ${f} (written by radam-run 0.1.0)`;
       const actual = fileCheck(text);
       if (actual.rows !== expected.rows) return `${f} has ${actual.rows} rows, summary.json records ${expected.rows}`;
       if (actual.sha256 !== expected.sha256) return `${f} does not match the checksum in summary.json`;
