@@ -21,11 +21,12 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const base = { name: 'c', steps: 5, model: { kind: 'rosenbrock' }, optimizers: [{ kind: 'adam' }] };
 
 /**
- * `radam-run validate FILE`, with a deadline: a config that is a pipe or a device used to hang the
- * read, and a hang must fail the test rather than stall the suite (the shared cli() has no deadline).
+ * `radam-run validate FILE`, with a deadline as a hang guard: a config that is a pipe or a device
+ * used to hang the read, and a hang must fail the test rather than stall the suite (the shared cli()
+ * has no deadline).
  */
-function validate(file: string, ...args: string[]): { code: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'radam-run.js'), 'validate', file, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+function validate(file: string): { code: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'radam-run.js'), 'validate', file], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, NO_COLOR: '1' } });
   assert.equal(r.error, undefined, `validate ${file} did not finish: ${String(r.error)}`);
   return { code: r.status, stderr: r.stderr };
 }

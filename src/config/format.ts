@@ -83,13 +83,20 @@ const defOf = (schema: unknown): Def => (schema as { _zod: { def: Def } })._zod.
 /**
  * The keys the object schema at `path` allows, following the input through discriminated unions
  * (a key misspelt in an optimizer is checked against that optimizer's options, not another's).
- * Undefined when the path does not lead to an object schema.
+ * Empty when the path does not lead to an object schema.
  */
-export function keysAt(schema: z.ZodType, path: readonly PropertyKey[], input: unknown): string[] | undefined {
-  const objects = objectsAt(schema, path, input, 0);
-  return objects.length ? [...new Set(objects.flatMap((shape) => Object.keys(shape)))] : undefined;
+export function keysAt(schema: z.ZodType, path: readonly PropertyKey[], input: unknown): string[] {
+  return [...new Set(objectsAt(schema, path, input, 0).flatMap((shape) => Object.keys(shape)))];
 }
 
+/** The values a union option's discriminator field accepts (its literal), if it has one. */
+function tagValues(option: unknown, discriminator: string): unknown[] {
+  const def = defOf(option);
+  const field = def.type === 'object' ? (def.shape as Record<string, unknown>)[discriminator] : undefined;
+  return field === undefined ? [] : ((defOf(field).values as unknown[] | undefined) ?? []);
+}
+
+/** The shapes of the object schemas at `path` (several where a union does not say which). */
 function objectsAt(schema: unknown, path: readonly PropertyKey[], input: unknown, depth: number): Record<string, unknown>[] {
   const def = defOf(schema);
   switch (def.type) {
@@ -104,15 +111,13 @@ function objectsAt(schema: unknown, path: readonly PropertyKey[], input: unknown
     case 'pipe':
       return objectsAt(def.in, path, input, depth);
     case 'union': {
-      let options = def.options as unknown[];
+      // a discriminated union: the option the input's tag names, or every option if it names none
+      const options = def.options as unknown[];
       const discriminator = def.discriminator as string | undefined;
-      const tag = discriminator !== undefined ? (valueAt(input, path.slice(0, depth)) as Record<string, unknown> | undefined)?.[discriminator] : undefined;
-      const matching = options.filter((o) => {
-        const literal = defOf(o).type === 'object' ? (defOf(o).shape as Record<string, unknown>)[discriminator ?? ''] : undefined;
-        return literal !== undefined && (defOf(literal).values as unknown[] | undefined)?.includes(tag);
-      });
-      if (matching.length) options = matching;
-      return options.flatMap((o) => objectsAt(o, path, input, depth));
+      const here = valueAt(input, path.slice(0, depth));
+      const tag = discriminator !== undefined && here !== null && typeof here === 'object' ? (here as Record<string, unknown>)[discriminator] : undefined;
+      const named = discriminator === undefined ? [] : options.filter((o) => tagValues(o, discriminator).includes(tag));
+      return (named.length ? named : options).flatMap((o) => objectsAt(o, path, input, depth));
     }
   }
   if (depth === path.length) return def.type === 'object' ? [def.shape as Record<string, unknown>] : [];
@@ -152,7 +157,7 @@ export function formatIssues(issues: readonly Issue[], input: unknown, schema: z
         lines.push(`${path}: expected ${issue.expected}, got ${got}${got === 'nothing' ? ' (it is required)' : ''}`);
         break;
       case 'unrecognized_keys':
-        const allowed = keysAt(schema, issue.path, input) ?? [];
+        const allowed = keysAt(schema, issue.path, input);
         for (const key of issue.keys) {
           const hint = suggest(key, allowed);
           const expected = hint || allowed.length === 0 ? 'a known key' : `a known key (${allowed.join(', ')})`;
