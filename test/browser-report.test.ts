@@ -12,6 +12,11 @@ import { writeReport } from '../src/report/report.js';
 import { reproduceOutput, sweepOutput, tmp } from './plot-fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+/**
+ * Deadline of Chromium's start and of each page action. A hang guard only: Playwright's defaults (30 s
+ * per navigation or screenshot) are within reach of a loaded 2-core machine starting a browser.
+ */
+const HANG_GUARD_MS = 300_000;
 
 let context: BrowserContext;
 let userDataDir: string;
@@ -29,7 +34,9 @@ before(async () => {
     headless: true,
     offline: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    timeout: HANG_GUARD_MS,
   });
+  context.setDefaultTimeout(HANG_GUARD_MS);
 });
 
 after(async () => {

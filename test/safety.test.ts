@@ -24,8 +24,10 @@ interface Result {
   stderr: string;
 }
 
+/** The deadline is a hang guard only: far above what any command here takes on a busy machine. */
 function cli(args: string[], cwd: string): Result {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 600_000 });
+  assert.equal(r.error, undefined, `radam-run ${args.join(' ')} did not finish: ${String(r.error)}`);
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

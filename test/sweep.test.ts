@@ -293,19 +293,21 @@ test('Ctrl-C on the CLI keeps finished runs, says how many remain, and the rerun
   const file = writeConfig(dir, { ...grid, steps: 20000 });
   const out = join(dir, 'out');
   const bin = join(repoRoot(), 'bin', 'radam-run.js');
-  const child = spawn(process.execPath, [bin, 'sweep', file, '--out', out, '--workers', '1'], { env: { ...process.env, NO_COLOR: '1' } });
+  // the CLI interrupts itself right after it reports its first finished run (see sigint-after.ts):
+  // sent from here on reading that line, the signal could come after all 16 runs were done
+  const hook = new URL('./sigint-after.js', import.meta.url).href;
+  const env = { ...process.env, NO_COLOR: '1', RADAM_TEST_SIGINT_AFTER: '^\\[ ?1/16\\]' };
+  const child = spawn(process.execPath, ['--import', hook, bin, 'sweep', file, '--out', out, '--workers', '1'], { env });
   let stderr = '';
   const code = await new Promise<number | null>((resolve) => {
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (/\[ ?1\/16\]/.test(stderr) && !child.killed) child.kill('SIGINT');
-    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('exit', (c) => resolve(c));
   });
+  assert.match(stderr, /^\[ ?1\/16\]/m);
   assert.equal(code, 130, stderr);
-  assert.match(stderr, /interrupted: .*; \d+ run\(s\) of this shard remain/);
   const kept = readdirSync(join(out, 'runs')).filter((e) => !e.startsWith('.'));
   assert.ok(kept.length >= 1 && kept.length < 16, `kept ${kept.length}`);
+  assert.match(stderr, new RegExp(`interrupted: ${kept.length}/16 runs complete .*; ${16 - kept.length} run\\(s\\) of this shard remain`));
   assert.equal(existsSync(join(out, 'sweep.json')), true);
   const rerun = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     const again = spawn(process.execPath, [bin, 'sweep', file, '--out', out, '-q'], { env: { ...process.env, NO_COLOR: '1' } });

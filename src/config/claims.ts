@@ -1,6 +1,7 @@
 // zod schema of an experiment's `claims`: structured, validated statements about its results that
 // `radam-run reproduce` checks (and CI keeps checked). Data, not code.
 import { z } from 'zod';
+import { quote } from './quote.js';
 
 export const METRICS = {
   final_train_loss: 'lower',
@@ -54,7 +55,7 @@ export const Claim = z
       ctx.addIssue({ code: 'custom', path: ['confidence'], message: 'expected confidence only with better_than and over_seeds: mean' });
     }
     if (c.better_than !== undefined && c.better_than === c.optimizer) {
-      ctx.addIssue({ code: 'custom', path: ['better_than'], message: `expected another optimizer than "${c.optimizer}" itself` });
+      ctx.addIssue({ code: 'custom', path: ['better_than'], message: `expected another optimizer than ${quote(c.optimizer)} itself` });
     }
   });
 export type Claim = z.output<typeof Claim>;

@@ -1,10 +1,18 @@
 // Typed errors thrown by library code; only the CLI entry point maps them to messages and exit codes.
+import { printable } from './quote.js';
 
-/** Bad user input (config file, flags, data files). Each problem reads `path: expected …, got …`. */
+/** A problem longer than this is cut: it quotes more of the user's input than anyone reads. */
+const MAX_PROBLEM_LENGTH = 1000;
+
+/**
+ * Bad user input (config file, flags, data files). Each problem reads `path: expected …, got …` and
+ * is printed as one line: a newline or control character quoted from the input is escaped here, so
+ * no thrower can break that.
+ */
 export class ConfigError extends Error {
   readonly problems: string[];
   constructor(problems: string[] | string) {
-    const list = Array.isArray(problems) ? problems : [problems];
+    const list = (Array.isArray(problems) ? problems : [problems]).map((p) => printable(p, MAX_PROBLEM_LENGTH));
     super(list.join('\n'));
     this.name = 'ConfigError';
     this.problems = list;

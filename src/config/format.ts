@@ -1,14 +1,20 @@
 // Turn zod issues into one-line, user-facing messages: `path: expected …, got …`, with a
-// "did you mean" for misspelt keys and kinds. The vocabulary of known keys comes from the schema.
+// "did you mean" for misspelt keys and kinds. The keys a misspelt key is checked against are the
+// ones the schema allows at that place. User text is quoted through quote() (escaped, capped).
 import { z } from 'zod';
+import { quote } from './quote.js';
 
 export type Issue = z.core.$ZodIssue;
+
+/** A key shown as is in a path; anything else (spaces, quotes, control characters, very long) is quoted. */
+const PLAIN_KEY = /^[A-Za-z0-9_.-]{1,60}$/;
 
 /** `optimizers[1].betas[0]` from ['optimizers', 1, 'betas', 0]. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
+    else if (!PLAIN_KEY.test(String(seg))) out += `[${quote(String(seg))}]`;
     else out += out === '' ? String(seg) : `.${String(seg)}`;
   }
   return out === '' ? '(top level)' : out;
@@ -18,10 +24,12 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return quote(value);
   if (Array.isArray(value)) {
-    const s = JSON.stringify(value);
-    return s.length > 40 ? `a list of ${value.length}` : s;
+    // only a short list of plain values is shown; never stringify a nested (maybe deeply) one
+    const plain = value.length <= 10 && value.every((v) => v === null || typeof v === 'number' || typeof v === 'boolean' || (typeof v === 'string' && v.length <= 40));
+    const s = plain ? JSON.stringify(value) : '';
+    return plain && s.length <= 40 ? s : `a list of ${value.length}`;
   }
   if (typeof value === 'object') return 'an object';
   return String(value);
@@ -50,12 +58,16 @@ export function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/** The closest candidate within a small edit distance, or undefined. */
+/**
+ * The closest candidate within a small edit distance, or undefined. Never the word itself: a word
+ * that is already a candidate is not misspelt, so "did you mean" it would only confuse.
+ */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDist = Infinity;
   const limit = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
   for (const c of candidates) {
+    if (c === word) continue;
     const d = editDistance(word.toLowerCase(), c.toLowerCase());
     if (d < bestDist && d <= limit) {
       best = c;
@@ -65,21 +77,67 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   return best;
 }
 
-/** Every property name that appears anywhere in a schema (for "did you mean"). */
-export function keyVocabulary(schema: z.ZodType): Set<string> {
-  const keys = new Set<string>();
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-  const walk = (node: unknown): void => {
-    if (node === null || typeof node !== 'object') return;
-    if (Array.isArray(node)) return node.forEach(walk);
-    const obj = node as Record<string, unknown>;
-    if (obj.properties && typeof obj.properties === 'object') {
-      for (const k of Object.keys(obj.properties)) keys.add(k);
+type Def = { type: string; [field: string]: unknown };
+const defOf = (schema: unknown): Def => (schema as { _zod: { def: Def } })._zod.def;
+
+/**
+ * The keys the object schema at `path` allows, following the input through discriminated unions
+ * (a key misspelt in an optimizer is checked against that optimizer's options, not another's).
+ * Empty when the path does not lead to an object schema.
+ */
+export function keysAt(schema: z.ZodType, path: readonly PropertyKey[], input: unknown): string[] {
+  return [...new Set(objectsAt(schema, path, input, 0).flatMap((shape) => Object.keys(shape)))];
+}
+
+/** The values a union option's discriminator field accepts (its literal), if it has one. */
+function tagValues(option: unknown, discriminator: string): unknown[] {
+  const def = defOf(option);
+  const field = def.type === 'object' ? (def.shape as Record<string, unknown>)[discriminator] : undefined;
+  return field === undefined ? [] : ((defOf(field).values as unknown[] | undefined) ?? []);
+}
+
+/** The shapes of the object schemas at `path` (several where a union does not say which). */
+function objectsAt(schema: unknown, path: readonly PropertyKey[], input: unknown, depth: number): Record<string, unknown>[] {
+  const def = defOf(schema);
+  switch (def.type) {
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'readonly':
+    case 'catch':
+    case 'nonoptional':
+      return objectsAt(def.innerType, path, input, depth);
+    case 'pipe':
+      return objectsAt(def.in, path, input, depth);
+    case 'union': {
+      // a discriminated union: the option the input's tag names, or every option if it names none
+      const options = def.options as unknown[];
+      const discriminator = def.discriminator as string | undefined;
+      const here = valueAt(input, path.slice(0, depth));
+      const tag = discriminator !== undefined && here !== null && typeof here === 'object' ? (here as Record<string, unknown>)[discriminator] : undefined;
+      const named = discriminator === undefined ? [] : options.filter((o) => tagValues(o, discriminator).includes(tag));
+      return (named.length ? named : options).flatMap((o) => objectsAt(o, path, input, depth));
     }
-    for (const v of Object.values(obj)) walk(v);
-  };
-  walk(json);
-  return keys;
+  }
+  if (depth === path.length) return def.type === 'object' ? [def.shape as Record<string, unknown>] : [];
+  const seg = path[depth];
+  switch (def.type) {
+    case 'object': {
+      const shape = def.shape as Record<string, unknown>;
+      return typeof seg === 'string' && Object.hasOwn(shape, seg) ? objectsAt(shape[seg], path, input, depth + 1) : [];
+    }
+    case 'array':
+      return objectsAt(def.element, path, input, depth + 1);
+    case 'tuple': {
+      const items = def.items as unknown[];
+      return typeof seg === 'number' && seg < items.length ? objectsAt(items[seg], path, input, depth + 1) : [];
+    }
+    case 'record':
+      return objectsAt(def.valueType, path, input, depth + 1);
+    default:
+      return [];
+  }
 }
 
 function suggest(word: unknown, candidates: Iterable<string>): string {
@@ -88,8 +146,8 @@ function suggest(word: unknown, candidates: Iterable<string>): string {
   return hit !== undefined ? ` (did you mean "${hit}"?)` : '';
 }
 
-/** One line per problem, `path: expected …, got …`. `prefix` is prepended to every path (e.g. a file). */
-export function formatIssues(issues: readonly Issue[], input: unknown, vocabulary: Set<string>): string[] {
+/** One line per problem, `path: expected …, got …`, for issues of `schema` parsing `input`. */
+export function formatIssues(issues: readonly Issue[], input: unknown, schema: z.ZodType): string[] {
   const lines: string[] = [];
   for (const issue of issues) {
     const path = formatPath(issue.path);
@@ -99,8 +157,11 @@ export function formatIssues(issues: readonly Issue[], input: unknown, vocabular
         lines.push(`${path}: expected ${issue.expected}, got ${got}${got === 'nothing' ? ' (it is required)' : ''}`);
         break;
       case 'unrecognized_keys':
+        const allowed = keysAt(schema, issue.path, input);
         for (const key of issue.keys) {
-          lines.push(`${formatPath([...issue.path, key])}: expected a known key, got unknown key "${key}"${suggest(key, vocabulary)}`);
+          const hint = suggest(key, allowed);
+          const expected = hint || allowed.length === 0 ? 'a known key' : `a known key (${allowed.join(', ')})`;
+          lines.push(`${formatPath([...issue.path, key])}: expected ${expected}, got unknown key ${quote(key)}${hint}`);
         }
         break;
       case 'invalid_union': {

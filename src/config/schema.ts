@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { OptimizerSpec } from './optimizers.js';
 import { ModelSpec, acceptedData } from './models.js';
 import { DataSpec } from './data.js';
-import { SweepSpec } from './sweep.js';
+import { SweepSpec, firstRepeated } from './sweep.js';
 import { Claim } from './claims.js';
+import { quote } from './quote.js';
 
 export const EvalSpec = z
   .strictObject({
@@ -39,13 +40,12 @@ export const Experiment = z
         ctx.addIssue({
           code: 'custom',
           path: ['optimizers', i, 'name'],
-          message: `expected a unique name, got "${name}" again (also optimizers[${first}]); set \`name\` to tell them apart`,
+          message: `expected a unique name, got ${quote(name)} again (also optimizers[${first}]); set \`name\` to tell them apart`,
         });
       } else seen.set(name, i);
     });
-    if (new Set(exp.seeds).size !== exp.seeds.length) {
-      ctx.addIssue({ code: 'custom', path: ['seeds'], message: `expected distinct seeds, got [${exp.seeds.join(', ')}]` });
-    }
+    const repeated = firstRepeated(exp.seeds);
+    if (repeated !== undefined) ctx.addIssue({ code: 'custom', path: ['seeds'], message: `expected distinct seeds, got ${repeated} more than once` });
     const accepted = acceptedData(exp.model.kind);
     if (accepted.length === 0 && exp.data !== undefined) {
       ctx.addIssue({
@@ -71,7 +71,7 @@ export const Experiment = z
       for (const key of ['optimizer', 'better_than'] as const) {
         const name = claim[key];
         if (name !== undefined && !names.includes(name)) {
-          ctx.addIssue({ code: 'custom', path: ['claims', i, key], message: `expected one of the optimizers ${names.map((n) => `"${n}"`).join(', ')}, got "${name}"` });
+          ctx.addIssue({ code: 'custom', path: ['claims', i, key], message: `expected one of the optimizers ${names.map((n) => quote(n, 40)).join(', ')}, got ${quote(name)}` });
         }
       }
       if ((claim.metric === 'lr_robustness' || claim.metric === 'lr_spread') && exp.sweep === undefined) {

@@ -2,6 +2,16 @@
 // and over which seeds. Paths are resolved and checked against the experiment schema when planning.
 import { z } from 'zod';
 
+/** The first value that occurs twice in `values`, or undefined (for "expected distinct seeds"). */
+export function firstRepeated<T>(values: readonly T[]): T | undefined {
+  const seen = new Set<T>();
+  for (const v of values) {
+    if (seen.has(v)) return v;
+    seen.add(v);
+  }
+  return undefined;
+}
+
 const LogUniform = z.strictObject({ log_uniform: z.tuple([z.number().positive(), z.number().positive()]).describe('[low, high], sampled uniformly in log space') });
 const Uniform = z.strictObject({ uniform: z.tuple([z.number(), z.number()]).describe('[low, high]') });
 const IntUniform = z.strictObject({ int_uniform: z.tuple([z.number().int(), z.number().int()]).describe('[low, high], inclusive') });
@@ -33,9 +43,8 @@ export const SweepSpec = z
         ctx.addIssue({ code: 'custom', path: ['params', path], message: 'expected a list of values for a grid, got a distribution (use method: random)' });
       }
     }
-    if (s.seeds && new Set(s.seeds).size !== s.seeds.length) {
-      ctx.addIssue({ code: 'custom', path: ['seeds'], message: `expected distinct seeds, got [${s.seeds.join(', ')}]` });
-    }
+    const repeated = s.seeds && firstRepeated(s.seeds);
+    if (repeated !== undefined) ctx.addIssue({ code: 'custom', path: ['seeds'], message: `expected distinct seeds, got ${repeated} more than once` });
   })
   .describe('hyperparameter sweep (radam-run sweep)');
 export type SweepSpec = z.output<typeof SweepSpec>;
