@@ -207,7 +207,7 @@ function readJson<S extends z.ZodType>(file: string, schema: S): z.infer<S> {
     throw new ConfigError(`${file}: expected JSON, got text that does not parse (${(err as Error).message.replace(/\s+/g, ' ').slice(0, 120)})`);
   }
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(`${file}: ${formatIssues(parsed.error.issues, raw, new Set())[0]}`);
+  if (!parsed.success) throw new ConfigError(`${file}: ${formatIssues(parsed.error.issues, raw, schema)[0]}`);
   return parsed.data;
 }
 
