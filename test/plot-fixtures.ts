@@ -149,8 +149,11 @@ export function divergedOutput(dir = tmp()): string {
       steps: 600,
       log_every: 100,
       model: { kind: 'quadratic', curvatures: [1], init: [1] },
+      // sgd: the first update overflows float32 (update_norm Infinity); fast: the loss grows 4× a
+      // step and passes 1e4 × the initial 0.5 (floor 1) at step 9, a finite explosion
       optimizers: [
-        { kind: 'sgd', lr: 3 },
+        { kind: 'sgd', lr: 1e39 },
+        { kind: 'sgd', name: 'fast', lr: 3 },
         { kind: 'radam', lr: 0.1 },
       ],
     }),

@@ -1,7 +1,7 @@
 // `plot` checks its input: an output directory damaged in any way (a truncated, header-only or empty
 // CSV, a dropped column, a cell radam-run would not write, a missing or malformed file) or not an
 // output directory at all is exit 2 with one line naming the file (and line), nothing written; what
-// the tool itself writes (a diverged run's Infinity loss, empty cells) is not an error. And `plot`
+// the tool itself writes (a diverged run's Infinity update norm, empty cells) is not an error. And `plot`
 // replaces only files it wrote: a report or chart of the user's is left alone.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -241,12 +241,14 @@ test('plot refuses a missing DIR, a DIR that is a file and a DIR that is not an 
   assert.equal(treeHash(foreign), before);
 });
 
-test("what radam-run itself writes is valid: a diverged run's Infinity loss, empty accuracy, rho_t empty off RAdam rows", () => {
+test("what radam-run itself writes is valid: a diverged run's Infinity update norm, 1e+39, empty accuracy, rho_t empty off RAdam rows", () => {
   const dir = copyOf(diverged);
   const curves = linesOf(join(dir, 'curves.csv'));
+  const trace = linesOf(join(dir, 'trace.csv'));
   // the premises, so that this test cannot pass on an output without them
-  assert.ok(curves.some((l) => /^sgd-s0,sgd,0,\d+,train,Infinity,$/.test(l)), 'the sgd run ends with an Infinity loss and an empty accuracy');
-  assert.ok(linesOf(join(dir, 'trace.csv')).some((l) => /^sgd-s0,sgd,0,\d+,3,,,/.test(l)), 'sgd rows have empty rho_t and r_t');
+  assert.ok(trace.includes('sgd-s0,sgd,0,1,1e+39,,,0,1,Infinity,,'), 'the sgd run overflows at its first update');
+  assert.ok(curves.includes('fast-s0,fast,0,9,train,32768,'), 'the fast run ends at step 9 with loss 0.5·4⁸ and an empty accuracy');
+  assert.ok(trace.some((l) => /^fast-s0,fast,0,\d+,3,,,/.test(l)), 'sgd rows have empty rho_t and r_t');
   const r = cli(['plot', dir]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(readFileSync(join(dir, 'report.html'), 'utf8'), /<th>diverged_at<\/th>/);
