@@ -211,6 +211,9 @@ const CASES: Case[] = [
   { name: 'validate: /dev/urandom as corpus', args: () => ['validate', 'configs/text.yaml', '--set', 'data.path=/dev/urandom'], line: /^data\.path: expected a regular UTF-8 text file, got a character device "\/dev\/urandom"$/ },
   { name: 'compare: a FIFO as corpus', args: (out) => ['compare', 'configs/text.yaml', '--set', `data.path=${fifo}`, '--out', out, '-q'], line: /^data\.path: expected a regular UTF-8 text file, got a FIFO \(named pipe\) ".*fifo"$/, skip: !haveFifo },
   { name: 'compare: a directory as corpus', args: (out) => ['compare', 'configs/text.yaml', '--set', `data.path=${dir}`, '--out', out, '-q'], line: /^data\.path: expected a regular UTF-8 text file, got a directory "/ },
+  // 10⁷ steps logged every step would hold 10⁷ records (≈1 GB) per run: ⌈10⁷ / 10⁶⌉ = 10 is the smallest log_every
+  { name: 'compare: 10⁷ logged steps', args: (out) => ['compare', 'configs/rosenbrock.yaml', '--steps', '10000000', '--set', 'log_every=1', '--out', out, '-q'], line: /^log_every: expected at least 10 for 10000000 steps \(a run logs at most 1000000 steps\), got 1$/ },
+  { name: 'validate: 10⁹ validation batches', args: () => ['validate', 'configs/lstm.json', '--set', 'eval.batches=1000000000'], line: /^eval\.batches: expected a number ≤ 10000, got 1000000000$/ },
   { name: 'validate: a 65 MiB corpus', args: () => ['validate', 'configs/text.yaml', '--set', `data.path=${oversized}`], line: /^data\.path: expected a text file of at most 64 MiB, got 65 MiB in ".*oversized\.txt"$/ },
   // 100¹⁰ grid points × 3 seeds × 3 optimizers = 9·10²⁰ runs
   { name: 'sweep --dry-run: a 10-parameter grid of 100 values each', args: (out) => ['sweep', hugeGrid, '--dry-run', '--out', out], line: /^sweep\.params: expected a sweep of at most 100000 runs \(points × seeds × optimizers\), got 9\.0e20: 1\.0e20 grid points \((100 × ){9}100 values\) × 3 seed\(s\) × 3 optimizer\(s\)$/ },

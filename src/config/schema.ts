@@ -10,9 +10,12 @@ import { quote } from './quote.js';
 export const EvalSpec = z
   .strictObject({
     every: z.number().int().positive().describe('evaluate every N steps (and after the last)'),
-    batches: z.number().int().positive().default(4).describe('validation batches per evaluation'),
+    batches: z.number().int().positive().max(10_000).default(4).describe('validation batches per evaluation (at most 10⁴)'),
   })
   .describe('validation loss (and accuracy) rows in curves.csv');
+
+/** Logged steps per run: each is held in memory (about 100 bytes) until the run's CSVs are written. */
+export const MAX_LOGGED_STEPS = 1_000_000;
 
 export const Experiment = z
   .strictObject({
@@ -44,6 +47,15 @@ export const Experiment = z
         });
       } else seen.set(name, i);
     });
+    // a run's logged steps are held in memory until it ends (about 100 bytes each)
+    const logged = Math.ceil(exp.steps / exp.log_every);
+    if (logged > MAX_LOGGED_STEPS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['log_every'],
+        message: `expected at least ${Math.ceil(exp.steps / MAX_LOGGED_STEPS)} for ${exp.steps} steps (a run logs at most ${MAX_LOGGED_STEPS} steps), got ${exp.log_every}`,
+      });
+    }
     const repeated = firstRepeated(exp.seeds);
     if (repeated !== undefined) ctx.addIssue({ code: 'custom', path: ['seeds'], message: `expected distinct seeds, got ${repeated} more than once` });
     const accepted = acceptedData(exp.model.kind);
