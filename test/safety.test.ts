@@ -399,3 +399,14 @@ test('a reader that closes the pipe early: the rest of stdout is dropped quietly
   assert.doesNotMatch(r.stderr, /EPIPE|error/i);
   assert.ok(existsSync(join(out, 'report.html')), 'the report after the table was still written');
 });
+
+test('stdout redirected onto a full disk: one line saying so, exit 2, the result files still written', (t) => {
+  if (!existsSync('/dev/full')) return t.skip('no /dev/full on this system');
+  const { dir, config } = userDir();
+  const out = join(dir, 'out');
+  const r = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" compare "${config}" --out "${out}" -q > /dev/full`], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /^radam-run: stdout: could not write \(no space left on device, ENOSPC\)$/m);
+  assert.doesNotMatch(r.stderr, /^\s+at /m);
+  assert.ok(existsSync(join(out, 'manifest.json')));
+});

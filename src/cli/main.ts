@@ -175,18 +175,21 @@ function report(err: unknown): number {
 
 /**
  * A reader that stops early (`radam-run list --json | head`) closes our stdout: the rest of the output
- * is dropped quietly, as Unix tools do, and the command's files are still written.
+ * is dropped quietly, as Unix tools do, and the command's files are still written. Any other failure
+ * to write stdout (a redirect onto a full disk) is one line on stderr and exit code 2.
  */
-function quietOnClosedPipe(): void {
-  for (const stream of [process.stdout, process.stderr]) {
+function guardOutputStreams(): void {
+  for (const [name, stream] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') throw err;
+      if (err.code === 'EPIPE') return;
+      if (name === 'stdout') process.stderr.write(`radam-run: stdout: could not write (${errnoText(err) ?? err.message})\n`);
+      process.exitCode = EXIT_BAD_INPUT;
     });
   }
 }
 
 export async function main(argv: string[]): Promise<number> {
-  quietOnClosedPipe();
+  guardOutputStreams();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -201,4 +204,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(process.argv);
-process.exitCode = code;
+// a failed write to stdout may have set a code meanwhile (guardOutputStreams)
+if (!process.exitCode) process.exitCode = code;
