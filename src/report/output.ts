@@ -5,7 +5,7 @@
 // whose manifest says it is the output of the same command and that holds nothing but files the tool
 // writes. Whatever a crash leaves (lock, staging, temp files) is recognisably ours and is removed by a
 // later run once the process that wrote it is gone.
-import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
@@ -179,7 +179,16 @@ function clearStaleClaim(dir: string, lock: LockInfo | undefined): void {
     if (entry.startsWith(STAGING_PREFIX) && !processAlive(pid)) rmSync(join(dir, entry), { recursive: true, force: true });
   }
   rmSync(join(dir, LOCK), { force: true });
-  if (lock?.created && readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
+  if (lock?.created) removeIfEmpty(dir);
+}
+
+/** Remove a directory only if it is empty (atomically: rmdir fails on a directory someone just wrote into). */
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty, or already gone: either way not ours to remove
+  }
 }
 
 /**
@@ -291,12 +300,14 @@ export class OutputDir {
     try {
       acquireLock(target, lock, flag, path);
     } catch (err) {
-      if (created) rmSync(target, { recursive: true, force: true });
+      // the directory we created is removed only while empty: the process that won it may be writing there
+      if (created) removeIfEmpty(target);
       throw err instanceof ConfigError ? err : fsProblem(err);
     }
     const out = new OutputDir(target, created);
     try {
-      const entries = readdirSync(target).filter((e) => e !== LOCK && !e.startsWith(STAGING_PREFIX));
+      // our own claim's files, and another process's lock while it is being written, are not content
+      const entries = readdirSync(target).filter((e) => e !== LOCK && !e.startsWith(`${LOCK}.tmp-`) && !e.startsWith(STAGING_PREFIX));
       if (entries.length > 0) {
         if (!options.force) {
           throw pathProblem(flag, path, 'a new or empty directory', `one holding ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} (--force replaces a previous result of \`radam-run ${kind}\`, nothing else)`);
@@ -355,13 +366,7 @@ export class OutputDir {
     this.state = 'discarded';
     rmSync(this.staging, { recursive: true, force: true });
     rmSync(join(this.target, LOCK), { force: true });
-    if (this.created) {
-      try {
-        if (readdirSync(this.target).length === 0) rmSync(this.target, { recursive: true, force: true });
-      } catch {
-        // already gone
-      }
-    }
+    if (this.created) removeIfEmpty(this.target);
   }
 }
 
