@@ -197,6 +197,12 @@ test('output paths that cannot work are refused before any run starts, in one li
     [['reproduce', experiment, '--junit', '/dev/stdout', '-q'], /--junit \/dev\/stdout: expected a file outside \/proc, \/sys and \/dev/],
     [['merge', join(dir, 'adir'), '--out', ''], /expected a sweep output directory|--out: expected a directory path/],
   ];
+  // a FIFO as an output file would block the write (kept outside `dir`: hashing it would block too)
+  const fifo = join(tmp(), 'fifo');
+  if (spawnSync('mkfifo', [fifo]).status === 0) {
+    cases.push([['reproduce', experiment, '--junit', fifo, '-q'], /--junit .*fifo: expected a regular file, got a special file \(a FIFO, socket or device\)$/]);
+    cases.push([['plot', join(dir, 'adir'), '--out', fifo], /--out .*fifo: expected a regular file, got a special file/]);
+  }
   for (const [args, pattern] of cases) assertOneLine(cli(args, dir), 2, pattern);
   // nothing was created: no default runs/ directory, no output, no temp files
   assert.equal(treeHash(dir), before);

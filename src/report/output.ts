@@ -110,9 +110,11 @@ export function checkOutputPath(flag: string, path: string, kind: 'directory' | 
   if (/^\/(proc|sys|dev)(\/|$)/.test(real)) throw pathProblem(flag, path, `a ${kind} outside /proc, /sys and /dev`, real === target ? 'a path inside one' : `a path that resolves to ${real}`);
   if (ancestor !== target && !statSync(ancestor).isDirectory()) throw pathProblem(flag, path, `a ${kind} under a directory`, `${ancestor}, which is a file`);
   if (ancestor === target) {
-    const isDir = statSync(target).isDirectory();
-    if (kind === 'directory' && !isDir) throw pathProblem(flag, path, 'a directory', 'an existing file');
-    if (kind === 'file' && isDir) throw pathProblem(flag, path, 'a file', 'an existing directory');
+    const stat = statSync(target);
+    if (kind === 'directory' && !stat.isDirectory()) throw pathProblem(flag, path, 'a directory', 'an existing file');
+    if (kind === 'file' && stat.isDirectory()) throw pathProblem(flag, path, 'a file', 'an existing directory');
+    // a FIFO or a device would block or swallow the output
+    if (kind === 'file' && !stat.isFile()) throw pathProblem(flag, path, 'a regular file', 'a special file (a FIFO, socket or device)');
   }
   return target;
 }
