@@ -5,7 +5,7 @@
 // whose manifest says it is the output of the same command and that holds nothing but files the tool
 // writes. Whatever a crash leaves (lock, staging, temp files) is recognisably ours and is removed by a
 // later run once the process that wrote it is gone.
-import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, readSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
@@ -138,13 +138,24 @@ export function checkOutputFile(flag: string, path: string, mark: string, what: 
   if (existsSync(target)) {
     let ours = false;
     try {
-      ours = readFileSync(target, 'utf8').slice(0, 4096).includes(mark);
+      ours = fileHead(target).includes(mark);
     } catch {
       // unreadable: not ours
     }
     if (!ours) throw pathProblem(flag, path, `a new file or ${what} written by radam-run`, 'an existing file it did not write');
   }
   return target;
+}
+
+/** The first `bytes` bytes of a file as text: enough to recognise our own files without reading a huge one. */
+export function fileHead(file: string, bytes = 4096): string {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(bytes);
+    return head.toString('utf8', 0, readSync(fd, head, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Is a process that wrote a lock or a staging name still running (on this host)? */

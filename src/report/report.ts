@@ -2,13 +2,13 @@
 // canvas) and one self-contained report.html with the charts inline, the claims' outcome, the summary
 // tables and the resolved config. Nothing in the page refers to the network, so it opens offline.
 // Both carry radam-run's mark, and only files carrying it (or new ones) are ever replaced.
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { stringify as yamlStringify } from 'yaml';
 import { ConfigError } from '../config/errors.js';
 import { toolVersion } from '../version.js';
-import { checkOutputPath, errnoText, writeFileAtomic } from './output.js';
+import { checkOutputPath, errnoText, fileHead, writeFileAtomic } from './output.js';
 import { buildCharts, type Chart, type ChartOptions } from './charts/index.js';
 import { readOutputDir, type OutputData, type Table } from './charts/read.js';
 
@@ -177,15 +177,10 @@ function markSvg(svg: string): string {
 }
 
 function carriesMark(file: string, mark: RegExp): boolean {
-  let fd: number | undefined;
   try {
-    fd = openSync(file, 'r');
-    const head = Buffer.alloc(4096);
-    return mark.test(head.toString('utf8', 0, readSync(fd, head, 0, head.length, 0)));
+    return mark.test(fileHead(file));
   } catch {
     return false; // a file we cannot read is not one we can vouch for
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
