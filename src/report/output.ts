@@ -245,10 +245,10 @@ function manifestKind(dir: string): string | undefined {
   }
 }
 
-/** plots/ is ours when it holds only SVG files that radam-run wrote. */
+/** plots/ is ours when it holds only SVG files that radam-run wrote (marked as report.ts marks them). */
 function plotsAreOurs(dir: string): boolean {
   try {
-    return readdirSync(dir).every((f) => f.endsWith('.svg') && readFileSync(join(dir, f), 'utf8').includes('radam-run'));
+    return readdirSync(dir).every((f) => f.endsWith('.svg') && fileHead(join(dir, f)).includes('<metadata>generator: radam-run'));
   } catch {
     return false;
   }
