@@ -416,3 +416,77 @@ test('stdout redirected onto a full disk: one line saying so, exit 2, the result
   assert.doesNotMatch(r.stderr, /^\s+at /m);
   assert.ok(existsSync(join(out, 'manifest.json')));
 });
+
+test("a user's own entries beside and inside our directories are never taken for leftovers", () => {
+  const { dir, config } = userDir();
+  // next to --out: hidden directories that merely look like staging names of older versions
+  mkdirSync(join(dir, '.thesis.partial-99999'));
+  writeFileSync(join(dir, '.thesis.partial-99999', 'ch1.tex'), 'chapter 1');
+  mkdirSync(join(dir, '.backup.partial-4242.old'));
+  const sweep = join(dir, 's.yaml');
+  writeFileSync(sweep, stringify(sweepConfig));
+  const out = join(dir, 'sw');
+  assert.equal(cli(['sweep', sweep, '--out', out, '-q'], dir).code, 0);
+  // inside a sweep's directory: hidden files in runs/, names ending in .tmp-<number>
+  writeFileSync(join(out, 'runs', '.notes'), 'mine');
+  mkdirSync(join(out, 'runs', '.git'));
+  writeFileSync(join(out, 'data.tmp-99999'), 'mine');
+  mkdirSync(join(out, 'backup.tmp-12345'));
+  writeFileSync(join(out, 'backup.tmp-12345', 'f'), 'mine');
+  const mine = ['.thesis.partial-99999/ch1.tex', '.backup.partial-4242.old', 'sw/runs/.notes', 'sw/runs/.git', 'sw/data.tmp-99999', 'sw/backup.tmp-12345/f'];
+  assert.equal(cli(['sweep', sweep, '--out', out, '-q'], dir).code, 0);
+  assert.equal(cli(['compare', config, '--out', join(dir, 'c'), '-q'], dir).code, 0);
+  assert.equal(cli(['merge', out, '--out', join(dir, 'm')], dir).code, 0);
+  for (const p of mine) assert.ok(existsSync(join(dir, p)), `${p} was removed`);
+});
+
+test('--force counts as ours only files with our names and SVGs with our mark; a JUnit report reproduce wrote there is ours', () => {
+  const { dir, config, experiment } = userDir();
+  const out = join(dir, 'out');
+  assert.equal(cli(['compare', config, '--out', out, '-q'], dir).code, 0);
+  mkdirSync(join(out, 'plots'));
+  writeFileSync(join(out, 'plots', 'mine.svg'), '<svg><text>my chart of radam-run results</text></svg>');
+  let before = treeHash(dir);
+  assertOneLine(cli(['compare', config, '--out', out, '--force', '-q'], dir), 2, /also holds files radam-run did not write \(plots\)/);
+  assert.equal(treeHash(dir), before);
+  rmSync(join(out, 'plots'), { recursive: true });
+  mkdirSync(join(out, 'claims.json'));
+  writeFileSync(join(out, 'claims.json', 'kept'), 'mine');
+  before = treeHash(dir);
+  assertOneLine(cli(['compare', config, '--out', out, '--force', '-q'], dir), 2, /also holds files radam-run did not write \(claims\.json\)/);
+  assert.equal(treeHash(dir), before);
+  // reproduce with its JUnit report inside --out, then again with --force
+  const rep = join(dir, 'rep');
+  assert.equal(cli(['reproduce', experiment, '--out', rep, '--junit', join(rep, 'junit.xml'), '-q'], dir).code, 0);
+  const again = cli(['reproduce', experiment, '--out', rep, '--junit', join(rep, 'junit.xml'), '--force', '-q'], dir);
+  assert.equal(again.code, 0, again.stderr);
+  assert.ok(existsSync(join(rep, 'junit.xml')) && existsSync(join(rep, 'manifest.json')));
+  // a JUnit path that is one of the result's own files is refused before anything runs
+  assertOneLine(cli(['reproduce', experiment, '--out', join(dir, 'rep2'), '--junit', join(dir, 'rep2', 'manifest.json'), '-q'], dir), 2, /--junit .*manifest\.json: expected a file that is not one of the result's own files in --out/);
+  assert.equal(existsSync(join(dir, 'rep2')), false);
+});
+
+test('a crashed run is retried when the sweep is rerun; merging a subset into a complete merge keeps it complete', () => {
+  const dir = tmp();
+  const file = join(dir, 's.yaml');
+  writeFileSync(file, stringify(sweepConfig));
+  const out = join(dir, 'out');
+  assert.equal(cli(['sweep', file, '--out', out, '-q'], dir).code, 0);
+  const id = readdirSync(join(out, 'runs')).sort()[0]!;
+  const summaryFile = join(out, 'runs', id, 'summary.json');
+  const stored = JSON.parse(readFileSync(summaryFile, 'utf8'));
+  writeFileSync(summaryFile, JSON.stringify({ ...stored, status: 'failed', error: 'worker crashed: out of memory' }, null, 2) + '\n');
+  const r = cli(['sweep', file, '--out', out, '-q'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`runs/${id}: crashed last time \\(worker crashed: out of memory\\); it will be retried`));
+  assert.equal(JSON.parse(readFileSync(summaryFile, 'utf8')).status, 'ok');
+  // shards merged whole, then one shard merged again into the same directory
+  assert.equal(cli(['sweep', file, '--out', join(dir, 's1'), '--shard', '1/2', '-q'], dir).code, 0);
+  assert.equal(cli(['sweep', file, '--out', join(dir, 's2'), '--shard', '2/2', '-q'], dir).code, 0);
+  const merged = join(dir, 'm');
+  assert.equal(cli(['merge', join(dir, 's1'), join(dir, 's2'), '--out', merged], dir).code, 0);
+  const whole = readFileSync(join(merged, 'runs.csv'), 'utf8');
+  const again = cli(['merge', join(dir, 's2'), '--out', merged], dir);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(readFileSync(join(merged, 'runs.csv'), 'utf8'), whole);
+});

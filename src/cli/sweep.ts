@@ -95,6 +95,10 @@ export async function mergeCommand(dirs: string[], flags: { out: string; json?: 
   if (flags.json) process.stdout.write(JSON.stringify({ sweep: result.plan.name, sweep_id: result.plan.sweep_id, ...result.aggregate }, null, 2) + '\n');
   else process.stdout.write(renderSweepTables(result.aggregate, []) + '\n');
   process.stderr.write(`${result.outDir}: merged ${dirs.length} output(s); ${result.complete}/${result.plan.runs} runs complete\n`);
+  if (result.failed > 0) {
+    process.stderr.write(`radam-run: ${result.failed} run(s) crashed and are recorded as failed in runs.csv (rerunning the sweep into its directory retries them)\n`);
+    process.exitCode = EXIT_FAILED_CHECK;
+  }
   if (result.complete < result.plan.runs) {
     process.stderr.write(`radam-run: the merge is partial: ${result.plan.runs - result.complete} run(s) are in none of the given outputs (runs.csv lists them as missing; sweep_summary.json says "partial": true)\n`);
     process.exitCode = EXIT_FAILED_CHECK;

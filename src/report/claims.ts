@@ -8,6 +8,7 @@ import type { RobustnessRow } from './aggregate.js';
 import { welchGreater } from './stats.js';
 import { formatLoss } from './table.js';
 import { num } from './csv.js';
+import { JUNIT_MARK } from './output.js';
 
 /** One finished run as claims see it. */
 export interface JudgedRun {
@@ -215,8 +216,6 @@ function xml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** The start of the root element of our JUnit files: how `--junit` recognises a file it may replace. */
-export const JUNIT_MARK = '<testsuites name="radam-run reproduce"';
 
 /** JUnit XML: one test case per claim, failures carrying the observed value and the expectation. */
 export function claimsJunit(suite: string, results: ClaimResult[], seconds: number): string {

@@ -17,9 +17,12 @@ export type OutputKind = 'compare' | 'reproduce' | 'variance';
 const LOCK = '.radam-run.lock';
 const STAGING_PREFIX = '.radam-run.partial-';
 
-/** Everything a result directory of ours may hold: `--force` refuses a directory holding anything else. */
-const OWN_FILES = new Set(['curves.csv', 'trace.csv', 'summary.csv', 'summary.json', 'manifest.json', 'claims.csv', 'claims.json', 'variance.csv', 'report.html']);
+/** Everything a result directory of ours may hold (and a JUnit report reproduce wrote): `--force` refuses a directory holding anything else. */
+export const OWN_FILES: ReadonlySet<string> = new Set(['curves.csv', 'trace.csv', 'summary.csv', 'summary.json', 'manifest.json', 'claims.csv', 'claims.json', 'variance.csv', 'report.html']);
 /** `plot` writes its SVG charts into plots/ beside report.html. */
+const OWN_PLOTS_MARK = '<metadata>generator: radam-run';
+/** The start of the root element of the JUnit files reproduce writes: how `--junit` and `--force` recognise one. */
+export const JUNIT_MARK = '<testsuites name="radam-run reproduce"';
 const OWN_PLOTS = 'plots';
 
 interface LockInfo {
@@ -126,8 +129,8 @@ export function checkOutputPath(flag: string, path: string, kind: 'directory' | 
 export function checkOutputFile(flag: string, path: string, mark: string, what: string): string {
   const target = checkOutputPath(flag, path, 'file');
   try {
-    mkdirSync(dirname(target), { recursive: true });
-    const probe = join(dirname(target), `.radam-run.probe-${process.pid}`);
+    // probe the nearest existing directory: nothing is created before the runs (the file's directory is made when it is written)
+    const probe = join(existingAncestor(dirname(target)), `.radam-run.probe-${PROCESS_TAG}`);
     writeFileSync(probe, '');
     rmSync(probe, { force: true });
   } catch (err) {
@@ -158,6 +161,20 @@ export function fileHead(file: string, bytes = 4096): string {
   }
 }
 
+/**
+ * Names of files and directories in progress carry the process writing them, `HOST-PID`: a leftover
+ * is stale when its host is this one and that process is gone (another host's may still be running:
+ * shards on several machines share one sweep directory).
+ */
+export const PROCESS_TAG = `${hostname()}-${process.pid}`;
+
+/** Is `tag` (`HOST-PID`, or a bare pid as radam-run 0.1.0 wrote) a process of this host that is gone? */
+export function isStaleTag(tag: string): boolean {
+  const m = /^(?:(.*)-)?(\d+)$/.exec(tag);
+  if (!m || (m[1] !== undefined && m[1] !== hostname())) return false;
+  return !processAlive(Number(m[2]));
+}
+
 /** Is a process that wrote a lock or a staging name still running (on this host)? */
 export function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
@@ -170,9 +187,9 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-function readLock(dir: string): LockInfo | undefined {
+function readLock(dir: string, name = LOCK): LockInfo | undefined {
   try {
-    const lock = JSON.parse(readFileSync(join(dir, LOCK), 'utf8')) as Partial<LockInfo>;
+    const lock = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Partial<LockInfo>;
     if (typeof lock.pid !== 'number' || typeof lock.host !== 'string') return undefined;
     return { pid: lock.pid, host: lock.host, command: String(lock.command ?? '?'), started: String(lock.started ?? '?'), created: lock.created === true };
   } catch {
@@ -187,12 +204,40 @@ function lockIsStale(lock: LockInfo | undefined): boolean {
 
 /** Remove what a crashed claim left in `dir` (its lock and staging); the directory too if it created it and nothing else is there. */
 function clearStaleClaim(dir: string, lock: LockInfo | undefined): void {
-  for (const entry of readdirSync(dir)) {
-    const pid = Number(entry.slice(STAGING_PREFIX.length));
-    if (entry.startsWith(STAGING_PREFIX) && !processAlive(pid)) rmSync(join(dir, entry), { recursive: true, force: true });
-  }
-  rmSync(join(dir, LOCK), { force: true });
+  if (retireLock(dir, lock) !== 'retired') return;
+  removeStaleStaging(dir);
   if (lock?.created) removeIfEmpty(dir);
+}
+
+/** Remove the staging directories and lock temp files of processes of this host that are gone. */
+function removeStaleStaging(dir: string): void {
+  for (const entry of readdirSync(dir)) {
+    if (entry.startsWith(STAGING_PREFIX) && isStaleTag(entry.slice(STAGING_PREFIX.length))) rmSync(join(dir, entry), { recursive: true, force: true });
+  }
+  removeStaleTemps(join(dir, LOCK));
+}
+
+/**
+ * Remove the stale lock `stale` of `dir`, atomically: it is moved aside by rename (only one process
+ * can), and if what was moved is not that lock (another process took the directory over meanwhile)
+ * it is put back. 'gone': someone else moved it first; otherwise the lock that was put back.
+ */
+function retireLock(dir: string, stale: LockInfo | undefined): 'retired' | 'gone' | LockInfo {
+  const aside = `${LOCK}.stale-${PROCESS_TAG}`;
+  try {
+    renameSync(join(dir, LOCK), join(dir, aside));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    throw err;
+  }
+  const moved = readLock(dir, aside);
+  const same = stale === undefined ? moved === undefined || lockIsStale(moved) : moved !== undefined && moved.pid === stale.pid && moved.host === stale.host && moved.started === stale.started;
+  try {
+    if (!same) linkSync(join(dir, aside), join(dir, LOCK));
+  } finally {
+    rmSync(join(dir, aside), { force: true });
+  }
+  return same ? 'retired' : moved!;
 }
 
 /** Remove a directory only if it is empty (atomically: rmdir fails on a directory someone just wrote into). */
@@ -205,12 +250,11 @@ function removeIfEmpty(dir: string): void {
 }
 
 /**
- * Remove leftovers of crashed radam-run processes among the entries of `parent`: result directories
- * claimed by a process that is gone (their lock and staging; the directory if the claim created it),
- * hidden staging directories `.NAME.partial-PID` and, in directories that are ours (`temps`), temp
- * files `NAME.tmp-PID`. Everything removed carries our names and a dead process id.
+ * Remove what crashed radam-run processes left among the entries of `parent`: result directories
+ * claimed by a process that is gone (their lock and staging; the directory itself if the claim created
+ * it and nothing else is there). Only directories holding our lock file are looked into.
  */
-export function removeStaleLeftovers(parent: string, temps = false): void {
+export function removeStaleClaims(parent: string): void {
   let entries: string[];
   try {
     entries = readdirSync(parent);
@@ -219,14 +263,10 @@ export function removeStaleLeftovers(parent: string, temps = false): void {
   }
   for (const entry of entries) {
     const path = join(parent, entry);
-    const partial = /^\..+\.partial-(\d+)(\.old)?$/.exec(entry) ?? (temps ? /^.+\.tmp-(\d+)$/.exec(entry) : null);
     try {
-      if (partial) {
-        if ((temps || statSync(path).isDirectory()) && !processAlive(Number(partial[1]))) rmSync(path, { recursive: true, force: true });
-      } else if (existsSync(join(path, LOCK))) {
-        const lock = readLock(path);
-        if (lock && lockIsStale(lock)) clearStaleClaim(path, lock);
-      }
+      if (!existsSync(join(path, LOCK))) continue;
+      const lock = readLock(path);
+      if (lock && lockIsStale(lock)) clearStaleClaim(path, lock);
     } catch {
       // a leftover we cannot remove is harmless: the next run tries again
     }
@@ -248,7 +288,17 @@ function manifestKind(dir: string): string | undefined {
 /** plots/ is ours when it holds only SVG files that radam-run wrote (marked as report.ts marks them). */
 function plotsAreOurs(dir: string): boolean {
   try {
-    return readdirSync(dir).every((f) => f.endsWith('.svg') && fileHead(join(dir, f)).includes('<metadata>generator: radam-run'));
+    return readdirSync(dir).every((f) => f.endsWith('.svg') && fileHead(join(dir, f)).includes(OWN_PLOTS_MARK));
+  } catch {
+    return false;
+  }
+}
+
+/** A file (not a directory) with one of the names a result holds, or a JUnit report reproduce wrote there. */
+function isOwnFile(dir: string, name: string): boolean {
+  try {
+    if (!statSync(join(dir, name)).isFile()) return false;
+    return OWN_FILES.has(name) || (name.endsWith('.xml') && fileHead(join(dir, name)).includes(JUNIT_MARK));
   } catch {
     return false;
   }
@@ -259,7 +309,7 @@ function foreignContent(dir: string, kind: OutputKind, entries: string[]): strin
   const made = manifestKind(dir);
   if (made === undefined) return 'a directory that is not a radam-run result (no radam-run manifest.json)';
   if (made !== kind) return `the result of \`radam-run ${made}\`, not of \`${kind}\``;
-  const foreign = entries.filter((e) => !(OWN_FILES.has(e) || (e === OWN_PLOTS && plotsAreOurs(join(dir, e)))));
+  const foreign = entries.filter((e) => !(isOwnFile(dir, e) || (e === OWN_PLOTS && plotsAreOurs(join(dir, e)))));
   if (foreign.length > 0) return `a radam-run result that also holds files radam-run did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); move them away first`;
   return undefined;
 }
@@ -284,7 +334,7 @@ export class OutputDir {
   private constructor(target: string, created: boolean) {
     this.target = target;
     this.created = created;
-    this.staging = join(target, `${STAGING_PREFIX}${process.pid}`);
+    this.staging = join(target, `${STAGING_PREFIX}${PROCESS_TAG}`);
   }
 
   /**
@@ -303,7 +353,7 @@ export class OutputDir {
     let created = false;
     try {
       mkdirSync(dirname(target), { recursive: true });
-      removeStaleLeftovers(dirname(target));
+      removeStaleClaims(dirname(target));
       mkdirSync(target);
       created = true;
     } catch (err) {
@@ -311,7 +361,7 @@ export class OutputDir {
     }
     const lock: LockInfo = { pid: process.pid, host: hostname(), command: kind, started: new Date().toISOString(), created };
     try {
-      acquireLock(target, lock, flag, path);
+      created = acquireLock(target, lock, flag, path);
     } catch (err) {
       // the directory we created is removed only while empty: the process that won it may be writing there
       if (created) removeIfEmpty(target);
@@ -320,7 +370,7 @@ export class OutputDir {
     const out = new OutputDir(target, created);
     try {
       // our own claim's files, and another process's lock while it is being written, are not content
-      const entries = readdirSync(target).filter((e) => e !== LOCK && !e.startsWith(`${LOCK}.tmp-`) && !e.startsWith(STAGING_PREFIX));
+      const entries = readdirSync(target).filter((e) => !e.startsWith(LOCK) && !e.startsWith(STAGING_PREFIX));
       if (entries.length > 0) {
         if (!options.force) {
           throw pathProblem(flag, path, 'a new or empty directory', `one holding ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} (--force replaces a previous result of \`radam-run ${kind}\`, nothing else)`);
@@ -360,7 +410,8 @@ export class OutputDir {
     rmSync(join(this.target, 'manifest.json'), { force: true });
     for (const f of files) if (f !== 'manifest.json') renameSync(join(this.staging, f), join(this.target, f));
     for (const old of readdirSync(this.target)) {
-      if ((OWN_FILES.has(old) && !files.includes(old)) || (old === OWN_PLOTS && plotsAreOurs(join(this.target, old)))) rmSync(join(this.target, old), { recursive: true, force: true });
+      if (isOwnFile(this.target, old) && !files.includes(old)) rmSync(join(this.target, old), { force: true });
+      else if (old === OWN_PLOTS && plotsAreOurs(join(this.target, old))) rmSync(join(this.target, old), { recursive: true, force: true });
     }
     if (files.includes('manifest.json')) renameSync(join(this.staging, 'manifest.json'), join(this.target, 'manifest.json'));
     rmSync(this.staging, { recursive: true, force: true });
@@ -383,32 +434,41 @@ export class OutputDir {
   }
 }
 
-/** Take the directory's lock, replacing a stale one; refuse when a live process holds it. */
-function acquireLock(target: string, lock: LockInfo, flag: string, path: string): void {
-  for (let attempt = 0; attempt < 2; attempt++) {
+/**
+ * Take the directory's lock, replacing a stale one; refuse when a live process holds it. A stale lock
+ * is moved aside by rename, which only one process can do: if what was moved is not the stale lock
+ * read a moment before (another process took over meanwhile), it is put back and this one refuses.
+ * Returns whether the directory counts as created by this claim (inherited from a stale claim).
+ */
+function acquireLock(target: string, lock: LockInfo, flag: string, path: string): boolean {
+  const held = (h: LockInfo): ConfigError => {
+    const where = h.host === hostname() ? `pid ${h.pid}` : `pid ${h.pid} on host ${h.host}`;
+    return pathProblem(flag, path, 'a directory no other radam-run is writing', `one claimed by \`radam-run ${h.command}\` (${where}, since ${h.started}); if that process is gone, delete ${join(path, LOCK)}`);
+  };
+  for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileExclusive(join(target, LOCK), JSON.stringify(lock) + '\n');
-      return;
+      return lock.created;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const holder = readLock(target);
-    if (!lockIsStale(holder)) {
-      const h = holder!;
-      const where = h.host === hostname() ? `pid ${h.pid}` : `pid ${h.pid} on host ${h.host}`;
-      throw pathProblem(flag, path, 'a directory no other radam-run is writing', `one claimed by \`radam-run ${h.command}\` (${where}, since ${h.started}); if that process is gone, delete ${join(path, LOCK)}`);
-    }
-    clearStaleClaim(target, holder);
-    if (!existsSync(target)) mkdirSync(target);
+    if (!lockIsStale(holder)) throw held(holder!);
+    const retired = retireLock(target, holder);
+    if (retired === 'gone') continue;
+    if (retired !== 'retired') throw held(retired);
+    removeStaleStaging(target);
+    lock.created ||= holder?.created ?? false;
   }
-  throw pathProblem(flag, path, 'a directory no other radam-run is writing', 'one another process claimed at the same moment');
+  throw pathProblem(flag, path, 'a directory no other radam-run is writing', 'one other processes claimed at the same moment');
 }
 
 /** Create `path` with `content` atomically and only if it does not exist (EEXIST otherwise): the file appears complete or not at all. */
 export function writeFileExclusive(path: string, content: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, content);
+  removeStaleTemps(path);
+  const tmp = `${path}.tmp-${PROCESS_TAG}`;
   try {
+    writeFileSync(tmp, content);
     linkSync(tmp, path);
   } finally {
     rmSync(tmp, { force: true });
@@ -419,7 +479,7 @@ export function writeFileExclusive(path: string, content: string): void {
 export function writeFileAtomic(path: string, content: string): void {
   mkdirSync(dirname(path), { recursive: true });
   removeStaleTemps(path);
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmp = `${path}.tmp-${PROCESS_TAG}`;
   try {
     writeFileSync(tmp, content);
     renameSync(tmp, path);
@@ -433,11 +493,16 @@ export function writeFileAtomic(path: string, content: string): void {
   }
 }
 
-/** Remove `PATH.tmp-PID` files that a crashed process left while writing `path`. */
-function removeStaleTemps(path: string): void {
+/** Remove the temp files `PATH.tmp-HOST-PID` that a crashed process left while writing `path` (files only). */
+export function removeStaleTemps(path: string): void {
   const prefix = `${basename(path)}.tmp-`;
   for (const entry of readdirSync(dirname(path))) {
-    if (entry.startsWith(prefix) && /^\d+$/.test(entry.slice(prefix.length)) && !processAlive(Number(entry.slice(prefix.length)))) rmSync(join(dirname(path), entry), { force: true });
+    if (!entry.startsWith(prefix) || !isStaleTag(entry.slice(prefix.length))) continue;
+    try {
+      if (statSync(join(dirname(path), entry)).isFile()) unlinkSync(join(dirname(path), entry));
+    } catch {
+      // gone meanwhile
+    }
   }
 }
 

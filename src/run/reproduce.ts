@@ -1,14 +1,14 @@
 // `reproduce`: run an experiment (a compare, or a sweep when it has a sweep section), then check its
 // claims against the results and write claims.csv / claims.json (and JUnit XML on request).
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { LoadedExperiment } from '../config/load.js';
-import { claimsCsv, claimsJunit, JUNIT_MARK, evaluateClaim, type ClaimData, type ClaimResult } from '../report/claims.js';
+import { claimsCsv, claimsJunit, evaluateClaim, type ClaimData, type ClaimResult } from '../report/claims.js';
 import { summaryRecord } from '../report/csv.js';
-import { checkOutputFile, SaveError, writeFileAtomic } from '../report/output.js';
-import { InterruptedError } from '../config/errors.js';
+import { checkOutputFile, JUNIT_MARK, OWN_FILES, SaveError, writeFileAtomic } from '../report/output.js';
+import { ConfigError, InterruptedError } from '../config/errors.js';
 import { runCompare, type CompareResult } from './compare.js';
 import type { RunEvents } from './execute.js';
-import { readSweepRuns, runSweep, type SweepEvents, type SweepResult } from './sweep.js';
+import { readSweepRuns, runSweep, SWEEP_FILES, type SweepEvents, type SweepResult } from './sweep.js';
 import type { KernelSet } from '../wasm/kernels.js';
 
 export interface ReproduceOptions {
@@ -32,7 +32,12 @@ export interface ReproduceResult {
 export async function runReproduce(loaded: LoadedExperiment, options: ReproduceOptions): Promise<ReproduceResult> {
   const started = performance.now();
   const exp = loaded.experiment;
-  if (options.junit !== undefined) checkOutputFile('--junit', options.junit, JUNIT_MARK, 'a JUnit report');
+  if (options.junit !== undefined) {
+    checkOutputFile('--junit', options.junit, JUNIT_MARK, 'a JUnit report');
+    if (dirname(resolve(options.junit)) === resolve(options.out) && (OWN_FILES.has(basename(options.junit)) || SWEEP_FILES.includes(basename(options.junit)))) {
+      throw new ConfigError(`--junit ${options.junit}: expected a file that is not one of the result's own files in --out, got ${basename(options.junit)}`);
+    }
+  }
   let claims: ClaimResult[] = [];
   let compare: CompareResult | undefined;
   let sweep: SweepResult | undefined;

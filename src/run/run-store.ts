@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { curvesCsv, summaryRecord, traceCsv } from '../report/csv.js';
-import { processAlive } from '../report/output.js';
+import { isStaleTag, PROCESS_TAG } from '../report/output.js';
 import type { RunOutcome } from '../report/aggregate.js';
 import type { RunResult } from './execute.js';
 import { shortHash } from './hash.js';
@@ -70,9 +70,15 @@ export function isRunComplete(outDir: string, id: string): boolean {
   return runProblem(outDir, id) === undefined;
 }
 
-/** Where a run is staged before its rename into place; the pid lets a later process tell a live one from a crash's leftover. */
+/** Where a run is staged before its rename into place; host and pid let a later process tell a live one from a crash's leftover. */
 function stagingDir(outDir: string, id: string): string {
-  return join(outDir, 'runs', `.${id}.partial-${process.pid}`);
+  return join(outDir, 'runs', `.${id}.partial-${PROCESS_TAG}`);
+}
+
+/** A staging directory of ours (`.<id>.partial-HOST-PID`) whose process is gone. */
+function isStaleStaging(entry: string): boolean {
+  const m = /^\.[0-9a-f]{12}\.partial-(.+)$/.exec(entry);
+  return m !== null && isStaleTag(m[1]!);
 }
 
 /** Move a finished staging directory into place, unless an identical complete run got there first (a concurrent shard). */
@@ -153,18 +159,18 @@ export function readOutcome(outDir: string, id: string): RunOutcome {
 }
 
 /**
- * Classify OUT/runs before a sweep starts: which planned runs are complete; remove corrupt ones
- * (reported) and what crashed processes left (staging directories whose process is gone; live ones
- * belong to shards running now); count foreign entries (left alone).
+ * Classify OUT/runs before a sweep starts: which planned runs are complete; remove corrupt ones and,
+ * with `retryFailed`, runs that crashed (both reported, to be redone); remove what crashed processes
+ * left (staging directories whose process is gone; live ones belong to shards running now); count
+ * foreign entries (left alone, like anything else not named as ours).
  */
-export function scanRuns(outDir: string, planned: Set<string>, notice: (m: string) => void): Set<string> {
+export function scanRuns(outDir: string, planned: Set<string>, notice: (m: string) => void, retryFailed = false): Set<string> {
   const runsDir = join(outDir, 'runs');
   const complete = new Set<string>();
   let foreign = 0;
   for (const entry of existsSync(runsDir) ? readdirSync(runsDir) : []) {
     if (entry.startsWith('.')) {
-      const pid = Number(/\.partial-(\d+)$/.exec(entry)?.[1]);
-      if (!processAlive(pid)) rmSync(join(runsDir, entry), { recursive: true, force: true });
+      if (isStaleStaging(entry)) rmSync(join(runsDir, entry), { recursive: true, force: true });
       continue;
     }
     if (!planned.has(entry)) {
@@ -174,6 +180,9 @@ export function scanRuns(outDir: string, planned: Set<string>, notice: (m: strin
     const problem = runProblem(outDir, entry);
     if (problem) {
       notice(`runs/${entry}: incomplete or corrupt (${problem}); it will be redone`);
+      rmSync(join(runsDir, entry), { recursive: true, force: true });
+    } else if (retryFailed && readStoredSummary(outDir, entry).status === 'failed') {
+      notice(`runs/${entry}: crashed last time (${readStoredSummary(outDir, entry).error ?? 'no message'}); it will be retried`);
       rmSync(join(runsDir, entry), { recursive: true, force: true });
     } else complete.add(entry);
   }

@@ -9,7 +9,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { LoadedExperiment } from '../config/load.js';
 import { ConfigError, InterruptedError } from '../config/errors.js';
 import { num } from '../report/csv.js';
-import { checkOutputPath, errnoText, removeStaleLeftovers, SaveError, writeFileAtomic, writeFileExclusive } from '../report/output.js';
+import { checkOutputPath, errnoText, removeStaleTemps, SaveError, writeFileAtomic, writeFileExclusive } from '../report/output.js';
 import { aggregate, pointsCsv, robustnessCsv, type SweepAggregate } from '../report/aggregate.js';
 import { preflight } from './compare.js';
 import { executeRuns, type RunEvents } from './execute.js';
@@ -83,12 +83,20 @@ function planJson(plan: SweepPlan): PlanJson {
   };
 }
 
-/** OUT must be new, empty, or a sweep's output: never write a sweep into some other directory. */
+/** What a sweep writes into OUT (besides claims and reports). */
+export const SWEEP_FILES = ['sweep.json', 'runs', 'runs.csv', 'sweep_summary.csv', 'sweep_summary.json', 'lr_robustness.csv'];
+
+/**
+ * OUT must be new, empty, or a sweep's output: never write a sweep into some other directory. What
+ * an earlier attempt that failed before writing sweep.json left (an empty runs/, a temp file of
+ * sweep.json) does not count.
+ */
 function checkSweepOut(given: string): string {
   const outDir = checkOutputPath('--out', given, 'directory');
-  if (existsSync(outDir) && !existsSync(join(outDir, 'sweep.json')) && readdirSync(outDir).length > 0) {
-    throw new ConfigError(`--out ${given}: expected a new directory or the output of a sweep, got a directory without sweep.json`);
-  }
+  if (!existsSync(outDir) || existsSync(join(outDir, 'sweep.json'))) return outDir;
+  removeStaleTemps(join(outDir, 'sweep.json'));
+  const content = readdirSync(outDir).filter((e) => !(e === 'runs' && readdirSync(join(outDir, e)).length === 0));
+  if (content.length > 0) throw new ConfigError(`--out ${given}: expected a new directory or the output of a sweep, got a directory without sweep.json`);
   return outDir;
 }
 
@@ -120,9 +128,9 @@ function claimSweepOut(outDir: string, given: string, plan: PlanJson, force: boo
 function openSweepOut(given: string, plan: PlanJson, force: boolean, notice: (m: string) => void): string {
   const outDir = checkSweepOut(given);
   try {
-    mkdirSync(join(outDir, 'runs'), { recursive: true });
+    mkdirSync(outDir, { recursive: true });
     claimSweepOut(outDir, given, plan, force, notice);
-    removeStaleLeftovers(outDir, true);
+    mkdirSync(join(outDir, 'runs'), { recursive: true });
   } catch (err) {
     const text = errnoText(err);
     if (text === undefined || err instanceof ConfigError) throw err;
@@ -180,7 +188,7 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
   const mine = shardRuns(plan, options.shard);
   const notice = options.events?.notice ?? (() => {});
   const outDir = openSweepOut(options.out, planJson(plan), options.force ?? false, notice);
-  const complete = scanRuns(outDir, new Set(plan.runs.map((r) => r.id)), notice);
+  const complete = scanRuns(outDir, new Set(plan.runs.map((r) => r.id)), notice, true);
   const todo = mine.filter((r) => !complete.has(r.id));
   const skipped = mine.length - todo.length;
   if (skipped > 0) notice(`${skipped} of ${mine.length} runs already complete in ${options.out}; skipping them`);
@@ -234,6 +242,8 @@ export interface MergeResult {
   outDir: string;
   plan: { name: string; sweep_id: string; runs: number };
   complete: number;
+  /** Runs recorded as crashed among the complete ones (a sweep rerun retries them). */
+  failed: number;
   aggregate: SweepAggregate;
 }
 
@@ -271,11 +281,14 @@ export function mergeSweeps(dirs: string[], out: string, notice: (m: string) => 
       complete.add(run.id);
     }
   }
+  // everything complete in OUT counts, also runs an earlier merge into it brought
+  const nowComplete = completeRuns(outDir, plan);
   let agg: SweepAggregate;
   try {
-    agg = writeAggregate(outDir, plan, complete);
+    agg = writeAggregate(outDir, plan, nowComplete);
   } catch (err) {
     throw SaveError.from(err, 'the aggregated files', `the merged runs are in ${out}/runs`) ?? err;
   }
-  return { outDir, plan: { name: first.name, sweep_id: first.sweep_id, runs: first.runs.length }, complete: complete.size, aggregate: agg };
+  const failed = plan.runs.filter((r) => nowComplete.has(r.id) && readStoredSummary(outDir, r.id).status === 'failed').length;
+  return { outDir, plan: { name: first.name, sweep_id: first.sweep_id, runs: first.runs.length }, complete: nowComplete.size, failed, aggregate: agg };
 }
