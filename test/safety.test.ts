@@ -266,11 +266,16 @@ test('merging only some shards exits 1 and the aggregates say they are partial',
   const runsCsv = readFileSync(join(dir, 'm', 'runs.csv'), 'utf8').trim().split('\n').slice(1);
   assert.equal(runsCsv.length, summary.runs_planned, 'runs.csv lists every planned run');
   assert.equal(runsCsv.filter((l) => l.includes(',missing,')).length, summary.runs_planned - summary.runs_complete);
+  // and the report drawn from it says so at the top
+  assert.equal(cli(['plot', join(dir, 'm')], dir).code, 0);
+  assert.match(readFileSync(join(dir, 'm', 'report.html'), 'utf8'), new RegExp(`id="partial">Partial: ${summary.runs_complete} of ${summary.runs_planned} planned runs are complete`));
   // with the other shard the merge is whole: exit 0, no partial marker, no missing rows
   assert.equal(cli(['sweep', file, '--out', join(dir, 's2'), '--shard', '2/2', '-q'], dir).code, 0);
   const whole = cli(['merge', join(dir, 's1'), join(dir, 's2'), '--out', join(dir, 'm2')], dir);
   assert.equal(whole.code, 0, whole.stderr);
   assert.equal(JSON.parse(readFileSync(join(dir, 'm2', 'sweep_summary.json'), 'utf8')).partial, undefined);
+  assert.equal(cli(['plot', join(dir, 'm2')], dir).code, 0);
+  assert.doesNotMatch(readFileSync(join(dir, 'm2', 'report.html'), 'utf8'), /id="partial"/);
   assert.doesNotMatch(readFileSync(join(dir, 'm2', 'runs.csv'), 'utf8'), /,missing,/);
 });
 

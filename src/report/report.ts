@@ -149,6 +149,9 @@ export function reportHtml(data: OutputData, charts: { chart: Chart; svg: string
   const sections = [data.claims && claimsSection(data.claims), charts.length > 0 && chartsSection(charts), tablesSection(data), configSection(data)].filter((s): s is Section => Boolean(s));
   const nav = sections.map((s) => `<a href="#${s.id}">${s.label}</a>`).join('');
   const command = m?.command ? `<p class="meta"><code>${escapeHtml(m.command.join(' '))}</code></p>` : '';
+  const partial = data.sweep?.partial
+    ? `<p class="verdict fail" id="partial">Partial: ${data.sweep.partial.complete} of ${data.sweep.partial.planned} planned runs are complete; the tables, best points and charts cover only those (runs.csv lists the missing ones).</p>`
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -160,7 +163,7 @@ export function reportHtml(data: OutputData, charts: { chart: Chart; svg: string
 </style>
 </head>
 <body>
-<header><h1>${escapeHtml(data.name)}</h1><p class="meta">${meta.join(' · ')}</p>${command}<nav>${nav}</nav></header>
+<header><h1>${escapeHtml(data.name)}</h1><p class="meta">${meta.join(' · ')}</p>${command}<nav>${nav}</nav>${partial}</header>
 ${sections.map((s) => `<section id="${s.id}"><h2>${s.label}</h2>\n${s.html}</section>`).join('\n')}
 </body>
 </html>

@@ -128,6 +128,9 @@ export type SweepPlan = z.infer<typeof SweepPlan>;
 /** A sweep's sweep_summary.json: how many runs were complete, and the best point of each optimizer. */
 export const SweepSummary = z.looseObject({
   runs_complete: z.number().int().min(0),
+  runs_planned: z.number().int().min(0).optional(),
+  /** Written when runs of the plan are missing (another shard's, or an interrupted sweep's). */
+  partial: z.literal(true).optional(),
   best: z.array(z.looseObject({ optimizer: z.string(), point, lr: z.number() })),
 });
 

@@ -99,6 +99,8 @@ export interface SweepData {
   best: BestPoint[];
   points: Table;
   plan: Record<string, unknown>;
+  /** Runs missing from the aggregates (`partial` in sweep_summary.json): complete / planned. */
+  partial: { complete: number; planned: number } | undefined;
 }
 
 /** One variance.csv row; beta2 is null when the file has no beta2 column (a single β₂). */
@@ -284,6 +286,7 @@ function readSweep(dir: string): SweepData {
     best,
     points: readCsv(join(dir, 'sweep_summary.csv'), SWEEP_POINTS, noRuns).table,
     plan: { ...plan, runs: plan.runs.length },
+    partial: summary.partial ? { complete: summary.runs_complete, planned: summary.runs_planned ?? plan.runs.length } : undefined,
   };
 }
 
