@@ -101,7 +101,7 @@ test('a directory, a named pipe or a device as the config is refused at once ins
   oneLineError(validate(join(dir, 'dir.yaml')), /dir\.yaml: expected a config file, got a directory$/);
   // a FIFO nobody writes to: opening it for reading would block forever
   if (spawnSync('mkfifo', [join(dir, 'fifo.yaml')]).status === 0) {
-    oneLineError(validate(join(dir, 'fifo.yaml')), /fifo\.yaml: expected a config file, got a named pipe$/);
+    oneLineError(validate(join(dir, 'fifo.yaml')), /fifo\.yaml: expected a config file, got a FIFO \(named pipe\)$/);
   }
   // /dev/zero never ends: reading it would not finish
   if (existsSync('/dev/zero')) {

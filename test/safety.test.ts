@@ -200,8 +200,8 @@ test('output paths that cannot work are refused before any run starts, in one li
   // a FIFO as an output file would block the write (kept outside `dir`: hashing it would block too)
   const fifo = join(tmp(), 'fifo');
   if (spawnSync('mkfifo', [fifo]).status === 0) {
-    cases.push([['reproduce', experiment, '--junit', fifo, '-q'], /--junit .*fifo: expected a regular file, got a special file \(a FIFO, socket or device\)$/]);
-    cases.push([['plot', join(dir, 'adir'), '--out', fifo], /--out .*fifo: expected a regular file, got a special file/]);
+    cases.push([['reproduce', experiment, '--junit', fifo, '-q'], /--junit .*fifo: expected a regular file, got a FIFO \(named pipe\)$/]);
+    cases.push([['plot', join(dir, 'adir'), '--out', fifo], /--out .*fifo: expected a regular file, got a FIFO \(named pipe\)$/]);
   }
   for (const [args, pattern] of cases) assertOneLine(cli(args, dir), 2, pattern);
   // nothing was created: no default runs/ directory, no output, no temp files

@@ -66,7 +66,7 @@ export async function varianceCommand(flags: VarianceFlags): Promise<void> {
       out.write('variance.csv', stringify([header, ...rows], { record_delimiter: 'unix' }));
       out.write(
         'manifest.json',
-        JSON.stringify({ ...manifestHeader('variance'), command: process.argv.slice(1), beta2: betas, steps: flags.steps, samples: flags.samples, seed: flags.seed, files: ['variance.csv'] }, null, 2) + '\n',
+        JSON.stringify({ ...manifestHeader('variance'), command: process.argv.slice(1), beta2: betas, steps: flags.steps, samples: flags.samples, seed: flags.seed, files: [...out.written] }, null, 2) + '\n',
       );
       out.commit();
     } catch (err) {

@@ -19,20 +19,23 @@ export class ConfigError extends Error {
   }
 }
 
+/** The signals a long command stops cleanly on. */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
 /**
  * The command was stopped by a signal (Ctrl-C or SIGTERM) before its work was complete. Completed
  * work that is kept (a sweep's finished runs) is named in the message.
  */
 export class InterruptedError extends Error {
-  readonly signal: 'SIGINT' | 'SIGTERM';
-  constructor(message: string, signal: 'SIGINT' | 'SIGTERM' = 'SIGINT') {
+  readonly signal: StopSignal;
+  constructor(message: string, signal: StopSignal = 'SIGINT') {
     super(message);
     this.name = 'InterruptedError';
     this.signal = signal;
   }
 
   /** The signal that aborted `abort` (withInterrupt aborts with the signal's name as the reason). */
-  static signalOf(abort: AbortSignal | undefined): 'SIGINT' | 'SIGTERM' | undefined {
+  static signalOf(abort: AbortSignal | undefined): StopSignal | undefined {
     if (!abort?.aborted) return undefined;
     return abort.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
   }

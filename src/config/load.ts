@@ -1,13 +1,13 @@
 // Load an experiment: read YAML or JSON (by extension), apply CLI overrides (`--set a.b=c`,
 // `--steps`, `--seeds`), validate against the zod schema, and resolve names and relative paths.
 // Every problem is collected and thrown at once as a ConfigError.
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { Experiment, resolveNames, type ResolvedExperiment } from './schema.js';
 import { ConfigError } from './errors.js';
 import { describeValue, formatIssues, formatPath } from './format.js';
-import { printable, quote } from './quote.js';
+import { fileKind, printable, quote } from './quote.js';
 
 export interface Overrides {
   /** `path=value` assignments; value parsed as YAML (numbers, booleans, lists). */
@@ -58,16 +58,6 @@ export function parseConfigText(text: string, file: string): unknown {
     return value;
   }
   throw new ConfigError(`${printable(file)}: expected a .yaml, .yml or .json file, got ${quote(ext || 'no extension')}`);
-}
-
-/** What kind of thing a non-regular file is, for "got …". */
-function fileKind(stat: Stats): string {
-  if (stat.isDirectory()) return 'a directory';
-  if (stat.isFIFO()) return 'a named pipe';
-  if (stat.isCharacterDevice()) return 'a character device';
-  if (stat.isBlockDevice()) return 'a block device';
-  if (stat.isSocket()) return 'a socket';
-  return 'not a regular file';
 }
 
 /**

@@ -1,5 +1,7 @@
 // User text inside one-line error messages: escaped so it cannot break the line (newlines, control
 // and other invisible characters) and capped so a huge or binary config is never echoed back whole.
+// Also how a path that is not a regular file is described.
+import type { Stats } from 'node:fs';
 
 /** Characters a terminal would not show as one visible glyph on the current line. */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
@@ -33,4 +35,14 @@ export function printable(text: string, max = 80): string {
 /** `text` as a JSON-like quoted string for "got …": `"x\u0000y"`, capped at `max` characters then "…". */
 export function quote(text: string, max = 60): string {
   return `"${render(text, max, true)}"`;
+}
+
+/** What a path that is not a regular file is, for "got …" (a config, a corpus, an output file). */
+export function fileKind(stat: Stats): string {
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'a special file';
 }

@@ -5,6 +5,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { CORPUS_MAX_BYTES, formatBytes, type TextFile } from '../config/data.js';
 import { ConfigError } from '../config/errors.js';
+import { fileKind } from '../config/quote.js';
 import type { z } from 'zod';
 import type { TokenBatch, TokenDataset } from './batch.js';
 import { checkLength, trainStream, valBatches, type DrawBatch } from './stream.js';
@@ -120,15 +121,6 @@ function readTextBytes(path: string): Buffer {
   } finally {
     closeSync(fd);
   }
-}
-
-function fileKind(st: Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isSocket()) return 'a socket';
-  return 'a special file';
 }
 
 function describeErrno(err: unknown): string {

@@ -9,6 +9,7 @@ import { closeSync, existsSync, linkSync, openSync, readSync, mkdirSync, readFil
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
+import { fileKind } from '../config/quote.js';
 import { toolVersion } from '../version.js';
 
 /** The commands that write a result directory of their own; recorded as `output` in manifest.json. */
@@ -20,10 +21,16 @@ const STAGING_PREFIX = '.radam-run.partial-';
 /** Everything a result directory of ours may hold (and a JUnit report reproduce wrote): `--force` refuses a directory holding anything else. */
 export const OWN_FILES: ReadonlySet<string> = new Set(['curves.csv', 'trace.csv', 'summary.csv', 'summary.json', 'manifest.json', 'claims.csv', 'claims.json', 'variance.csv', 'report.html']);
 /** `plot` writes its SVG charts into plots/ beside report.html. */
-const OWN_PLOTS_MARK = '<metadata>generator: radam-run';
-/** The start of the root element of the JUnit files reproduce writes: how `--junit` and `--force` recognise one. */
-export const JUNIT_MARK = '<testsuites name="radam-run reproduce"';
 const OWN_PLOTS = 'plots';
+
+/**
+ * The marks by which radam-run recognises files it wrote, in their first bytes: report.html's
+ * generator meta tag and the charts' metadata element (written by report.ts), and the root element of
+ * reproduce's JUnit XML.
+ */
+export const REPORT_MARK = /<meta name="generator" content="radam-run[ "]/;
+export const CHART_MARK = /<metadata>generator: radam-run[ <]/;
+export const JUNIT_MARK = '<testsuites name="radam-run reproduce"';
 
 interface LockInfo {
   pid: number;
@@ -84,6 +91,18 @@ function pathProblem(flag: string, path: string, expected: string, got: string):
   return new ConfigError(`${flag} ${path}: expected ${expected}, got ${got}`);
 }
 
+/**
+ * A file-system failure on an output the user named (`where`: the flag and path, or the path) as a
+ * one-line ConfigError saying what was `expected`; anything that is not a file-system failure is a
+ * bug and is rethrown as it is.
+ */
+export function unusableOutput(err: unknown, where: string, expected: string): ConfigError {
+  if (err instanceof ConfigError) return err;
+  const text = errnoText(err);
+  if (text === undefined) throw err;
+  return new ConfigError(`${where}: expected ${expected}, got ${text}`);
+}
+
 /** The deepest existing ancestor of a path (the path itself when it exists). */
 function existingAncestor(path: string): string {
   let p = resolve(path);
@@ -117,7 +136,7 @@ export function checkOutputPath(flag: string, path: string, kind: 'directory' | 
     if (kind === 'directory' && !stat.isDirectory()) throw pathProblem(flag, path, 'a directory', 'an existing file');
     if (kind === 'file' && stat.isDirectory()) throw pathProblem(flag, path, 'a file', 'an existing directory');
     // a FIFO or a device would block or swallow the output
-    if (kind === 'file' && !stat.isFile()) throw pathProblem(flag, path, 'a regular file', 'a special file (a FIFO, socket or device)');
+    if (kind === 'file' && !stat.isFile()) throw pathProblem(flag, path, 'a regular file', fileKind(stat));
   }
   return target;
 }
@@ -134,30 +153,24 @@ export function checkOutputFile(flag: string, path: string, mark: string, what: 
     writeFileSync(probe, '');
     rmSync(probe, { force: true });
   } catch (err) {
-    const text = errnoText(err);
-    if (text === undefined) throw err;
-    throw pathProblem(flag, path, 'a file in a directory radam-run can create and write', text);
+    throw unusableOutput(err, `${flag} ${path}`, 'a file in a directory radam-run can create and write');
   }
-  if (existsSync(target)) {
-    let ours = false;
-    try {
-      ours = fileHead(target).includes(mark);
-    } catch {
-      // unreadable: not ours
-    }
-    if (!ours) throw pathProblem(flag, path, `a new file or ${what} written by radam-run`, 'an existing file it did not write');
-  }
+  if (existsSync(target) && !carriesMark(target, mark)) throw pathProblem(flag, path, `a new file or ${what} written by radam-run`, 'an existing file it did not write');
   return target;
 }
 
-/** The first `bytes` bytes of a file as text: enough to recognise our own files without reading a huge one. */
-export function fileHead(file: string, bytes = 4096): string {
-  const fd = openSync(file, 'r');
+/** Does `file` carry one of the marks above in its first 4 KiB? (Read no further: it may be a huge file of the user's.) A file we cannot read is not one we can vouch for. */
+export function carriesMark(file: string, mark: RegExp | string): boolean {
+  let fd: number | undefined;
   try {
-    const head = Buffer.alloc(bytes);
-    return head.toString('utf8', 0, readSync(fd, head, 0, bytes, 0));
+    fd = openSync(file, 'r');
+    const buffer = Buffer.alloc(4096);
+    const head = buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, 0));
+    return typeof mark === 'string' ? head.includes(mark) : mark.test(head);
+  } catch {
+    return false;
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -288,7 +301,7 @@ function manifestKind(dir: string): string | undefined {
 /** plots/ is ours when it holds only SVG files that radam-run wrote (marked as report.ts marks them). */
 function plotsAreOurs(dir: string): boolean {
   try {
-    return readdirSync(dir).every((f) => f.endsWith('.svg') && fileHead(join(dir, f)).includes(OWN_PLOTS_MARK));
+    return readdirSync(dir).every((f) => f.endsWith('.svg') && carriesMark(join(dir, f), CHART_MARK));
   } catch {
     return false;
   }
@@ -298,7 +311,7 @@ function plotsAreOurs(dir: string): boolean {
 function isOwnFile(dir: string, name: string): boolean {
   try {
     if (!statSync(join(dir, name)).isFile()) return false;
-    return OWN_FILES.has(name) || (name.endsWith('.xml') && fileHead(join(dir, name)).includes(JUNIT_MARK));
+    return OWN_FILES.has(name) || (name.endsWith('.xml') && carriesMark(join(dir, name), JUNIT_MARK));
   } catch {
     return false;
   }
@@ -345,11 +358,7 @@ export class OutputDir {
   static claim(path: string, kind: OutputKind, options: ClaimOptions = {}): OutputDir {
     const flag = options.flag ?? '--out';
     const target = checkOutputPath(flag, path, 'directory');
-    const fsProblem = (err: unknown): ConfigError => {
-      const text = errnoText(err);
-      if (text === undefined) throw err;
-      return pathProblem(flag, path, 'a directory radam-run can create and write', text);
-    };
+    const fsProblem = (err: unknown): ConfigError => unusableOutput(err, `${flag} ${path}`, 'a directory radam-run can create and write');
     let created = false;
     try {
       mkdirSync(dirname(target), { recursive: true });
@@ -365,7 +374,7 @@ export class OutputDir {
     } catch (err) {
       // the directory we created is removed only while empty: the process that won it may be writing there
       if (created) removeIfEmpty(target);
-      throw err instanceof ConfigError ? err : fsProblem(err);
+      throw fsProblem(err);
     }
     const out = new OutputDir(target, created);
     try {
@@ -381,7 +390,7 @@ export class OutputDir {
       mkdirSync(out.staging);
     } catch (err) {
       out.discard();
-      throw err instanceof ConfigError ? err : fsProblem(err);
+      throw fsProblem(err);
     }
     return out;
   }

@@ -8,7 +8,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { stringify as yamlStringify } from 'yaml';
 import { ConfigError } from '../config/errors.js';
 import { toolVersion } from '../version.js';
-import { checkOutputPath, errnoText, fileHead, writeFileAtomic } from './output.js';
+import { carriesMark, CHART_MARK, checkOutputPath, REPORT_MARK, unusableOutput, writeFileAtomic } from './output.js';
 import { buildCharts, type Chart, type ChartOptions } from './charts/index.js';
 import { readOutputDir, type OutputData, type Table } from './charts/read.js';
 
@@ -170,21 +170,9 @@ ${sections.map((s) => `<section id="${s.id}"><h2>${s.label}</h2>\n${s.html}</sec
 `;
 }
 
-/** The marks of files radam-run wrote (see reportHtml and markSvg); read from the first bytes of a file. */
-const REPORT_MARK = /<meta name="generator" content="radam-run[ "]/;
-const CHART_MARK = /<metadata>generator: radam-run[ <]/;
-
-/** A chart's SVG with radam-run's mark just inside its root element. */
+/** A chart's SVG with radam-run's mark (CHART_MARK) just inside its root element. */
 function markSvg(svg: string): string {
   return svg.replace(/^<svg\b[^>]*>/, (root) => `${root}<metadata>generator: radam-run ${escapeHtml(toolVersion())}</metadata>`);
-}
-
-function carriesMark(file: string, mark: RegExp): boolean {
-  try {
-    return mark.test(fileHead(file));
-  } catch {
-    return false; // a file we cannot read is not one we can vouch for
-  }
 }
 
 /**
@@ -209,9 +197,7 @@ function writeOrSay(file: string, label: string, content: string): void {
   try {
     writeFileAtomic(file, content);
   } catch (err) {
-    const text = errnoText(err);
-    if (text === undefined) throw err;
-    throw new ConfigError(`${label}: expected a location radam-run can write to, got ${text}`);
+    throw unusableOutput(err, label, 'a location radam-run can write to');
   }
 }
 

@@ -49,7 +49,7 @@ export async function runReproduce(loaded: LoadedExperiment, options: ReproduceO
     const signal = InterruptedError.signalOf(options.signal);
     if (signal) throw new InterruptedError(`claims not checked; ${sweep.complete}/${sweep.plan.runs.length} runs complete in ${outDir} are kept (run the same command again to resume)`, signal);
     claims = check({
-      runs: readSweepRuns(outDir, sweep.plan).map((s) => ({ optimizer: s.optimizer, seed: s.seed, lr: s.lr, point: s.point, record: (s.summary ?? { diverged: s.status === 'diverged' }) as Record<string, unknown> })),
+      runs: readSweepRuns(outDir, sweep.plan, sweep.completeIds).map((s) => ({ optimizer: s.optimizer, seed: s.seed, lr: s.lr, point: s.point, record: (s.summary ?? { diverged: s.status === 'diverged' }) as Record<string, unknown> })),
       robustness: sweep.aggregate.lr_robustness,
       bestPoint: new Map(sweep.aggregate.best.map((b) => [b.optimizer, b.point])),
     });

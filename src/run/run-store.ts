@@ -178,11 +178,12 @@ export function scanRuns(outDir: string, planned: Set<string>, notice: (m: strin
       continue;
     }
     const problem = runProblem(outDir, entry);
+    const stored = problem === undefined && retryFailed ? readStoredSummary(outDir, entry) : undefined;
     if (problem) {
       notice(`runs/${entry}: incomplete or corrupt (${problem}); it will be redone`);
       rmSync(join(runsDir, entry), { recursive: true, force: true });
-    } else if (retryFailed && readStoredSummary(outDir, entry).status === 'failed') {
-      notice(`runs/${entry}: crashed last time (${readStoredSummary(outDir, entry).error ?? 'no message'}); it will be retried`);
+    } else if (stored?.status === 'failed') {
+      notice(`runs/${entry}: crashed last time (${stored.error ?? 'no message'}); it will be retried`);
       rmSync(join(runsDir, entry), { recursive: true, force: true });
     } else complete.add(entry);
   }

@@ -7,10 +7,10 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { LoadedExperiment } from '../config/load.js';
-import { ConfigError, InterruptedError } from '../config/errors.js';
+import { ConfigError, InterruptedError, type StopSignal } from '../config/errors.js';
 import { num } from '../report/csv.js';
-import { checkOutputPath, errnoText, removeStaleTemps, SaveError, writeFileAtomic, writeFileExclusive } from '../report/output.js';
-import { aggregate, pointsCsv, robustnessCsv, type SweepAggregate } from '../report/aggregate.js';
+import { checkOutputPath, removeStaleTemps, SaveError, unusableOutput, writeFileAtomic, writeFileExclusive } from '../report/output.js';
+import { aggregate, pointsCsv, robustnessCsv, type RunOutcome, type SweepAggregate } from '../report/aggregate.js';
 import { preflight } from './compare.js';
 import { executeRuns, type RunEvents } from './execute.js';
 import type { KernelSet } from '../wasm/kernels.js';
@@ -53,9 +53,11 @@ export interface SweepResult {
   remaining: number;
   interrupted: boolean;
   /** The signal that interrupted it (Ctrl-C or SIGTERM), if one did. */
-  signal: 'SIGINT' | 'SIGTERM' | undefined;
+  signal: StopSignal | undefined;
   /** Completed runs of the whole plan present in OUT (all shards that wrote there). */
   complete: number;
+  /** Their ids. */
+  completeIds: ReadonlySet<string>;
   aggregate: SweepAggregate;
 }
 
@@ -70,7 +72,7 @@ interface PlanJson {
 }
 
 /** What aggregation needs of a plan: also recoverable from a sweep.json, as merge does. */
-type PlanOutline = Pick<SweepPlan, 'name' | 'sweepId' | 'params'> & { runs: { id: string; optimizer: string; seed: number; point: Record<string, unknown> }[] };
+type PlanOutline = Pick<SweepPlan, 'name' | 'sweepId' | 'params'> & { runs: PlanJson['runs'] };
 
 function planJson(plan: SweepPlan): PlanJson {
   return {
@@ -124,7 +126,7 @@ function claimSweepOut(outDir: string, given: string, plan: PlanJson, force: boo
   writeFileAtomic(file, text);
 }
 
-/** Check, create and claim a sweep's OUT, and clear what crashed processes left in it. Returns its absolute path. */
+/** Check, create and claim a sweep's OUT (with its runs/ directory). Returns its absolute path. */
 function openSweepOut(given: string, plan: PlanJson, force: boolean, notice: (m: string) => void): string {
   const outDir = checkSweepOut(given);
   try {
@@ -132,9 +134,7 @@ function openSweepOut(given: string, plan: PlanJson, force: boolean, notice: (m:
     claimSweepOut(outDir, given, plan, force, notice);
     mkdirSync(join(outDir, 'runs'), { recursive: true });
   } catch (err) {
-    const text = errnoText(err);
-    if (text === undefined || err instanceof ConfigError) throw err;
-    throw new ConfigError(`--out ${given}: expected a directory radam-run can create and write, got ${text}`);
+    throw unusableOutput(err, `--out ${given}`, 'a directory radam-run can create and write');
   }
   return outDir;
 }
@@ -147,9 +147,9 @@ function readPlanJson(dir: string, given: string): PlanJson {
   }
 }
 
-/** The stored summaries of the plan's complete runs in OUT, in plan order. */
-export function readSweepRuns(outDir: string, plan: PlanOutline): StoredSummary[] {
-  return plan.runs.filter((r) => isRunComplete(outDir, r.id)).map((r) => readStoredSummary(outDir, r.id));
+/** The stored summaries of the plan's complete runs in OUT (`complete`, as a sweep returned them), in plan order. */
+export function readSweepRuns(outDir: string, plan: PlanOutline, complete: ReadonlySet<string>): StoredSummary[] {
+  return plan.runs.filter((r) => complete.has(r.id)).map((r) => readStoredSummary(outDir, r.id));
 }
 
 /**
@@ -157,7 +157,7 @@ export function readSweepRuns(outDir: string, plan: PlanOutline): StoredSummary[
  * plan not complete in OUT (other shards, an interrupt) are listed in runs.csv with status `missing`
  * and make sweep_summary.json say `"partial": true`, so a partial aggregate never passes for a whole one.
  */
-function writeAggregate(outDir: string, plan: PlanOutline, complete: Set<string>): SweepAggregate {
+function writeAggregate(outDir: string, plan: PlanOutline, complete: ReadonlySet<string>): { aggregate: SweepAggregate; outcomes: RunOutcome[] } {
   const outcomes = plan.runs.filter((r) => complete.has(r.id)).map((r) => readOutcome(outDir, r.id));
   const agg = aggregate(outcomes);
   const header = ['id', 'optimizer', 'seed', ...plan.params, 'effective_lr', 'status', 'final_train_loss', 'best_val_loss', 'final_val_accuracy'];
@@ -175,12 +175,15 @@ function writeAggregate(outDir: string, plan: PlanOutline, complete: Set<string>
   const partial = complete.size < plan.runs.length;
   const json = { sweep: plan.name, sweep_id: plan.sweepId, runs_complete: complete.size, runs_planned: plan.runs.length, ...(partial ? { partial: true } : {}), ...agg };
   writeFileAtomic(join(outDir, 'sweep_summary.json'), JSON.stringify(json, null, 2) + '\n');
-  return agg;
+  return { aggregate: agg, outcomes };
 }
 
-/** The planned runs complete in OUT right now (other shards may have added some meanwhile). */
-function completeRuns(outDir: string, plan: PlanOutline): Set<string> {
-  return new Set(plan.runs.filter((r) => isRunComplete(outDir, r.id)).map((r) => r.id));
+/**
+ * The planned runs complete in OUT right now: `known` (verified or written by this process) and those
+ * other shards have completed meanwhile, which are verified here; known runs are not read again.
+ */
+function completeRuns(outDir: string, plan: PlanOutline, known: ReadonlySet<string>): Set<string> {
+  return new Set(plan.runs.filter((r) => known.has(r.id) || isRunComplete(outDir, r.id)).map((r) => r.id));
 }
 
 export async function runSweep(loaded: LoadedExperiment, options: SweepOptions): Promise<SweepResult> {
@@ -227,15 +230,15 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
   const signal = InterruptedError.signalOf(options.signal);
   const remaining = results.filter((r) => r.error === 'interrupted').length;
   const failed = results.filter((r) => r.error !== undefined && r.error !== 'interrupted').length;
-  const nowComplete = completeRuns(outDir, plan);
+  const nowComplete = completeRuns(outDir, plan, complete);
   let agg: SweepAggregate;
   try {
-    agg = writeAggregate(outDir, plan, nowComplete);
+    agg = writeAggregate(outDir, plan, nowComplete).aggregate;
   } catch (err) {
     throw saveError ?? SaveError.from(err, 'the aggregated files', `the ${nowComplete.size} runs complete in ${options.out}/runs are kept`) ?? err;
   }
   if (saveError) throw saveError;
-  return { plan, outDir, assigned: mine.length, skipped, ran, failed, remaining, interrupted: signal !== undefined, signal, complete: nowComplete.size, aggregate: agg };
+  return { plan, outDir, assigned: mine.length, skipped, ran, failed, remaining, interrupted: signal !== undefined, signal, complete: nowComplete.size, completeIds: nowComplete, aggregate: agg };
 }
 
 export interface MergeResult {
@@ -261,9 +264,9 @@ export function mergeSweeps(dirs: string[], out: string, notice: (m: string) => 
     }
   });
   const outDir = openSweepOut(out, first, false, notice);
-  scanRuns(outDir, new Set(first.runs.map((r) => r.id)), notice);
   const plan: PlanOutline = { name: first.name, sweepId: first.sweep_id, params: first.params, runs: first.runs };
-  const complete = new Set<string>();
+  // runs already complete in OUT (an earlier merge into it) count and are not copied again
+  const complete = scanRuns(outDir, new Set(first.runs.map((r) => r.id)), notice);
   for (const dir of dirs) {
     const from = resolve(dir);
     for (const run of first.runs) {
@@ -281,14 +284,12 @@ export function mergeSweeps(dirs: string[], out: string, notice: (m: string) => 
       complete.add(run.id);
     }
   }
-  // everything complete in OUT counts, also runs an earlier merge into it brought
-  const nowComplete = completeRuns(outDir, plan);
-  let agg: SweepAggregate;
+  let written: ReturnType<typeof writeAggregate>;
   try {
-    agg = writeAggregate(outDir, plan, nowComplete);
+    written = writeAggregate(outDir, plan, complete);
   } catch (err) {
     throw SaveError.from(err, 'the aggregated files', `the merged runs are in ${out}/runs`) ?? err;
   }
-  const failed = plan.runs.filter((r) => nowComplete.has(r.id) && readStoredSummary(outDir, r.id).status === 'failed').length;
-  return { outDir, plan: { name: first.name, sweep_id: first.sweep_id, runs: first.runs.length }, complete: nowComplete.size, failed, aggregate: agg };
+  const failed = written.outcomes.filter((o) => o.failed).length;
+  return { outDir, plan: { name: first.name, sweep_id: first.sweep_id, runs: first.runs.length }, complete: complete.size, failed, aggregate: written.aggregate };
 }
