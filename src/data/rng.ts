@@ -1,9 +1,10 @@
 // Seeded pseudo-random streams. Every random stream of a run is derived from (seed, purpose), so a
 // run's numbers depend only on its spec — never on Math.random, time, or which worker ran it.
-// Generator: xoshiro128** (Blackman & Vigna), seeded through splitmix32 from an FNV-1a hash.
+// Generator: xoshiro128** (Blackman & Vigna), its state seeded through splitmix32 from an FNV-1a hash
+// of (seed, purpose). test/rng.test.ts checks all three against published reference outputs.
 
-/** 32-bit FNV-1a hash of a string; used to turn (seed, purpose) into generator state. */
-export function hashString(s: string): number {
+/** 32-bit FNV-1a hash of a string's UTF-16 code units (its bytes, for ASCII text). */
+function hashString(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
@@ -12,6 +13,10 @@ export function hashString(s: string): number {
   return h >>> 0;
 }
 
+/**
+ * One step of splitmix32: a Weyl sequence (increment 0x9e3779b9, 2³²/φ) whose state is scrambled by
+ * MurmurHash3's 32-bit finalizer fmix32 (Appleby). Returns [next state, output].
+ */
 function splitmix32(state: number): [number, number] {
   state = (state + 0x9e3779b9) | 0;
   let z = state;
@@ -42,12 +47,7 @@ export class Rng {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
-  /** Derive an independent child stream; `new Rng(seed, a).fork(b)` ≡ stream "a/b". */
-  fork(purpose: string): Rng {
-    return new Rng(this.nextU32(), purpose);
-  }
-
-  /** Uniform 32-bit unsigned integer. */
+  /** Uniform 32-bit unsigned integer: xoshiro128** 1.1 (https://prng.di.unimi.it/xoshiro128starstar.c). */
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
     const t = this.s1 << 9;
@@ -92,9 +92,12 @@ export class Rng {
     return u * scale;
   }
 
-  /** Gamma(shape, 1) by Marsaglia & Tsang (2000); shape < 1 via the boost u^(1/shape). */
+  /**
+   * Gamma(shape, 1) for shape ≥ 1 by Marsaglia & Tsang (2000). Smaller shapes need the boost
+   * Gamma(a) = Gamma(a + 1)·U^(1/a), which underflows float64 at small a: markov.ts applies it in log space.
+   */
   gamma(shape: number): number {
-    if (shape < 1) return this.gamma(shape + 1) * Math.pow(this.uniform() || Number.MIN_VALUE, 1 / shape);
+    if (!(shape >= 1)) throw new Error(`Rng.gamma: expected shape ≥ 1, got ${shape}`);
     const d = shape - 1 / 3;
     const c = 1 / Math.sqrt(9 * d);
     for (;;) {
@@ -108,16 +111,6 @@ export class Rng {
       const u = this.uniform();
       if (u < 1 - 0.0331 * x * x * x * x) return d * v;
       if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
-    }
-  }
-
-  /** Fisher–Yates shuffle in place. */
-  shuffle<T>(items: T[] | Int32Array): void {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      const tmp = items[i]!;
-      items[i] = items[j]!;
-      items[j] = tmp;
     }
   }
 }
