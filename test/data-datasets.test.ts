@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSpec } from '../src/config/data.js';
 import type { Dataset, TokenBatch, VectorBatch } from '../src/data/batch.js';
-import { allocTokenBatch, allocVectorBatch, buildDataset } from '../src/data/datasets.js';
+import { buildDataset } from '../src/data/datasets.js';
+import { allocTokenBatch, allocVectorBatch } from './data-fixtures.js';
 import { Rng } from '../src/data/rng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'radam-data-'));

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { DataSpec } from '../src/config/data.js';
 import { ConfigError } from '../src/config/errors.js';
 import type { TokenBatch, TokenDataset } from '../src/data/batch.js';
-import { allocTokenBatch, buildDataset } from '../src/data/datasets.js';
+import { buildDataset } from '../src/data/datasets.js';
+import { allocTokenBatch } from './data-fixtures.js';
 import { entropyRate, markovTransitions, stationaryDistribution, type MarkovSpec } from '../src/data/markov.js';
 import { assertClose } from './helpers.js';
 

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { DataSpec } from '../src/config/data.js';
 import { ConfigError } from '../src/config/errors.js';
 import type { TokenDataset } from '../src/data/batch.js';
-import { allocTokenBatch, buildDataset } from '../src/data/datasets.js';
+import { buildDataset } from '../src/data/datasets.js';
+import { allocTokenBatch } from './data-fixtures.js';
 import { readCorpus } from '../src/data/textfile.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'radam-text-'));

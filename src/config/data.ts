@@ -12,11 +12,11 @@ const seqLen = count.default(64).describe('tokens per sequence (T); each window 
  * weights, Markov transition probabilities. Every worker builds its own copy, and the teacher's
  * per-example work (hidden × (in + out) multiply-adds) is bounded along with its size.
  */
-export const PROBLEM_MAX_ENTRIES = 2 ** 22;
+const PROBLEM_MAX_ENTRIES = 2 ** 22;
 
 /** Largest Markov state space we build: contexts (vocab^order) and table entries (vocab^(order+1), float64). */
 export const MARKOV_MAX_CONTEXTS = 2 ** 20;
-export const MARKOV_MAX_ENTRIES = PROBLEM_MAX_ENTRIES;
+const MARKOV_MAX_ENTRIES = PROBLEM_MAX_ENTRIES;
 
 /**
  * Largest text-file corpus read (64 MiB). Every worker keeps the tokenised text (4 bytes per

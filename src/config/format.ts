@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { quote } from './quote.js';
 
-export type Issue = z.core.$ZodIssue;
+type Issue = z.core.$ZodIssue;
 
 /** A key shown as is in a path; anything else (spaces, quotes, control characters, very long) is quoted. */
 const PLAIN_KEY = /^[A-Za-z0-9_.-]{1,60}$/;
@@ -45,7 +45,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** Edit distance with adjacent transpositions (optimal string alignment), for suggestions. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
@@ -85,7 +85,7 @@ const defOf = (schema: unknown): Def => (schema as { _zod: { def: Def } })._zod.
  * (a key misspelt in an optimizer is checked against that optimizer's options, not another's).
  * Empty when the path does not lead to an object schema.
  */
-export function keysAt(schema: z.ZodType, path: readonly PropertyKey[], input: unknown): string[] {
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[], input: unknown): string[] {
   return [...new Set(objectsAt(schema, path, input, 0).flatMap((shape) => Object.keys(shape)))];
 }
 

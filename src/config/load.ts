@@ -29,7 +29,7 @@ export interface LoadedExperiment {
 export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 /** Parse a config file's text by its extension. A leading byte order mark is ignored. */
-export function parseConfigText(text: string, file: string): unknown {
+function parseConfigText(text: string, file: string): unknown {
   const ext = extname(file).toLowerCase();
   if (text.startsWith('\uFEFF')) text = text.slice(1);
   if (ext === '.json') {
@@ -65,7 +65,7 @@ export function parseConfigText(text: string, file: string): unknown {
  * device (/dev/zero, a FIFO nobody writes to) would fail late or never finish reading, and a
  * huge file is refused unread. Text must be UTF-8 (a BOM is allowed); binary data is refused.
  */
-export function readConfigText(file: string): string {
+function readConfigText(file: string): string {
   const shown = printable(file);
   let bytes: Buffer;
   try {
@@ -92,7 +92,7 @@ export function readConfigText(file: string): string {
   }
 }
 
-export function readConfigFile(file: string): unknown {
+function readConfigFile(file: string): unknown {
   const raw = parseConfigText(readConfigText(file), file);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError(`${printable(file)}: expected a mapping of config fields at the top level, got ${Array.isArray(raw) ? 'a list' : describeValue(raw)}`);
@@ -137,7 +137,7 @@ export function loadExperiment(file: string, overrides: Overrides = {}): LoadedE
   return { experiment: validateExperiment(raw, baseDir), raw, file, baseDir };
 }
 
-export function applyOverrides(raw: unknown, overrides: Overrides): void {
+function applyOverrides(raw: unknown, overrides: Overrides): void {
   const problems: string[] = [];
   for (const assignment of overrides.set ?? []) {
     const eq = assignment.indexOf('=');

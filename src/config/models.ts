@@ -13,7 +13,7 @@ export const Rosenbrock = z
   })
   .describe('f(x, y) = (1 − x)² + 100(y − x²)², minimum 0 at (1, 1)');
 
-export const Quadratic = z
+const Quadratic = z
   .strictObject({
     kind: z.literal('quadratic'),
     curvatures: z.array(z.number().positive()).min(1).describe('aᵢ > 0'),
@@ -34,8 +34,6 @@ export const Rastrigin = z
     noise,
   })
   .describe('f(x) = 10n + Σ (xᵢ² − 10 cos 2πxᵢ), minimum 0 at the origin');
-
-export const ANALYTIC_KINDS = ['rosenbrock', 'quadratic', 'rastrigin'] as const;
 
 // ---- neural models -------------------------------------------------------------------------
 // Initialisation is PyTorch's module defaults (see src/models/init.ts); widths are small on purpose:
@@ -85,14 +83,12 @@ export const Transformer = z
   .describe('tiny causal transformer language model: token + learned position embeddings, causal multi-head self-attention')
   .refine((t) => t.d_model % t.heads === 0, { message: 'expected d_model divisible by heads', path: ['heads'] });
 
-export const NEURAL_KINDS = ['linear', 'mlp', 'lstm', 'transformer'] as const;
-
 export const ModelSpec = z.discriminatedUnion('kind', [Rosenbrock, Quadratic, Rastrigin, LinearModel, Mlp, Lstm, Transformer]);
 export type ModelSpec = z.output<typeof ModelSpec>;
 
 /** Data kinds whose batches are dense vectors (VectorDataset) / token sequences (TokenDataset). */
-export const VECTOR_DATA = ['blobs', 'spirals', 'teacher'] as const;
-export const TOKEN_DATA = ['markov-text', 'text-file'] as const;
+const VECTOR_DATA = ['blobs', 'spirals', 'teacher'] as const;
+const TOKEN_DATA = ['markov-text', 'text-file'] as const;
 
 /** Which data kinds a model kind accepts; analytic models take none. */
 export function acceptedData(modelKind: ModelSpec['kind']): readonly string[] {

@@ -15,7 +15,7 @@ export const EvalSpec = z
   .describe('validation loss (and accuracy) rows in curves.csv');
 
 /** Logged steps per run: each is held in memory (about 100 bytes) until the run's CSVs are written. */
-export const MAX_LOGGED_STEPS = 1_000_000;
+const MAX_LOGGED_STEPS = 1_000_000;
 
 export const Experiment = z
   .strictObject({
@@ -114,7 +114,7 @@ export const Experiment = z
   });
 
 export type ExperimentInput = z.input<typeof Experiment>;
-export type ExperimentParsed = z.output<typeof Experiment>;
+type ExperimentParsed = z.output<typeof Experiment>;
 
 /** An optimizer spec with its name resolved (name defaults to kind). */
 export type NamedOptimizer = OptimizerSpec & { name: string };

@@ -2,7 +2,7 @@
 // table) depends only on the seed; train and validation batches come from independent streams
 // (see stream.ts). Build it once per run: markov-text and text-file do real work here.
 import type { DataSpec } from '../config/data.js';
-import type { Dataset, TokenBatch, TokenDataset, VectorBatch, VectorDataset } from './batch.js';
+import type { Dataset } from './batch.js';
 import { blobsDataset } from './blobs.js';
 import { markovDataset } from './markov.js';
 import { spiralsDataset } from './spirals.js';
@@ -22,19 +22,4 @@ export function buildDataset(spec: DataSpec, seed: number): Dataset {
     case 'text-file':
       return textFileDataset(spec, seed);
   }
-}
-
-/** Plain buffers for one batch of a vector dataset (models allocate theirs in the run's arena). */
-export function allocVectorBatch(ds: VectorDataset): VectorBatch {
-  const classification = ds.task === 'classification';
-  return {
-    x: new Float32Array(ds.batch * ds.inputDim),
-    labels: new Int32Array(classification ? ds.batch : 0),
-    targets: new Float32Array(classification ? 0 : ds.batch * ds.outputDim),
-  };
-}
-
-/** Plain buffers for one batch of a token dataset. */
-export function allocTokenBatch(ds: TokenDataset): TokenBatch {
-  return { inputs: new Int32Array(ds.batch * ds.seqLen), targets: new Int32Array(ds.batch * ds.seqLen) };
 }

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { VectorBatch, VectorDataset } from './batch.js';
 import { checkLength, trainStream, valBatches, type DrawBatch } from './stream.js';
 
-export type SpiralsSpec = z.output<typeof Spirals>;
+type SpiralsSpec = z.output<typeof Spirals>;
 
 /** Radians an arm turns from the center (r = 0) to the rim (r = 1), as in CS231n's spiral data. */
 export const SPIRAL_SWEEP = 4;

@@ -10,12 +10,12 @@ import type { z } from 'zod';
 import type { TokenBatch, TokenDataset } from './batch.js';
 import { checkLength, trainStream, valBatches, type DrawBatch } from './stream.js';
 
-export type TextFileSpec = z.output<typeof TextFile>;
+type TextFileSpec = z.output<typeof TextFile>;
 
 /** Fraction of the text (from its start) used for training; the rest is validation. */
-export const TRAIN_FRACTION = 0.9;
+const TRAIN_FRACTION = 0.9;
 /** The file must hold at least this many windows' worth of characters (so validation holds ≥ 1 window). */
-export const MIN_WINDOWS = 10;
+const MIN_WINDOWS = 10;
 
 export interface Corpus {
   /** The vocabulary: token id i is chars[i]; sorted by code point. */
