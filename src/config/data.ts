@@ -1,5 +1,6 @@
-// zod schemas for datasets (`data.kind`). Every dataset is seeded: the problem (class centers, teacher
-// weights, Markov table) depends only on the run's seed; train and validation streams are independent.
+// zod schemas for datasets (`data.kind`) and the size limits they enforce. Every dataset is seeded: the
+// problem (class centers, teacher weights, Markov table) depends only on the run's seed; train and
+// validation streams are independent.
 import { z } from 'zod';
 
 const count = z.number().int().positive();

@@ -1,6 +1,6 @@
 // Turn zod issues into one-line, user-facing messages: `path: expected …, got …`, with a
-// "did you mean" for misspelt keys and kinds. The keys a misspelt key is checked against are the
-// ones the schema allows at that place. User text is quoted through quote() (escaped, capped).
+// "did you mean" for misspelt keys, kinds and enum values. The keys a misspelt key is checked against
+// are the ones the schema allows at that place. User text is quoted through quote() (escaped, capped).
 import { z } from 'zod';
 import { quote } from './quote.js';
 
@@ -111,7 +111,8 @@ function objectsAt(schema: unknown, path: readonly PropertyKey[], input: unknown
     case 'pipe':
       return objectsAt(def.in, path, input, depth);
     case 'union': {
-      // a discriminated union: the option the input's tag names, or every option if it names none
+      // a discriminated union: the option the input's tag names; a plain union, or a tag naming no
+      // option: every option
       const options = def.options as unknown[];
       const discriminator = def.discriminator as string | undefined;
       const here = valueAt(input, path.slice(0, depth));
@@ -156,7 +157,7 @@ export function formatIssues(issues: readonly Issue[], input: unknown, schema: z
       case 'invalid_type':
         lines.push(`${path}: expected ${issue.expected}, got ${got}${got === 'nothing' ? ' (it is required)' : ''}`);
         break;
-      case 'unrecognized_keys':
+      case 'unrecognized_keys': {
         const allowed = keysAt(schema, issue.path, input);
         for (const key of issue.keys) {
           const hint = suggest(key, allowed);
@@ -164,6 +165,7 @@ export function formatIssues(issues: readonly Issue[], input: unknown, schema: z
           lines.push(`${formatPath([...issue.path, key])}: expected ${expected}, got unknown key ${quote(key)}${hint}`);
         }
         break;
+      }
       case 'invalid_union': {
         const options = (issue as { options?: unknown[] }).options;
         if (Array.isArray(options) && options.length > 0) {

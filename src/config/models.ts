@@ -1,5 +1,5 @@
-// zod schemas for models (`model.kind`) and datasets (`data.kind`).
-// Analytic objectives need no data; neural models need a dataset whose shape they accept.
+// zod schemas for models (`model.kind`), and which dataset kinds each accepts (acceptedData):
+// analytic objectives need no data; neural models need a dataset whose shape they accept.
 import { z } from 'zod';
 
 const vector = z.array(z.number()).min(1);

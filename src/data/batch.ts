@@ -1,6 +1,7 @@
-// Batch buffers and the dataset interfaces that models consume. Datasets *fill* preallocated batch
-// buffers (no allocation per step); the training stream is sequential, validation batch i is the
-// same every time it is asked for (a fixed validation set), so evaluations are comparable.
+// The batch shapes and dataset interfaces that models consume. A dataset *fills* batch buffers the
+// model allocated once (no allocation per step). Training batch `step` is a function of the step alone
+// and validation batch `index` is the same every time it is asked for (a fixed validation set, so
+// evaluations are comparable); stream.ts implements both.
 // B = batch, D = input dim, K = output dim (classes or regression targets), T = seq_len.
 
 /** Dense inputs with class labels (classification) or real targets (regression). */
@@ -21,9 +22,11 @@ export interface VectorDataset {
   inputDim: number;
   /** K: number of classes, or regression output size. */
   outputDim: number;
-  /** Allocate a batch's buffers (called at build time, through the run's arena). */
+  /** Fill `out` with training batch `step` (1, 2, 3, …). */
   fillTrain(step: number, out: VectorBatch): void;
+  /** Fill `out` with validation batch `index` (0, 1, …). */
   fillVal(index: number, out: VectorBatch): void;
+  /** Facts about the problem for the summary, e.g. `noise_variance` (the irreducible MSE) for teacher regression. */
   info: Record<string, number>;
 }
 
@@ -40,9 +43,11 @@ export interface TokenDataset {
   batch: number;
   vocab: number;
   seqLen: number;
+  /** Fill `out` with training batch `step` (1, 2, 3, …). */
   fillTrain(step: number, out: TokenBatch): void;
+  /** Fill `out` with validation batch `index` (0, 1, …). */
   fillVal(index: number, out: TokenBatch): void;
-  /** e.g. `entropy_rate` (nats/token, the best achievable loss) for markov-text. */
+  /** Facts about the problem, e.g. `entropy_rate` (nats/token, the best achievable loss) for markov-text. */
   info: Record<string, number>;
 }
 

@@ -80,7 +80,7 @@ export function stationaryDistribution(transitions: Float64Array, vocab: number,
       if (mass === 0) continue;
       const row = c * vocab;
       const successor = (c % keep) * vocab;
-      for (let x = 0; x < vocab; x++) next[successor + x] += mass * transitions[row + x]!;
+      for (let x = 0; x < vocab; x++) next[successor + x] = next[successor + x]! + mass * transitions[row + x]!;
     }
     let total = 0;
     for (let c = 0; c < contexts; c++) {
