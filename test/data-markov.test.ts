@@ -6,9 +6,9 @@ import { DataSpec } from '../src/config/data.js';
 import { ConfigError } from '../src/config/errors.js';
 import type { TokenBatch, TokenDataset } from '../src/data/batch.js';
 import { buildDataset } from '../src/data/datasets.js';
-import { allocTokenBatch } from './data-fixtures.js';
 import { entropyRate, markovTransitions, stationaryDistribution, type MarkovSpec } from '../src/data/markov.js';
 import { assertClose } from './helpers.js';
+import { allocTokenBatch } from './data-fixtures.js';
 
 /** Binary entropy in nats. */
 const hb = (p: number): number => -p * Math.log(p) - (1 - p) * Math.log(1 - p);

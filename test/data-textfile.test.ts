@@ -9,8 +9,8 @@ import { DataSpec } from '../src/config/data.js';
 import { ConfigError } from '../src/config/errors.js';
 import type { TokenDataset } from '../src/data/batch.js';
 import { buildDataset } from '../src/data/datasets.js';
-import { allocTokenBatch } from './data-fixtures.js';
 import { readCorpus } from '../src/data/textfile.js';
+import { allocTokenBatch } from './data-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'radam-text-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

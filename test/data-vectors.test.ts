@@ -6,10 +6,10 @@ import { DataSpec } from '../src/config/data.js';
 import type { VectorBatch, VectorDataset } from '../src/data/batch.js';
 import { blobCenters, type BlobsSpec } from '../src/data/blobs.js';
 import { buildDataset } from '../src/data/datasets.js';
-import { allocVectorBatch } from './data-fixtures.js';
 import { SPIRAL_SWEEP } from '../src/data/spirals.js';
 import { teacherNet, type TeacherSpec } from '../src/data/teacher.js';
 import { assertClose } from './helpers.js';
+import { allocVectorBatch } from './data-fixtures.js';
 
 function vectors(spec: unknown, seed: number): VectorDataset {
   const ds = buildDataset(DataSpec.parse(spec), seed);
