@@ -3,7 +3,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, EXIT_BAD_INPUT, EXIT_FAILED_CHECK, EXIT_SIGINT, EXIT_SIGTERM, InterruptedError } from '../config/errors.js';
 import { errnoText, SaveError } from '../report/output.js';
-import { toolVersion } from '../version.js';
+import { toolVersion } from '../base/version.js';
 
 function intArg(name: string, min = 1) {
   return (value: string): number => {

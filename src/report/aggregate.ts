@@ -4,7 +4,7 @@
 // point per optimizer and the learning-rate robustness table (final loss per optimizer × lr, the
 // paper's way of showing that RAdam is less sensitive to the learning rate).
 import { stringify } from 'csv-stringify/sync';
-import { canonicalJson } from '../run/hash.js';
+import { canonicalJson } from '../base/canonical-json.js';
 import { num } from './csv.js';
 
 /** What aggregation needs of one finished run. */

@@ -3,7 +3,7 @@
 // Missing values are pessimistic: a diverged run's loss counts as +∞, its accuracy as 0.
 import { stringify } from 'csv-stringify/sync';
 import { METRICS, type Claim, type Metric } from '../config/claims.js';
-import { canonicalJson } from '../run/hash.js';
+import { canonicalJson } from '../base/canonical-json.js';
 import type { RobustnessRow } from './aggregate.js';
 import { welchGreater } from './stats.js';
 import { formatLoss } from './table.js';

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { fileKind } from '../config/quote.js';
-import { toolVersion } from '../version.js';
+import { toolVersion } from '../base/version.js';
 
 /** The commands that write a result directory of their own; recorded as `output` in manifest.json. */
 export type OutputKind = 'compare' | 'reproduce' | 'variance';

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { stringify as yamlStringify } from 'yaml';
 import { ConfigError } from '../config/errors.js';
-import { toolVersion } from '../version.js';
+import { toolVersion } from '../base/version.js';
 import { carriesMark, CHART_MARK, checkOutputPath, REPORT_MARK, unusableOutput, writeFileAtomic } from './output.js';
 import { buildCharts, type Chart, type ChartOptions } from './charts/index.js';
 import { readOutputDir, type OutputData, type Table } from './charts/read.js';

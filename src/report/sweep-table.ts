@@ -2,7 +2,7 @@
 // (rows: optimizers; columns: learning rates; cells: mean final train loss, or "div" where runs diverged).
 import chalk from 'chalk';
 import type { SweepAggregate } from './aggregate.js';
-import { canonicalJson } from '../run/hash.js';
+import { canonicalJson } from '../base/canonical-json.js';
 import { formatLoss } from './table.js';
 
 /** Align columns: the first `textColumns` left, the rest (numbers) right. */

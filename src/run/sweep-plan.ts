@@ -16,7 +16,8 @@ import { Rng } from '../data/rng.js';
 import type { RunSpec } from '../train/train.js';
 import { resolveKernels } from '../wasm/kernels.js';
 import type { PlanOptions } from './plan.js';
-import { SPEC_VERSION, canonicalJson, shortHash } from './hash.js';
+import { canonicalJson } from '../base/canonical-json.js';
+import { SPEC_VERSION, shortHash } from './hash.js';
 
 /**
  * Most runs a sweep may plan, counted as points × seeds × optimizers before runs that coincide are

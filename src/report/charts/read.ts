@@ -8,7 +8,7 @@ import { parse, type CsvError } from 'csv-parse/sync';
 import type { z } from 'zod';
 import { ConfigError } from '../../config/errors.js';
 import { formatIssues } from '../../config/format.js';
-import { canonicalJson } from '../../run/hash.js';
+import { canonicalJson } from '../../base/canonical-json.js';
 import { minOf } from './common.js';
 import {
   CLAIMS,
