@@ -7,7 +7,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../src/report/output.js';
+import { writeFileAtomic } from '../src/results/atomic.js';
 import { repoRoot } from './helpers.js';
 import { cli, divergedOutput, reproduceOutput, rosenbrockOutput, sweepOutput, tmp, treeHash, varianceOutput } from './plot-fixtures.js';
 

@@ -1,7 +1,7 @@
 // `radam-run compare CONFIG`: load → run concurrently with progress → summary table / JSON.
 import { loadExperiment } from '../config/load.js';
 import { runCompare } from '../run/compare.js';
-import { OutputDir } from '../report/output.js';
+import { OutputDir } from '../results/output-dir.js';
 import { createProgress } from '../report/progress.js';
 import { renderSummaryTable } from '../report/table.js';
 import { planCompare } from '../run/plan.js';

@@ -2,7 +2,7 @@
 // lazily so `--help` starts fast. This is the only place that sets exit codes.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, EXIT_BAD_INPUT, EXIT_FAILED_CHECK, EXIT_SIGINT, EXIT_SIGTERM, InterruptedError } from '../config/errors.js';
-import { errnoText, SaveError } from '../report/output.js';
+import { errnoText, SaveError } from '../results/fs-errors.js';
 import { toolVersion } from '../base/version.js';
 
 function intArg(name: string, min = 1) {

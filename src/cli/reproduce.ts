@@ -4,7 +4,7 @@ import chalk from 'chalk';
 import { loadExperiment } from '../config/load.js';
 import { ConfigError, EXIT_FAILED_CHECK } from '../config/errors.js';
 import { runReproduce } from '../run/reproduce.js';
-import { OutputDir } from '../report/output.js';
+import { OutputDir } from '../results/output-dir.js';
 import { planCompare } from '../run/plan.js';
 import { createProgress, createSweepProgress, type Progress } from '../report/progress.js';
 import { renderSummaryTable, formatLoss } from '../report/table.js';

@@ -2,7 +2,7 @@
 import chalk from 'chalk';
 import { EXIT_FAILED_CHECK, InterruptedError } from '../config/errors.js';
 import { isRunComplete } from '../run/run-store.js';
-import { checkOutputPath } from '../report/output.js';
+import { checkOutputPath } from '../results/paths.js';
 import { loadExperiment } from '../config/load.js';
 import { runSweep, mergeSweeps } from '../run/sweep.js';
 import { describeRun, parseShard, planRuns, shardRuns } from '../run/sweep-plan.js';

@@ -5,7 +5,8 @@ import cliProgress from 'cli-progress';
 import { ConfigError } from '../config/errors.js';
 import { formatCount } from '../config/data.js';
 import { simulateVariance, simulatedSteps } from '../optim/variance.js';
-import { manifestHeader, OutputDir, SaveError } from '../report/output.js';
+import { manifestHeader, OutputDir } from '../results/output-dir.js';
+import { SaveError } from '../results/fs-errors.js';
 import { num } from '../report/csv.js';
 import { formatLoss } from '../report/table.js';
 

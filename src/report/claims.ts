@@ -8,7 +8,7 @@ import type { RobustnessRow } from './aggregate.js';
 import { welchGreater } from './stats.js';
 import { formatLoss } from './table.js';
 import { num } from './csv.js';
-import { JUNIT_MARK } from './output.js';
+import { JUNIT_MARK } from '../results/paths.js';
 
 /** One finished run as claims see it. */
 export interface JudgedRun {

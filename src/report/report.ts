@@ -8,7 +8,9 @@ import type { TopLevelSpec } from 'vega-lite';
 import { stringify as yamlStringify } from 'yaml';
 import { ConfigError } from '../config/errors.js';
 import { toolVersion } from '../base/version.js';
-import { carriesMark, CHART_MARK, checkOutputPath, REPORT_MARK, unusableOutput, writeFileAtomic } from './output.js';
+import { carriesMark, CHART_MARK, checkOutputPath, REPORT_MARK } from '../results/paths.js';
+import { unusableOutput } from '../results/fs-errors.js';
+import { writeFileAtomic } from '../results/atomic.js';
 import { buildCharts, type Chart, type ChartOptions } from './charts/index.js';
 import { readOutputDir, type OutputData, type Table } from './charts/read.js';
 

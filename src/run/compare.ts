@@ -9,7 +9,8 @@ import { executeRuns, type RunEvents, type RunResult } from './execute.js';
 import { planCompare } from './plan.js';
 import type { KernelSet } from '../wasm/kernels.js';
 import { curvesCsv, summaryCsv, summaryRecord, traceCsv } from '../report/csv.js';
-import { manifestHeader, OutputDir, SaveError, type OutputKind } from '../report/output.js';
+import { manifestHeader, OutputDir, type OutputKind } from '../results/output-dir.js';
+import { SaveError } from '../results/fs-errors.js';
 
 export interface CompareOptions {
   /** The result directory: a path to claim, or one the caller has claimed already. */

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { curvesCsv, summaryRecord, traceCsv } from '../report/csv.js';
-import { isStaleTag, PROCESS_TAG } from '../report/output.js';
+import { isStaleTag, PROCESS_TAG } from '../results/atomic.js';
 import type { RunOutcome } from '../report/aggregate.js';
 import type { RunResult } from './execute.js';
 import { shortHash } from './hash.js';
