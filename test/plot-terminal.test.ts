@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import chalk from 'chalk';
-import type { RunResult } from '../src/run/execute.js';
+import type { RunResult } from '../src/results/run-result.js';
 import { colorFor } from '../src/report/table.js';
 import { renderTerminalChart } from '../src/report/terminal-chart.js';
 

@@ -10,8 +10,9 @@ import { stringify } from 'yaml';
 import { loadExperiment } from '../src/config/load.js';
 import { ConfigError } from '../src/config/errors.js';
 import { planRuns, shardRuns, parseShard } from '../src/run/sweep-plan.js';
-import { runSweep, mergeSweeps } from '../src/run/sweep.js';
-import { aggregate, type RunOutcome } from '../src/report/aggregate.js';
+import { runSweep } from '../src/run/sweep.js';
+import { mergeSweeps } from '../src/run/merge.js';
+import { aggregate, type RunOutcome } from '../src/results/aggregate.js';
 import { repoRoot, assertClose } from './helpers.js';
 
 function tmp(): string {

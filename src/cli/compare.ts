@@ -38,7 +38,7 @@ export async function compareCommand(file: string, flags: CompareFlags): Promise
   let result;
   try {
     result = await withInterrupt((signal) =>
-      runCompare(loaded, { out, force: flags.force, workers: flags.workers, events: progress, signal, argv: process.argv.slice(1), kernels }),
+      runCompare(loaded, { out, force: flags.force, workers: flags.workers, events: progress, signal, argv: process.argv.slice(1), specs }),
     );
   } finally {
     progress.stop();

@@ -12,7 +12,8 @@ import { carriesMark, CHART_MARK, checkOutputPath, REPORT_MARK } from '../result
 import { unusableOutput } from '../results/fs-errors.js';
 import { writeFileAtomic } from '../results/atomic.js';
 import { buildCharts, type Chart, type ChartOptions } from './charts/index.js';
-import { readOutputDir, type OutputData, type Table } from './charts/read.js';
+import { readOutputDir, type OutputData } from '../results/output-data.js';
+import type { Table } from '../results/read.js';
 
 export interface ReportOptions extends ChartOptions {
   /** The HTML file to write (default DIR/report.html); the SVGs go to plots/ beside it. */
@@ -105,7 +106,7 @@ function tablesSection(data: OutputData): Section | undefined {
   if (data.sweep) {
     const robustness: Table = {
       columns: ['optimizer', 'lr', 'final_train_loss_mean', 'points', 'diverged_points'],
-      rows: data.sweep.robustness.map((r) => ({ optimizer: r.optimizer, lr: String(r.lr), final_train_loss_mean: r.finalLoss === null ? 'diverged' : String(r.finalLoss), points: String(r.points), diverged_points: String(r.divergedPoints) })),
+      rows: data.sweep.robustness.map((r) => ({ optimizer: r.optimizer, lr: String(r.lr), final_train_loss_mean: r.final_train_loss_mean === null ? 'diverged' : String(r.final_train_loss_mean), points: String(r.points), diverged_points: String(r.diverged_points) })),
     };
     parts.push(`<h3>Learning-rate robustness (lr_robustness.csv)</h3>\n${htmlTable(robustness)}`);
     if (data.sweep.points) parts.push(`<h3>Sweep points (sweep_summary.csv)</h3>\n${htmlTable(data.sweep.points)}`);

@@ -1,8 +1,9 @@
 // A compact text chart of the training loss of every optimizer (mean over seeds), for the end of
 // `compare`: one glyph and colour per optimizer (colorFor, as the summary table), so it reads with or
 // without colour; log-scaled y when the losses span two decades. Pure: returns the text.
-import type { RunResult } from '../run/execute.js';
-import { colorFor, formatLoss } from './table.js';
+import type { RunResult } from '../results/run-result.js';
+import { colorFor } from './table.js';
+import { formatLoss } from '../results/cells.js';
 
 export interface TerminalChartOptions {
   /** Columns of the whole chart, y labels included. */

@@ -319,3 +319,21 @@ function acquireLock(target: string, lock: LockInfo, flag: string, path: string)
 export function manifestHeader(kind: OutputKind): { tool: 'radam-run'; output: string; version: string; node: string } {
   return { tool: 'radam-run', output: kind, version: toolVersion(), node: process.version };
 }
+
+/** manifest.json of compare (and so of reproduce) and of variance, as a reader checks it. */
+export const Manifest = z.looseObject({
+  tool: z.literal('radam-run'),
+  version: z.string(),
+  command: z.array(z.string()).optional(),
+  started: z.string().optional(),
+  /** The files the command wrote beside it. */
+  files: z.array(z.string()),
+  /** compare: the resolved experiment. */
+  config: z
+    .looseObject({
+      name: z.string().optional(),
+      optimizers: z.array(z.looseObject({ name: z.string().optional(), kind: z.string(), rho_threshold: z.number().optional() })),
+    })
+    .optional(),
+});
+export type Manifest = z.infer<typeof Manifest>;

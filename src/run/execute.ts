@@ -3,25 +3,10 @@
 // the workers finish in, so outputs are identical for any worker count.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { EvalRecord, RunSpec, RunSummary, StepRecord } from '../train/train.js';
-import type { FromWorker, ToWorker } from './messages.js';
+import type { RunSpec } from '../train/train.js';
 import { ConfigError } from '../config/errors.js';
-
-export interface RunResult {
-  spec: RunSpec;
-  steps: StepRecord[];
-  evals: EvalRecord[];
-  summary: RunSummary | undefined;
-  /** Set when the run crashed (a bug or a data error), not when it diverged. */
-  error: string | undefined;
-}
-
-/** Events for progress displays; all optional. */
-export interface RunEvents {
-  started?(index: number, spec: RunSpec): void;
-  progress?(index: number, step: number, loss: number): void;
-  finished?(index: number, result: RunResult): void;
-}
+import type { RunEvents, RunResult } from '../results/run-result.js';
+import type { FromWorker, ToWorker } from './messages.js';
 
 export interface ExecuteOptions {
   /** Maximum concurrent workers (default: available cores). */

@@ -17,7 +17,7 @@ import type { RunSpec } from '../train/train.js';
 import { resolveKernels } from '../wasm/kernels.js';
 import type { PlanOptions } from './plan.js';
 import { canonicalJson } from '../base/canonical-json.js';
-import { SPEC_VERSION, shortHash } from './hash.js';
+import { SPEC_VERSION, shortHash } from '../results/run-id.js';
 
 /**
  * Most runs a sweep may plan, counted as points × seeds × optimizers before runs that coincide are

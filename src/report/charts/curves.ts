@@ -3,7 +3,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { ConfigError } from '../../config/errors.js';
 import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, maxOf, meanBand, smoothRuns, type BandPoint, type Chart, type Observation, wantsLog } from './common.js';
-import type { BestPoint, CurveRow } from './read.js';
+import type { BestPoint, CurveRow } from '../../results/output-data.js';
 
 export type Metric = 'loss' | 'accuracy';
 

@@ -3,7 +3,8 @@
 // adaptive = 1). Liu et al. (ICLR 2020) eq. 6–8; the threshold is the optimizer's rho_threshold.
 import type { TopLevelSpec } from 'vega-lite';
 import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, meanBand, type Chart, wantsLog } from './common.js';
-import type { OptimizerInfo, TraceRow } from './read.js';
+import type { TraceRow } from '../../results/output-data.js';
+import type { OptimizerInfo } from './optimizers.js';
 
 /** One rule row per RAdam optimizer: where its threshold and its first rectified step sit. */
 export interface RectifyMark {

@@ -1,5 +1,6 @@
 // Stable run ids: a short SHA-256 of the canonical JSON (keys sorted) of a fully resolved run spec.
-// Changing a value changes exactly the ids of the runs it touches.
+// Changing a value changes exactly the ids of the runs it touches. An id names the run's directory
+// in the run store (runs/<id>/), which checks a stored spec against it.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../base/canonical-json.js';
 
