@@ -1,5 +1,5 @@
 // Canonical JSON: object keys sorted recursively and undefined members dropped, so equal values
-// always serialise to the same text. Run ids hash it (run/hash.ts); points of a sweep compare by it.
+// always serialise to the same text. Run ids hash it (results/run-id.ts); points of a sweep compare by it.
 
 /** JSON with object keys sorted recursively, so equal values always serialise the same. */
 export function canonicalJson(value: unknown): string {

@@ -1,5 +1,7 @@
-// The radam-run command line: commander wiring only. Each command lives in its own module, imported
-// lazily so `--help` starts fast. This is the only place that sets exit codes.
+// The radam-run command line: commander wiring and the one top-level error handler. Each command lives
+// in its own module, imported lazily so `--help` starts fast. Only this entry point exits: an error a
+// command throws becomes its message and exit code here (report); a command that finished but failed a
+// check (a crashed run, a failed claim) sets process.exitCode itself.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, EXIT_BAD_INPUT, EXIT_FAILED_CHECK, EXIT_SIGINT, EXIT_SIGTERM, InterruptedError } from '../config/errors.js';
 import { errnoText, SaveError } from '../results/fs-errors.js';
@@ -32,7 +34,8 @@ function kernelsOption(): Option {
   return new Option('--kernels <set>', 'kernels for optimizer steps and layers: wasm (SIMD) or js (the reference)').choices(['js', 'wasm']).default('wasm');
 }
 
-export function buildProgram(): Command {
+/** The radam-run program: every command with its options, in the order --help lists them. */
+function buildProgram(): Command {
   const program = new Command();
   program
     .name('radam-run')
@@ -40,7 +43,11 @@ export function buildProgram(): Command {
     .version(toolVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `radam-run: ${str.trimEnd()} (see --help)\n` : str) });
+  for (const add of [addCompare, addSweep, addMerge, addReproduce, addVariance, addValidate, addPlot, addRho, addList]) add(program);
+  return program;
+}
 
+function addCompare(program: Command): void {
   program
     .command('compare')
     .description('train the experiment with every optimizer it lists, concurrently, and write curves and traces')
@@ -58,7 +65,9 @@ export function buildProgram(): Command {
     .addOption(kernelsOption())
     .option('-q, --quiet', 'no progress output')
     .action(async (config: string, opts) => (await import('./compare.js')).compareCommand(config, opts));
+}
 
+function addSweep(program: Command): void {
   program
     .command('sweep')
     .description('run a hyperparameter sweep (the config\'s `sweep` section): resumable, shardable, aggregated over seeds')
@@ -74,7 +83,9 @@ export function buildProgram(): Command {
     .addOption(kernelsOption())
     .option('-q, --quiet', 'no progress output')
     .action(async (config: string, opts) => (await import('./sweep.js')).sweepCommand(config, opts));
+}
 
+function addMerge(program: Command): void {
   program
     .command('merge')
     .description('combine the outputs of shards of one sweep and aggregate them')
@@ -82,7 +93,9 @@ export function buildProgram(): Command {
     .requiredOption('-o, --out <dir>', 'merged output directory')
     .option('--json', 'print the aggregate as JSON on stdout')
     .action(async (dirs: string[], opts) => (await import('./sweep.js')).mergeCommand(dirs, opts));
+}
 
+function addReproduce(program: Command): void {
   program
     .command('reproduce')
     .description('run an experiment with claims (experiments/*.yaml), check each claim, exit 0 only if all hold')
@@ -96,7 +109,9 @@ export function buildProgram(): Command {
     .addOption(kernelsOption())
     .option('-q, --quiet', 'no progress output')
     .action(async (file: string, opts) => (await import('./reproduce.js')).reproduceCommand(file, opts));
+}
 
+function addVariance(program: Command): void {
   program
     .command('variance')
     .description("Monte Carlo of the adaptive learning rate's variance Var[ψ_t] vs the paper's approximation")
@@ -107,7 +122,9 @@ export function buildProgram(): Command {
     .option('-o, --out <dir>', 'output directory (default: runs/variance-<time>)')
     .option('--force', 'replace --out if it holds an earlier variance result (and only radam-run\'s files)')
     .action(async (opts) => (await import('./variance.js')).varianceCommand(opts));
+}
 
+function addValidate(program: Command): void {
   program
     .command('validate')
     .description('print the resolved config with every default filled in, or every error in it')
@@ -115,7 +132,9 @@ export function buildProgram(): Command {
     .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
     .option('--json', 'print JSON instead of YAML')
     .action(async (config: string, opts) => (await import('./validate.js')).validateCommand(config, opts));
+}
 
+function addPlot(program: Command): void {
   program
     .command('plot')
     .description('charts (SVG) and a self-contained report.html from the output of compare, sweep, reproduce or variance')
@@ -125,7 +144,9 @@ export function buildProgram(): Command {
     .option('--smooth <n>', 'trailing mean over N logged steps of the train curves', intArg('--smooth'))
     .option('--log-y', 'log y axes (default: log when values span two decades)')
     .action(async (dir: string, opts) => (await import('./plot.js')).plotCommand(dir, opts));
+}
 
+function addRho(program: Command): void {
   program
     .command('rho')
     .description("RAdam's ρ_t, r_t and phase per step (no model needed)")
@@ -134,17 +155,17 @@ export function buildProgram(): Command {
     .option('--threshold <x>', 'rectify when ρ_t > threshold (torch 5, paper 4)', numberArg, 5)
     .option('--csv', 'print CSV instead of a table')
     .action(async (opts) => (await import('./rho.js')).rhoCommand(opts));
+}
 
+function addList(program: Command): void {
   program
     .command('list')
     .description('models, datasets, optimizers and schedules with their options and defaults')
     .addOption(new Option('--json', 'print the JSON schema of the config'))
     .action(async (opts) => (await import('./list.js')).listCommand(opts));
-
-  return program;
 }
 
-/** Map an error to its message and exit code; only this function decides exit codes. */
+/** Map an error a command threw to its message and exit code. */
 function report(err: unknown): number {
   if (err instanceof ConfigError) {
     for (const problem of err.problems) process.stderr.write(`radam-run: ${problem}\n`);

@@ -8,7 +8,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { stringify as yamlStringify } from 'yaml';
 import { ConfigError } from '../config/errors.js';
 import { toolVersion } from '../base/version.js';
-import { carriesMark, CHART_MARK, checkOutputPath, REPORT_MARK } from '../results/paths.js';
+import { carriesMark, CHART_MARK, checkOutputPath, existingAncestor, REPORT_MARK } from '../results/paths.js';
 import { unusableOutput } from '../results/fs-errors.js';
 import { writeFileAtomic } from '../results/atomic.js';
 import { buildCharts, type Chart, type ChartOptions } from './charts/index.js';
@@ -44,12 +44,12 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
  * An SVG for inlining in HTML: the HTML parser puts <svg> in the SVG namespace by itself, so the
  * xmlns declarations (the only URLs in Vega's output) are dropped to keep the page free of URLs.
  */
-export function inlineSvg(svg: string): string {
+function inlineSvg(svg: string): string {
   return svg.replace(/\s+xmlns(:xlink)?="[^"]*"/g, '');
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
@@ -145,7 +145,7 @@ tr.pass td:last-child { color: #1a7f37; font-weight: 600; } tr.fail td:last-chil
 pre { background: #f6f8fa; padding: 0.8rem; overflow-x: auto; font-size: 0.8rem; }`;
 
 /** The report page: claims, charts (their SVG given, in chart order), tables, config. */
-export function reportHtml(data: OutputData, charts: { chart: Chart; svg: string }[]): string {
+function reportHtml(data: OutputData, charts: { chart: Chart; svg: string }[]): string {
   const m = data.manifest;
   const meta = [`radam-run ${escapeHtml(m?.version ?? toolVersion())}`, `from ${escapeHtml(data.dir)}`];
   if (m?.started) meta.push(`run started ${escapeHtml(m.started)}`);
@@ -190,8 +190,7 @@ function checkTarget(file: string, label: string, what: 'report' | 'chart', mark
 
 /** `dir` exists as a directory or can be made one: its nearest existing ancestor is a directory. */
 function checkMakeable(dir: string, label: string): void {
-  let d = dir;
-  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  const d = existingAncestor(dir);
   if (!statSync(d).isDirectory()) throw new ConfigError(`${label}: expected a path through directories, got one through the file ${d}`);
 }
 

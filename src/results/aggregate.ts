@@ -61,7 +61,7 @@ export interface SweepAggregate {
 }
 
 /** What aggregation needs of a stored run (runs/<id>/summary.json). */
-export function outcomeOf(s: StoredSummary): RunOutcome {
+function outcomeOf(s: StoredSummary): RunOutcome {
   return {
     id: s.id,
     optimizer: s.optimizer,
@@ -81,7 +81,7 @@ function mean(xs: number[]): number | null {
 }
 
 /** Sample standard deviation (n − 1); null for fewer than two values. */
-export function sampleStd(xs: number[]): number | null {
+function sampleStd(xs: number[]): number | null {
   if (xs.length < 2) return null;
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) * (b - m), 0) / (xs.length - 1));
@@ -176,7 +176,7 @@ function pointCells(point: Record<string, unknown>, params: string[]): string[] 
   return params.map((k) => (k in point ? cell(point[k]) : ''));
 }
 
-export function pointsCsv(agg: SweepAggregate, params: string[]): string {
+function pointsCsv(agg: SweepAggregate, params: string[]): string {
   const header = [
     'optimizer',
     ...params,
@@ -208,9 +208,9 @@ export function pointsCsv(agg: SweepAggregate, params: string[]): string {
   return toCsv(header, rows);
 }
 
-export const ROBUSTNESS_COLUMNS = ['optimizer', 'lr', 'final_train_loss_mean', 'points', 'diverged_points'] as const satisfies readonly (keyof RobustnessRow)[];
+const ROBUSTNESS_COLUMNS = ['optimizer', 'lr', 'final_train_loss_mean', 'points', 'diverged_points'] as const satisfies readonly (keyof RobustnessRow)[];
 
-export function robustnessCsv(agg: SweepAggregate): string {
+function robustnessCsv(agg: SweepAggregate): string {
   return toCsv(ROBUSTNESS_COLUMNS, agg.lr_robustness.map((r) => ROBUSTNESS_COLUMNS.map((c) => cell(r[c]))));
 }
 
@@ -224,7 +224,7 @@ function runPointCells(point: Record<string, unknown>, params: string[]): string
 }
 
 /** runs.csv: every run of the plan in plan order; runs not complete in OUT have status `missing`. */
-export function runsCsv(plan: SweepJson, outcomes: RunOutcome[]): string {
+function runsCsv(plan: SweepJson, outcomes: RunOutcome[]): string {
   const header = ['id', 'optimizer', 'seed', ...plan.params, 'effective_lr', 'status', 'final_train_loss', 'best_val_loss', 'final_val_accuracy'];
   const byId = new Map(outcomes.map((o) => [o.id, o]));
   const rows = plan.runs.map((r) => {

@@ -19,7 +19,7 @@ export interface ClaimResult {
   detail: string;
 }
 
-export const CLAIMS_COLUMNS = ['claim', 'metric', 'optimizer', 'baseline', 'comparison', 'observed', 'expected', 'margin', 'status'] as const;
+const CLAIMS_COLUMNS = ['claim', 'metric', 'optimizer', 'baseline', 'comparison', 'observed', 'expected', 'margin', 'status'] as const;
 
 export function claimsCsv(results: ClaimResult[]): string {
   return toCsv(

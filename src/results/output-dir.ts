@@ -106,7 +106,7 @@ function removeIfEmpty(dir: string): void {
  * claimed by a process that is gone (their lock and staging; the directory itself if the claim created
  * it and nothing else is there). Only directories holding our lock file are looked into.
  */
-export function removeStaleClaims(parent: string): void {
+function removeStaleClaims(parent: string): void {
   let entries: string[];
   try {
     entries = readdirSync(parent);

@@ -6,8 +6,8 @@ import type { RunSummary } from '../train/train.js';
 import { flag, integer, integerOrEmpty, name, num, number, numberOrEmpty, oneOf, toCsv, type Cell, type KindsOf } from './cells.js';
 import type { RunResult } from './run-result.js';
 
-export const CURVES_COLUMNS = ['run', 'optimizer', 'seed', 'step', 'split', 'loss', 'accuracy'] as const;
-export const TRACE_COLUMNS = [
+const CURVES_COLUMNS = ['run', 'optimizer', 'seed', 'step', 'split', 'loss', 'accuracy'] as const;
+const TRACE_COLUMNS = [
   'run',
   'optimizer',
   'seed',
@@ -52,7 +52,7 @@ export const SummaryRecord = z.object({
 });
 export type SummaryRecord = z.infer<typeof SummaryRecord>;
 
-export const SUMMARY_COLUMNS = Object.keys(SummaryRecord.shape) as readonly (keyof SummaryRecord)[];
+const SUMMARY_COLUMNS = Object.keys(SummaryRecord.shape) as readonly (keyof SummaryRecord)[];
 
 export function curvesCsv(results: RunResult[]): string {
   const rows: Cell[][] = [];

@@ -164,7 +164,7 @@ export function copyRun(fromOut: string, toOut: string, id: string): void {
 }
 
 /** The summary.json of a run found complete (runProblem checked it). */
-export function readStoredSummary(outDir: string, id: string): StoredSummary {
+function readStoredSummary(outDir: string, id: string): StoredSummary {
   return StoredSummary.parse(JSON.parse(readFileSync(join(runDir(outDir, id), 'summary.json'), 'utf8')));
 }
 

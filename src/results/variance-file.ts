@@ -23,7 +23,7 @@ export function varianceCsv(simulations: VarianceSimulation[]): string {
 }
 
 /** variance.csv read back: beta2 only when several β₂ were simulated; NaN where ρ_t ≤ 4. */
-export const VARIANCE = {
+const VARIANCE = {
   columns: { t: integer, rho_t: number, var_sim: numberOrEmpty, var_approx: numberOrEmpty, r_t: numberOrEmpty, r_sim: numberOrEmpty },
   optional: { beta2: number },
 };

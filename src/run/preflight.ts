@@ -11,10 +11,9 @@ import { buildDataset } from '../data/datasets.js';
  * an unusable text file (each read once). Then a Markov chain of the first run is built, the one
  * dataset that can still fail (too slow to mix), so that is a ConfigError here, not a failed run.
  */
-export function preflight(specs: RunSpec | readonly RunSpec[]): void {
-  const list: readonly RunSpec[] = Array.isArray(specs) ? specs : [specs as RunSpec];
-  const problems = sizeChecker()(list);
+export function preflight(specs: readonly RunSpec[]): void {
+  const problems = sizeChecker()(specs);
   if (problems.length > 0) throw new ConfigError(problems);
-  const first = list[0];
+  const first = specs[0];
   if (first?.data?.kind === 'markov-text') buildDataset(first.data, first.seed);
 }

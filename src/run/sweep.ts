@@ -57,7 +57,7 @@ export interface SweepResult {
 }
 
 /** The plan as written to OUT/sweep.json. */
-export function planJson(plan: SweepPlan): SweepJson {
+function planJson(plan: SweepPlan): SweepJson {
   return {
     name: plan.name,
     sweep_id: plan.sweepId,
@@ -78,7 +78,7 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
   const todo = mine.filter((r) => !complete.has(r.id));
   const skipped = mine.length - todo.length;
   if (skipped > 0) notice(`${skipped} of ${mine.length} runs already complete in ${options.out}; skipping them`);
-  if (todo.length > 0) preflight(todo[0]!.spec);
+  if (todo.length > 0) preflight([todo[0]!.spec]);
   options.events?.planned?.(todo, skipped);
 
   const { results, ran, saveError } = await runAndStore(outDir, todo, complete, options);
