@@ -229,6 +229,38 @@ test('a corrupt run directory and a foreign file in runs/ are reported and do no
   assert.ok(JSON.parse(readFileSync(join(out, 'runs', victim, 'summary.json'), 'utf8')).id === victim);
 });
 
+test('a summary.json with intact checksums but a field of the wrong kind is redone, not trusted', async () => {
+  const dir = tmp();
+  const loaded = loadExperiment(writeConfig(dir, grid));
+  const out = join(dir, 'out');
+  await runSweep(loaded, { out, shard: { index: 1, count: 8 } });
+  const victim = readdirSync(join(out, 'runs'))[0]!;
+  const file = join(out, 'runs', victim, 'summary.json');
+  const stored = JSON.parse(readFileSync(file, 'utf8'));
+  // the checksums of the CSVs still match; the loss the aggregates read is now text
+  writeFileSync(file, JSON.stringify({ ...stored, summary: { ...stored.summary, final_train_loss: '0.5' } }, null, 2) + '\n');
+  const notices: string[] = [];
+  const result = await runSweep(loaded, { out, shard: { index: 1, count: 8 }, events: { notice: (m) => notices.push(m) } });
+  assert.ok(notices.includes(`runs/${victim}: incomplete or corrupt (summary.json is not a run summary (summary.final_train_loss)); it will be redone`), notices.join('\n'));
+  assert.equal(result.ran, 1);
+  assert.equal(typeof JSON.parse(readFileSync(file, 'utf8')).summary.final_train_loss, 'number');
+});
+
+test('merge refuses a shard whose sweep.json names a run by a path instead of an id', async () => {
+  const dir = tmp();
+  const loaded = loadExperiment(writeConfig(dir, grid));
+  const shard = join(dir, 'shard');
+  await runSweep(loaded, { out: shard, shard: { index: 1, count: 8 } });
+  const plan = JSON.parse(readFileSync(join(shard, 'sweep.json'), 'utf8'));
+  plan.runs[0].id = '../../elsewhere';
+  writeFileSync(join(shard, 'sweep.json'), JSON.stringify(plan, null, 2) + '\n');
+  assert.throws(
+    () => mergeSweeps([shard], join(dir, 'merged')),
+    (e: unknown) => e instanceof ConfigError && e.message === `${shard}: expected a sweep output directory (with a readable sweep.json), got none`,
+  );
+  assert.equal(existsSync(join(dir, 'merged')), false);
+});
+
 test('aggregation matches a hand computation: mean, sample std, min, max over seeds; diverged runs counted, not averaged', () => {
   const o = (optimizer: string, lr: number, seed: number, loss: number | null, diverged = false): RunOutcome => ({
     id: `${optimizer}${lr}${seed}`,
