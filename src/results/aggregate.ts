@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { canonicalJson } from '../base/canonical-json.js';
 import { writeFileAtomic } from './atomic.js';
 import { integer, name, num, number, numberOrEmpty, toCsv } from './cells.js';
-import type { StoredSummary } from './run-store.js';
+import { readStoredSummaries, type StoredSummary } from './run-store.js';
 import type { SweepJson } from './sweep-dir.js';
 
 /** What aggregation needs of one finished run. */
@@ -236,12 +236,13 @@ function runsCsv(plan: SweepJson, outcomes: RunOutcome[]): string {
 }
 
 /**
- * Write the aggregated files of the stored runs `stored` (the plan's runs complete in OUT, in plan
- * order). Runs of the plan not among them (other shards, an interrupt) are listed in runs.csv with
- * status `missing` and make sweep_summary.json say `"partial": true`, so a partial aggregate never
- * passes for a whole one.
+ * Write the aggregated files of the plan's runs complete in OUT (`complete`), read from the run store
+ * in plan order. Runs of the plan not complete (other shards, an interrupt) are listed in runs.csv
+ * with status `missing` and make sweep_summary.json say `"partial": true`, so a partial aggregate never
+ * passes for a whole one. Returns the stored summaries read and the aggregate.
  */
-export function writeAggregate(outDir: string, plan: SweepJson, stored: StoredSummary[]): SweepAggregate {
+export function writeAggregate(outDir: string, plan: SweepJson, complete: ReadonlySet<string>): { stored: StoredSummary[]; aggregate: SweepAggregate } {
+  const stored = readStoredSummaries(outDir, plan.runs, complete);
   const outcomes = stored.map(outcomeOf);
   const agg = aggregate(outcomes);
   writeFileAtomic(join(outDir, 'runs.csv'), runsCsv(plan, outcomes));
@@ -250,7 +251,7 @@ export function writeAggregate(outDir: string, plan: SweepJson, stored: StoredSu
   const partial = stored.length < plan.runs.length;
   const json = { sweep: plan.name, sweep_id: plan.sweep_id, runs_complete: stored.length, runs_planned: plan.runs.length, ...(partial ? { partial: true } : {}), ...agg };
   writeFileAtomic(join(outDir, 'sweep_summary.json'), JSON.stringify(json, null, 2) + '\n');
-  return agg;
+  return { stored, aggregate: agg };
 }
 
 /** A sweep's lr_robustness.csv read back; an empty loss: every point at that lr diverged. */

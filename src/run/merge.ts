@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { writeAggregate, type SweepAggregate } from '../results/aggregate.js';
 import { SaveError } from '../results/fs-errors.js';
-import { copyRun, readStoredSummaries, runProblem, scanRuns, type StoredSummary } from '../results/run-store.js';
+import { copyRun, runProblem, scanRuns } from '../results/run-store.js';
 import { openSweepOut, readSweepJson, type SweepJson } from '../results/sweep-dir.js';
 
 export interface MergeResult {
@@ -34,16 +34,14 @@ export function mergeSweeps(dirs: string[], out: string, notice: (m: string) => 
   // runs already complete in OUT (an earlier merge into it) count and are not copied again
   const complete = scanRuns(outDir, new Set(first.runs.map((r) => r.id)), notice);
   for (const dir of dirs) copyComplete(dir, outDir, out, first, complete, notice);
-  let stored: StoredSummary[];
-  let aggregate: SweepAggregate;
+  let written: ReturnType<typeof writeAggregate>;
   try {
-    stored = readStoredSummaries(outDir, first.runs, complete);
-    aggregate = writeAggregate(outDir, first, stored);
+    written = writeAggregate(outDir, first, complete);
   } catch (err) {
     throw SaveError.from(err, 'the aggregated files', `the merged runs are in ${out}/runs`) ?? err;
   }
-  const failed = stored.filter((s) => s.status === 'failed').length;
-  return { outDir, plan: { name: first.name, sweep_id: first.sweep_id, runs: first.runs.length }, complete: complete.size, failed, aggregate };
+  const failed = written.stored.filter((s) => s.status === 'failed').length;
+  return { outDir, plan: { name: first.name, sweep_id: first.sweep_id, runs: first.runs.length }, complete: complete.size, failed, aggregate: written.aggregate };
 }
 
 /** Copy the runs of `plan` complete in shard output `dir` and not yet in OUT (`complete`) into OUT. */

@@ -8,7 +8,7 @@ import type { KernelSet } from '../wasm/kernels.js';
 import { writeAggregate, type SweepAggregate } from '../results/aggregate.js';
 import { SaveError } from '../results/fs-errors.js';
 import type { RunEvents, RunResult } from '../results/run-result.js';
-import { isRunComplete, readStoredSummaries, scanRuns, writeRun, type StoredSummary } from '../results/run-store.js';
+import { isRunComplete, scanRuns, writeRun, type StoredSummary } from '../results/run-store.js';
 import { openSweepOut, type SweepJson } from '../results/sweep-dir.js';
 import { executeRuns } from './execute.js';
 import { preflight } from './preflight.js';
@@ -87,16 +87,14 @@ export async function runSweep(loaded: LoadedExperiment, options: SweepOptions):
   const failed = results.filter((r) => r.error !== undefined && r.error !== 'interrupted').length;
   // the planned runs complete in OUT now: those known here, and those other shards completed meanwhile
   const nowComplete = new Set(plan.runs.filter((r) => complete.has(r.id) || isRunComplete(outDir, r.id)).map((r) => r.id));
-  let runs: StoredSummary[];
-  let agg: SweepAggregate;
+  let written: ReturnType<typeof writeAggregate>;
   try {
-    runs = readStoredSummaries(outDir, plan.runs, nowComplete);
-    agg = writeAggregate(outDir, json, runs);
+    written = writeAggregate(outDir, json, nowComplete);
   } catch (err) {
     throw saveError ?? SaveError.from(err, 'the aggregated files', `the ${nowComplete.size} runs complete in ${options.out}/runs are kept`) ?? err;
   }
   if (saveError) throw saveError;
-  return { plan, outDir, assigned: mine.length, skipped, ran, failed, remaining, interrupted: signal !== undefined, signal, complete: nowComplete.size, runs, aggregate: agg };
+  return { plan, outDir, assigned: mine.length, skipped, ran, failed, remaining, interrupted: signal !== undefined, signal, complete: nowComplete.size, runs: written.stored, aggregate: written.aggregate };
 }
 
 /**
