@@ -7,7 +7,7 @@ import { ConfigError, EXIT_BAD_INPUT, EXIT_FAILED_CHECK, EXIT_SIGINT, EXIT_SIGTE
 import { errnoText, SaveError } from '../results/fs-errors.js';
 import { toolVersion } from '../base/version.js';
 
-function intArg(name: string, min = 1) {
+function intArg(min = 1) {
   return (value: string): number => {
     if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got "${value}"`);
     return Number(value);
@@ -53,10 +53,10 @@ function addCompare(program: Command): void {
     .description('train the experiment with every optimizer it lists, concurrently, and write curves and traces')
     .argument('<config>', 'experiment config (.yaml, .yml or .json)')
     .option('-o, --out <dir>', 'output directory (default: runs/<name>-<time>)')
-    .option('--steps <n>', 'override the number of steps', intArg('--steps'))
+    .option('--steps <n>', 'override the number of steps', intArg())
     .option('--seeds <list>', 'override the seeds, e.g. 1,2,3', seedsArg)
     .option('--set <path=value>', 'override any config field, e.g. optimizers.radam.lr=3e-3 (repeatable)', collect, [])
-    .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg('--workers'))
+    .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg())
     .option('--json', 'print the summary as JSON on stdout instead of a table')
     .option('--fail-on-diverge', 'exit with code 1 if any run diverged')
     .option('--force', 'replace --out if it holds an earlier compare result (and only radam-run\'s files)')
@@ -73,7 +73,7 @@ function addSweep(program: Command): void {
     .description('run a hyperparameter sweep (the config\'s `sweep` section): resumable, shardable, aggregated over seeds')
     .argument('<config>', 'experiment config with a sweep section')
     .option('-o, --out <dir>', 'output directory; rerunning into it resumes (default: runs/<name>-sweep)')
-    .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg('--workers'))
+    .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg())
     .option('--shard <K/N>', 'run only the K-th of N deterministic shares of the runs (1-based)')
     .option('--dry-run', 'list the planned runs and their ids, run nothing')
     .option('--force', 'take over --out when it holds another sweep (runs the two share are reused; nothing is deleted)')
@@ -102,7 +102,7 @@ function addReproduce(program: Command): void {
     .argument('<experiment>', 'experiment file with a claims section')
     .option('-o, --out <dir>', 'output directory (default: runs/<name>-<time>, or runs/<name>-sweep for sweeps)')
     .option('--junit <file>', 'also write the claims as JUnit XML test cases')
-    .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg('--workers'))
+    .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg())
     .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
     .option('--force', 'replace --out if it holds an earlier reproduce result; for sweep experiments, take over --out from another sweep')
     .option('--report', 'also write report.html and SVG charts into the output directory')
@@ -116,9 +116,9 @@ function addVariance(program: Command): void {
     .command('variance')
     .description("Monte Carlo of the adaptive learning rate's variance Var[ψ_t] vs the paper's approximation")
     .option('--beta2 <list>', 'β₂, or several separated by commas', '0.999')
-    .option('--steps <n>', 'steps t to simulate', intArg('--steps'), 1000)
-    .option('--samples <n>', 'simulated gradient sequences', intArg('--samples', 2), 10000)
-    .option('--seed <s>', 'random seed', intArg('--seed', 0), 0)
+    .option('--steps <n>', 'steps t to simulate', intArg(), 1000)
+    .option('--samples <n>', 'simulated gradient sequences', intArg(2), 10000)
+    .option('--seed <s>', 'random seed', intArg(0), 0)
     .option('-o, --out <dir>', 'output directory (default: runs/variance-<time>)')
     .option('--force', 'replace --out if it holds an earlier variance result (and only radam-run\'s files)')
     .action(async (opts) => (await import('./variance.js')).varianceCommand(opts));
@@ -141,7 +141,7 @@ function addPlot(program: Command): void {
     .argument('<dir>', 'output directory')
     .option('-o, --out <file>', 'HTML report to write (default: DIR/report.html); SVGs go to plots/ beside it')
     .option('--metric <name>', 'loss or accuracy', 'loss')
-    .option('--smooth <n>', 'trailing mean over N logged steps of the train curves', intArg('--smooth'))
+    .option('--smooth <n>', 'trailing mean over N logged steps of the train curves', intArg())
     .option('--log-y', 'log y axes (default: log when values span two decades)')
     .action(async (dir: string, opts) => (await import('./plot.js')).plotCommand(dir, opts));
 }
@@ -151,7 +151,7 @@ function addRho(program: Command): void {
     .command('rho')
     .description("RAdam's ρ_t, r_t and phase per step (no model needed)")
     .option('--beta2 <b>', 'β₂', numberArg, 0.999)
-    .option('--steps <n>', 'number of steps', intArg('--steps'), 20)
+    .option('--steps <n>', 'number of steps', intArg(), 20)
     .option('--threshold <x>', 'rectify when ρ_t > threshold (torch 5, paper 4)', numberArg, 5)
     .option('--csv', 'print CSV instead of a table')
     .action(async (opts) => (await import('./rho.js')).rhoCommand(opts));

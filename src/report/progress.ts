@@ -25,7 +25,7 @@ class BarProgress implements Progress {
 
   private readonly optimizerIndex = new Map<string, number>();
 
-  constructor(private readonly specs: RunSpec[]) {
+  constructor(specs: RunSpec[]) {
     this.width = nameWidth(specs);
     for (const s of specs) if (!this.optimizerIndex.has(s.optimizer.name)) this.optimizerIndex.set(s.optimizer.name, this.optimizerIndex.size);
     this.multibar = new cliProgress.MultiBar(

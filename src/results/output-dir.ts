@@ -141,7 +141,7 @@ function manifestKind(dir: string): string | undefined {
   }
 }
 
-/** plots/ is ours when it holds only SVG files that radam-run wrote (marked as report.ts marks them). */
+/** plots/ is ours when it holds only SVG files that radam-run wrote (marked as report/report.ts marks them). */
 function plotsAreOurs(dir: string): boolean {
   try {
     return readdirSync(dir).every((f) => f.endsWith('.svg') && carriesMark(join(dir, f), CHART_MARK));

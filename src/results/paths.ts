@@ -9,7 +9,7 @@ import { errnoText, pathProblem, unusableOutput } from './fs-errors.js';
 
 /**
  * The marks by which radam-run recognises files it wrote, in their first bytes: report.html's
- * generator meta tag and the charts' metadata element (written by report.ts), and the root element of
+ * generator meta tag and the charts' metadata element (written by report/report.ts), and the root element of
  * reproduce's JUnit XML.
  */
 export const REPORT_MARK = /<meta name="generator" content="radam-run[ "]/;
