@@ -1,5 +1,5 @@
-// Shared test helpers: locating the repository (tests run both compiled from dist/test and via tsx
-// from test/), comparing floats, and running the built CLI.
+// Shared test helpers: locating the repository (tests run compiled, from dist/test), comparing floats,
+// and running the built CLI.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

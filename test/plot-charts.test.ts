@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { ConfigError } from '../src/config/errors.js';
 import { buildCharts, type Chart } from '../src/report/charts/index.js';
-import { readOutputDir } from '../src/report/charts/read.js';
+import { readOutputDir } from '../src/results/output-data.js';
 import { curvesChart } from '../src/report/charts/curves.js';
 import { renderSvg } from '../src/report/report.js';
 import { rosenbrockOutput, sweepOutput, thresholdsOutput, tmp, varianceOutput } from './plot-fixtures.js';

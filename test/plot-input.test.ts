@@ -7,7 +7,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../src/report/output.js';
+import { writeFileAtomic } from '../src/results/atomic.js';
 import { repoRoot } from './helpers.js';
 import { cli, divergedOutput, reproduceOutput, rosenbrockOutput, sweepOutput, tmp, treeHash, varianceOutput } from './plot-fixtures.js';
 
@@ -196,7 +196,7 @@ const DAMAGES: Damage[] = [
 /** One cell replaced: [fixture, file, line, column, new text, what plot says after "FILE line N: "]. */
 const BAD_CELLS: [keyof typeof fixtures, string, number, string, string, string][] = [
   ['compare', 'curves.csv', 5, 'loss', 'abc', 'expected a number in column loss, got "abc"'],
-  // radam-run writes NaN as an empty cell (csv.ts num()); a NaN spelt out was written by someone else
+  // radam-run writes NaN as an empty cell (results/cells.ts num()); a NaN spelt out was written by someone else
   ['compare', 'curves.csv', 9, 'loss', 'NaN', 'expected a number in column loss, got "NaN" (radam-run writes NaN as an empty cell)'],
   // Number("0x10") is 16: the check is on the text, not on what Number() makes of it
   ['compare', 'trace.csv', 3, 'step', '0x10', 'expected an integer in column step, got "0x10"'],

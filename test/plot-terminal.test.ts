@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import chalk from 'chalk';
-import type { RunResult } from '../src/run/execute.js';
+import type { RunResult } from '../src/results/run-result.js';
 import { colorFor } from '../src/report/table.js';
 import { renderTerminalChart } from '../src/report/terminal-chart.js';
 
@@ -82,4 +82,14 @@ test('diverged (non-finite) losses are left out rather than stretching the axis'
   const diverged = result('sgd', 0, [1, 0.5, Infinity, NaN]);
   const text = strip(renderTerminalChart([diverged, result('adam', 0, [1, 0.8, 0.6, 0.4])], { width: 50, height: 6 }));
   assert.equal(Number(text.split('\n')[0]!.trim().split(/\s+/)[0]), 1);
+});
+
+test('an optimizer whose every logged loss is non-finite (diverged at once) keeps its legend entry and draws nothing', () => {
+  const text = renderTerminalChart([result('sgd', 0, [NaN, Infinity]), result('adam', 0, slow)], { width: 80, height: 12 });
+  const legend = strip(text.split('\n').at(-1)!);
+  // the legend names both; sgd has no last loss to show
+  assert.match(legend, /\* sgd {3}o adam \d/);
+  const plot = text.split('\n').slice(0, 12).join('\n');
+  assert.ok(!plot.includes(colorFor(0)('*')), 'no sgd glyph in the plot area');
+  assert.ok(plot.includes(colorFor(1)('o')), 'adam is drawn');
 });

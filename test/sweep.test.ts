@@ -10,8 +10,9 @@ import { stringify } from 'yaml';
 import { loadExperiment } from '../src/config/load.js';
 import { ConfigError } from '../src/config/errors.js';
 import { planRuns, shardRuns, parseShard } from '../src/run/sweep-plan.js';
-import { runSweep, mergeSweeps } from '../src/run/sweep.js';
-import { aggregate, type RunOutcome } from '../src/report/aggregate.js';
+import { runSweep } from '../src/run/sweep.js';
+import { mergeSweeps } from '../src/run/merge.js';
+import { aggregate, type RunOutcome } from '../src/results/aggregate.js';
 import { repoRoot, assertClose } from './helpers.js';
 
 function tmp(): string {
@@ -226,6 +227,38 @@ test('a corrupt run directory and a foreign file in runs/ are reported and do no
   assert.ok(notices.some((n) => n.includes('2 entries in runs/ not part of this sweep')), notices.join('\n'));
   assert.equal(result.skipped, 3); // shard 1/4 held 4 runs, one of them corrupted
   assert.ok(JSON.parse(readFileSync(join(out, 'runs', victim, 'summary.json'), 'utf8')).id === victim);
+});
+
+test('a summary.json with intact checksums but a field of the wrong kind is redone, not trusted', async () => {
+  const dir = tmp();
+  const loaded = loadExperiment(writeConfig(dir, grid));
+  const out = join(dir, 'out');
+  await runSweep(loaded, { out, shard: { index: 1, count: 8 } });
+  const victim = readdirSync(join(out, 'runs'))[0]!;
+  const file = join(out, 'runs', victim, 'summary.json');
+  const stored = JSON.parse(readFileSync(file, 'utf8'));
+  // the checksums of the CSVs still match; the loss the aggregates read is now text
+  writeFileSync(file, JSON.stringify({ ...stored, summary: { ...stored.summary, final_train_loss: '0.5' } }, null, 2) + '\n');
+  const notices: string[] = [];
+  const result = await runSweep(loaded, { out, shard: { index: 1, count: 8 }, events: { notice: (m) => notices.push(m) } });
+  assert.ok(notices.includes(`runs/${victim}: incomplete or corrupt (summary.json is not a run summary (summary.final_train_loss)); it will be redone`), notices.join('\n'));
+  assert.equal(result.ran, 1);
+  assert.equal(typeof JSON.parse(readFileSync(file, 'utf8')).summary.final_train_loss, 'number');
+});
+
+test('merge refuses a shard whose sweep.json names a run by a path instead of an id', async () => {
+  const dir = tmp();
+  const loaded = loadExperiment(writeConfig(dir, grid));
+  const shard = join(dir, 'shard');
+  await runSweep(loaded, { out: shard, shard: { index: 1, count: 8 } });
+  const plan = JSON.parse(readFileSync(join(shard, 'sweep.json'), 'utf8'));
+  plan.runs[0].id = '../../elsewhere';
+  writeFileSync(join(shard, 'sweep.json'), JSON.stringify(plan, null, 2) + '\n');
+  assert.throws(
+    () => mergeSweeps([shard], join(dir, 'merged')),
+    (e: unknown) => e instanceof ConfigError && e.message === `${shard}: expected a sweep output directory (with a readable sweep.json), got none`,
+  );
+  assert.equal(existsSync(join(dir, 'merged')), false);
 });
 
 test('aggregation matches a hand computation: mean, sample std, min, max over seeds; diverged runs counted, not averaged', () => {

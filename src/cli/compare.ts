@@ -1,7 +1,7 @@
 // `radam-run compare CONFIG`: load → run concurrently with progress → summary table / JSON.
 import { loadExperiment } from '../config/load.js';
 import { runCompare } from '../run/compare.js';
-import { OutputDir } from '../report/output.js';
+import { OutputDir } from '../results/output-dir.js';
 import { createProgress } from '../report/progress.js';
 import { renderSummaryTable } from '../report/table.js';
 import { planCompare } from '../run/plan.js';
@@ -38,7 +38,7 @@ export async function compareCommand(file: string, flags: CompareFlags): Promise
   let result;
   try {
     result = await withInterrupt((signal) =>
-      runCompare(loaded, { out, force: flags.force, workers: flags.workers, events: progress, signal, argv: process.argv.slice(1), kernels }),
+      runCompare(loaded, { out, force: flags.force, workers: flags.workers, events: progress, signal, argv: process.argv.slice(1), specs }),
     );
   } finally {
     progress.stop();

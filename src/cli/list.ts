@@ -31,7 +31,7 @@ function toJson(schema: z.ZodType): JsonSchema {
 }
 
 /** A short type description of a JSON-schema node: `number > 0`, `"momentum" | "skip"`, … */
-export function describeType(node: JsonSchema): string {
+function describeType(node: JsonSchema): string {
   if (node.const !== undefined) return JSON.stringify(node.const);
   if (node.enum) return node.enum.map((v) => JSON.stringify(v)).join(' | ');
   const alts = node.anyOf ?? node.oneOf;

@@ -1,11 +1,13 @@
-// The radam-run command line: commander wiring only. Each command lives in its own module, imported
-// lazily so `--help` starts fast. This is the only place that sets exit codes.
+// The radam-run command line: commander wiring and the one top-level error handler. Each command lives
+// in its own module, imported lazily so `--help` starts fast. Only this entry point exits: an error a
+// command throws becomes its message and exit code here (report); a command that finished but failed a
+// check (a crashed run, a failed claim) sets process.exitCode itself.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, EXIT_BAD_INPUT, EXIT_FAILED_CHECK, EXIT_SIGINT, EXIT_SIGTERM, InterruptedError } from '../config/errors.js';
-import { errnoText, SaveError } from '../report/output.js';
-import { toolVersion } from '../version.js';
+import { errnoText, SaveError } from '../results/fs-errors.js';
+import { toolVersion } from '../base/version.js';
 
-function intArg(name: string, min = 1) {
+function intArg(min = 1) {
   return (value: string): number => {
     if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got "${value}"`);
     return Number(value);
@@ -32,7 +34,8 @@ function kernelsOption(): Option {
   return new Option('--kernels <set>', 'kernels for optimizer steps and layers: wasm (SIMD) or js (the reference)').choices(['js', 'wasm']).default('wasm');
 }
 
-export function buildProgram(): Command {
+/** The radam-run program: every command with its options, in the order --help lists them. */
+function buildProgram(): Command {
   const program = new Command();
   program
     .name('radam-run')
@@ -40,16 +43,20 @@ export function buildProgram(): Command {
     .version(toolVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `radam-run: ${str.trimEnd()} (see --help)\n` : str) });
+  for (const add of [addCompare, addSweep, addMerge, addReproduce, addVariance, addValidate, addPlot, addRho, addList]) add(program);
+  return program;
+}
 
+function addCompare(program: Command): void {
   program
     .command('compare')
     .description('train the experiment with every optimizer it lists, concurrently, and write curves and traces')
     .argument('<config>', 'experiment config (.yaml, .yml or .json)')
     .option('-o, --out <dir>', 'output directory (default: runs/<name>-<time>)')
-    .option('--steps <n>', 'override the number of steps', intArg('--steps'))
+    .option('--steps <n>', 'override the number of steps', intArg())
     .option('--seeds <list>', 'override the seeds, e.g. 1,2,3', seedsArg)
     .option('--set <path=value>', 'override any config field, e.g. optimizers.radam.lr=3e-3 (repeatable)', collect, [])
-    .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg('--workers'))
+    .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg())
     .option('--json', 'print the summary as JSON on stdout instead of a table')
     .option('--fail-on-diverge', 'exit with code 1 if any run diverged')
     .option('--force', 'replace --out if it holds an earlier compare result (and only radam-run\'s files)')
@@ -58,13 +65,15 @@ export function buildProgram(): Command {
     .addOption(kernelsOption())
     .option('-q, --quiet', 'no progress output')
     .action(async (config: string, opts) => (await import('./compare.js')).compareCommand(config, opts));
+}
 
+function addSweep(program: Command): void {
   program
     .command('sweep')
     .description('run a hyperparameter sweep (the config\'s `sweep` section): resumable, shardable, aggregated over seeds')
     .argument('<config>', 'experiment config with a sweep section')
     .option('-o, --out <dir>', 'output directory; rerunning into it resumes (default: runs/<name>-sweep)')
-    .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg('--workers'))
+    .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg())
     .option('--shard <K/N>', 'run only the K-th of N deterministic shares of the runs (1-based)')
     .option('--dry-run', 'list the planned runs and their ids, run nothing')
     .option('--force', 'take over --out when it holds another sweep (runs the two share are reused; nothing is deleted)')
@@ -74,7 +83,9 @@ export function buildProgram(): Command {
     .addOption(kernelsOption())
     .option('-q, --quiet', 'no progress output')
     .action(async (config: string, opts) => (await import('./sweep.js')).sweepCommand(config, opts));
+}
 
+function addMerge(program: Command): void {
   program
     .command('merge')
     .description('combine the outputs of shards of one sweep and aggregate them')
@@ -82,32 +93,38 @@ export function buildProgram(): Command {
     .requiredOption('-o, --out <dir>', 'merged output directory')
     .option('--json', 'print the aggregate as JSON on stdout')
     .action(async (dirs: string[], opts) => (await import('./sweep.js')).mergeCommand(dirs, opts));
+}
 
+function addReproduce(program: Command): void {
   program
     .command('reproduce')
     .description('run an experiment with claims (experiments/*.yaml), check each claim, exit 0 only if all hold')
     .argument('<experiment>', 'experiment file with a claims section')
     .option('-o, --out <dir>', 'output directory (default: runs/<name>-<time>, or runs/<name>-sweep for sweeps)')
     .option('--junit <file>', 'also write the claims as JUnit XML test cases')
-    .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg('--workers'))
+    .option('-w, --workers <n>', 'worker threads (default: number of cores)', intArg())
     .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
     .option('--force', 'replace --out if it holds an earlier reproduce result; for sweep experiments, take over --out from another sweep')
     .option('--report', 'also write report.html and SVG charts into the output directory')
     .addOption(kernelsOption())
     .option('-q, --quiet', 'no progress output')
     .action(async (file: string, opts) => (await import('./reproduce.js')).reproduceCommand(file, opts));
+}
 
+function addVariance(program: Command): void {
   program
     .command('variance')
     .description("Monte Carlo of the adaptive learning rate's variance Var[ψ_t] vs the paper's approximation")
     .option('--beta2 <list>', 'β₂, or several separated by commas', '0.999')
-    .option('--steps <n>', 'steps t to simulate', intArg('--steps'), 1000)
-    .option('--samples <n>', 'simulated gradient sequences', intArg('--samples', 2), 10000)
-    .option('--seed <s>', 'random seed', intArg('--seed', 0), 0)
+    .option('--steps <n>', 'steps t to simulate', intArg(), 1000)
+    .option('--samples <n>', 'simulated gradient sequences', intArg(2), 10000)
+    .option('--seed <s>', 'random seed', intArg(0), 0)
     .option('-o, --out <dir>', 'output directory (default: runs/variance-<time>)')
     .option('--force', 'replace --out if it holds an earlier variance result (and only radam-run\'s files)')
     .action(async (opts) => (await import('./variance.js')).varianceCommand(opts));
+}
 
+function addValidate(program: Command): void {
   program
     .command('validate')
     .description('print the resolved config with every default filled in, or every error in it')
@@ -115,36 +132,40 @@ export function buildProgram(): Command {
     .option('--set <path=value>', 'override a config field (repeatable)', collect, [])
     .option('--json', 'print JSON instead of YAML')
     .action(async (config: string, opts) => (await import('./validate.js')).validateCommand(config, opts));
+}
 
+function addPlot(program: Command): void {
   program
     .command('plot')
     .description('charts (SVG) and a self-contained report.html from the output of compare, sweep, reproduce or variance')
     .argument('<dir>', 'output directory')
     .option('-o, --out <file>', 'HTML report to write (default: DIR/report.html); SVGs go to plots/ beside it')
     .option('--metric <name>', 'loss or accuracy', 'loss')
-    .option('--smooth <n>', 'trailing mean over N logged steps of the train curves', intArg('--smooth'))
+    .option('--smooth <n>', 'trailing mean over N logged steps of the train curves', intArg())
     .option('--log-y', 'log y axes (default: log when values span two decades)')
     .action(async (dir: string, opts) => (await import('./plot.js')).plotCommand(dir, opts));
+}
 
+function addRho(program: Command): void {
   program
     .command('rho')
     .description("RAdam's ρ_t, r_t and phase per step (no model needed)")
     .option('--beta2 <b>', 'β₂', numberArg, 0.999)
-    .option('--steps <n>', 'number of steps', intArg('--steps'), 20)
+    .option('--steps <n>', 'number of steps', intArg(), 20)
     .option('--threshold <x>', 'rectify when ρ_t > threshold (torch 5, paper 4)', numberArg, 5)
     .option('--csv', 'print CSV instead of a table')
     .action(async (opts) => (await import('./rho.js')).rhoCommand(opts));
+}
 
+function addList(program: Command): void {
   program
     .command('list')
     .description('models, datasets, optimizers and schedules with their options and defaults')
     .addOption(new Option('--json', 'print the JSON schema of the config'))
     .action(async (opts) => (await import('./list.js')).listCommand(opts));
-
-  return program;
 }
 
-/** Map an error to its message and exit code; only this function decides exit codes. */
+/** Map an error a command threw to its message and exit code. */
 function report(err: unknown): number {
   if (err instanceof ConfigError) {
     for (const problem of err.problems) process.stderr.write(`radam-run: ${problem}\n`);

@@ -4,10 +4,11 @@ import chalk from 'chalk';
 import { loadExperiment } from '../config/load.js';
 import { ConfigError, EXIT_FAILED_CHECK } from '../config/errors.js';
 import { runReproduce } from '../run/reproduce.js';
-import { OutputDir } from '../report/output.js';
+import { OutputDir } from '../results/output-dir.js';
 import { planCompare } from '../run/plan.js';
 import { createProgress, createSweepProgress, type Progress } from '../report/progress.js';
-import { renderSummaryTable, formatLoss } from '../report/table.js';
+import { renderSummaryTable } from '../report/table.js';
+import { formatLoss } from '../results/cells.js';
 import { renderSweepTables } from '../report/sweep-table.js';
 import { join } from 'node:path';
 import { describeRun } from '../run/sweep-plan.js';
@@ -34,7 +35,8 @@ export async function reproduceCommand(file: string, flags: ReproduceFlags): Pro
   const tty = Boolean(process.stderr.isTTY);
   const { kernels, notice } = resolveKernels(flags.kernels ?? 'wasm');
   if (notice) process.stderr.write(`radam-run: note: ${notice}\n`);
-  let progress: Progress | undefined = exp.sweep ? undefined : createProgress(planCompare(exp), { tty, quiet: flags.quiet });
+  const specs = exp.sweep ? undefined : planCompare(exp, { kernels });
+  let progress: Progress | undefined = specs && createProgress(specs, { tty, quiet: flags.quiet });
   const labels = new Map<string, string>();
   let result;
   try {
@@ -44,6 +46,7 @@ export async function reproduceCommand(file: string, flags: ReproduceFlags): Pro
       workers: flags.workers,
       force: flags.force,
       signal,
+      specs,
       kernels,
       events: {
         notice: (m) => process.stderr.write(`radam-run: ${m}\n`),

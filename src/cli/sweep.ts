@@ -1,17 +1,18 @@
 // `radam-run sweep CONFIG` and `radam-run merge DIR... --out DIR`.
+import { join } from 'node:path';
 import chalk from 'chalk';
 import { EXIT_FAILED_CHECK, InterruptedError } from '../config/errors.js';
-import { isRunComplete } from '../run/run-store.js';
-import { checkOutputPath } from '../report/output.js';
-import { loadExperiment } from '../config/load.js';
-import { runSweep, mergeSweeps } from '../run/sweep.js';
-import { describeRun, parseShard, planRuns, shardRuns } from '../run/sweep-plan.js';
-import { createSweepProgress } from '../report/progress.js';
+import { loadExperiment, type LoadedExperiment } from '../config/load.js';
+import { resolveKernels, type KernelSet } from '../wasm/kernels.js';
+import { checkOutputPath } from '../results/paths.js';
+import { isRunComplete } from '../results/run-store.js';
+import { createSweepProgress, type Progress } from '../report/progress.js';
 import { renderSweepTables } from '../report/sweep-table.js';
+import { mergeSweeps } from '../run/merge.js';
+import { runSweep } from '../run/sweep.js';
+import { describeRun, parseShard, planRuns, shardRuns, type Shard } from '../run/sweep-plan.js';
 import { withInterrupt } from './interrupt.js';
 import { writeReportAndSay } from './plot.js';
-import { join } from 'node:path';
-import { resolveKernels, type KernelSet } from '../wasm/kernels.js';
 
 export interface SweepFlags {
   out?: string;
@@ -26,32 +27,17 @@ export interface SweepFlags {
   kernels?: KernelSet;
 }
 
+const notice = (m: string): void => void process.stderr.write(`radam-run: ${m}\n`);
+
 export async function sweepCommand(file: string, flags: SweepFlags): Promise<void> {
   const loaded = loadExperiment(file, { set: flags.set });
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
   const out = flags.out ?? join('runs', `${loaded.experiment.name}-sweep`);
-  const { kernels, notice } = resolveKernels(flags.kernels ?? 'wasm');
-  if (notice) process.stderr.write(`radam-run: note: ${notice}\n`);
-  if (flags.dryRun) {
-    const outDir = checkOutputPath('--out', out, 'directory');
-    const plan = planRuns(loaded, { kernels });
-    const mine = new Set(shardRuns(plan, shard).map((r) => r.id));
-    const lines = plan.runs
-      .map((r, i) => ({ r, i }))
-      .filter(({ r }) => mine.has(r.id))
-      .map(({ r, i }) => {
-        const done = isRunComplete(outDir, r.id);
-        return `${describeRun(plan.runs[i]!)}${done ? chalk.dim('  (complete)') : ''}`;
-      });
-    process.stdout.write(lines.join('\n') + '\n');
-    process.stderr.write(
-      `${plan.name}: ${plan.points} point(s), ${plan.runs.length} run(s)${shard ? `, shard ${shard.index}/${shard.count}: ${mine.size} run(s)` : ''}; sweep id ${plan.sweepId}; output ${out}\n`,
-    );
-    return;
-  }
-  const plan = planRuns(loaded, { kernels });
-  const labelsById = new Map(plan.runs.map((r) => [r.id, describeRun(r)]));
-  let progress: ReturnType<typeof createSweepProgress> | undefined;
+  const { kernels, notice: kernelNotice } = resolveKernels(flags.kernels ?? 'wasm');
+  if (kernelNotice) process.stderr.write(`radam-run: note: ${kernelNotice}\n`);
+  if (flags.dryRun) return dryRun(loaded, out, shard, kernels);
+  const labels = new Map<string, string>();
+  let progress: Progress | undefined;
   let result;
   try {
     result = await withInterrupt((signal) => runSweep(loaded, {
@@ -62,18 +48,20 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
       kernels,
       force: flags.force,
       events: {
-        notice: (m) => process.stderr.write(`radam-run: ${m}\n`),
+        notice,
         planned(todo, skipped) {
+          for (const run of todo) labels.set(run.id, describeRun(run));
           progress = createSweepProgress({ tty: Boolean(process.stderr.isTTY), quiet: flags.quiet, total: todo.length + skipped, done: skipped });
         },
         finished(index, r) {
-          progress?.finished?.(index, { ...r, spec: { ...r.spec, run: labelsById.get(r.spec.run) ?? r.spec.run } });
+          progress?.finished?.(index, { ...r, spec: { ...r.spec, run: labels.get(r.spec.run) ?? r.spec.run } });
         },
       },
     }));
   } finally {
     progress?.stop();
   }
+  const { plan } = result;
   if (flags.json) process.stdout.write(JSON.stringify({ sweep: plan.name, sweep_id: plan.sweepId, ...result.aggregate }, null, 2) + '\n');
   else process.stdout.write(renderSweepTables(result.aggregate, plan.params) + '\n');
   const shardText = shard ? ` (shard ${shard.index}/${shard.count}: ${result.assigned} runs)` : '';
@@ -90,8 +78,20 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
   }
 }
 
+/** --dry-run: the runs of this shard with their ids, marked where OUT holds them complete; nothing runs. */
+function dryRun(loaded: LoadedExperiment, out: string, shard: Shard | undefined, kernels: KernelSet): void {
+  const outDir = checkOutputPath('--out', out, 'directory');
+  const plan = planRuns(loaded, { kernels });
+  const mine = shardRuns(plan, shard);
+  const lines = mine.map((r) => `${describeRun(r)}${isRunComplete(outDir, r.id) ? chalk.dim('  (complete)') : ''}`);
+  process.stdout.write(lines.join('\n') + '\n');
+  process.stderr.write(
+    `${plan.name}: ${plan.points} point(s), ${plan.runs.length} run(s)${shard ? `, shard ${shard.index}/${shard.count}: ${mine.length} run(s)` : ''}; sweep id ${plan.sweepId}; output ${out}\n`,
+  );
+}
+
 export async function mergeCommand(dirs: string[], flags: { out: string; json?: boolean }): Promise<void> {
-  const result = mergeSweeps(dirs, flags.out, (m) => process.stderr.write(`radam-run: ${m}\n`));
+  const result = mergeSweeps(dirs, flags.out, notice);
   if (flags.json) process.stdout.write(JSON.stringify({ sweep: result.plan.name, sweep_id: result.plan.sweep_id, ...result.aggregate }, null, 2) + '\n');
   else process.stdout.write(renderSweepTables(result.aggregate, []) + '\n');
   process.stderr.write(`${result.outDir}: merged ${dirs.length} output(s); ${result.complete}/${result.plan.runs} runs complete\n`);

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { loadExperiment } from '../config/load.js';
 import { planCompare } from '../run/plan.js';
 import { planRuns } from '../run/sweep-plan.js';
-import { preflight } from '../run/compare.js';
+import { preflight } from '../run/preflight.js';
 
 export async function validateCommand(file: string, flags: { set: string[]; json?: boolean }): Promise<void> {
   const loaded = loadExperiment(file, { set: flags.set });

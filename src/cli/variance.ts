@@ -1,13 +1,13 @@
 // `radam-run variance`: Monte Carlo of the adaptive learning rate's variance (the paper's Fig. 3)
 // written to DIR/variance.csv, with a short table on stdout.
-import { stringify } from 'csv-stringify/sync';
 import cliProgress from 'cli-progress';
 import { ConfigError } from '../config/errors.js';
 import { formatCount } from '../config/data.js';
 import { simulateVariance, simulatedSteps } from '../optim/variance.js';
-import { manifestHeader, OutputDir, SaveError } from '../report/output.js';
-import { num } from '../report/csv.js';
-import { formatLoss } from '../report/table.js';
+import { manifestHeader, OutputDir } from '../results/output-dir.js';
+import { SaveError } from '../results/fs-errors.js';
+import { formatLoss } from '../results/cells.js';
+import { varianceCsv, type VarianceSimulation } from '../results/variance-file.js';
 
 export interface VarianceFlags {
   beta2: string;
@@ -39,9 +39,7 @@ export async function varianceCommand(flags: VarianceFlags): Promise<void> {
   const progress = drawsProgress(draws);
   let out: OutputDir | undefined;
   try {
-    const multi = betas.length > 1;
-    const header = [...(multi ? ['beta2'] : []), 't', 'rho_t', 'var_sim', 'var_approx', 'r_t', 'r_sim'];
-    const rows: (string | number)[][] = [];
+    const simulations: VarianceSimulation[] = [];
     const lines: string[] = [];
     let drawn = 0;
     for (const beta2 of betas) {
@@ -51,19 +49,13 @@ export async function varianceCommand(flags: VarianceFlags): Promise<void> {
       const onStep = (t: number): void => progress.update(drawn + t * flags.samples);
       const sim = simulateVariance({ beta2, steps: flags.steps, samples: flags.samples, seed: flags.seed, onStep });
       drawn += tInf * flags.samples;
-      for (const r of sim.rows) rows.push([...(multi ? [beta2] : []), r.t, num(r.rhoT), num(r.varSim), num(r.varApprox), num(r.rT), num(r.rSim)]);
-      lines.push(`β₂ = ${beta2}  (Var[ψ_∞] simulated at t = ${sim.tInf}: ${formatLoss(sim.varInf)})`);
-      lines.push(`${'t'.padStart(7)}  ${'rho_t'.padStart(9)}  ${'var_sim'.padStart(10)}  ${'var_approx'.padStart(10)}  ${'r_t'.padStart(8)}  ${'r_sim'.padStart(8)}`);
-      const shown = new Set([1, 2, 3, 5, 6, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, flags.steps].filter((t) => t <= flags.steps));
-      for (const r of sim.rows.filter((x) => shown.has(x.t))) {
-        lines.push(`${String(r.t).padStart(7)}  ${r.rhoT.toFixed(3).padStart(9)}  ${formatLoss(r.varSim).padStart(10)}  ${formatLoss(r.varApprox).padStart(10)}  ${formatLoss(r.rT).padStart(8)}  ${formatLoss(r.rSim).padStart(8)}`);
-      }
-      lines.push('');
+      simulations.push({ beta2, rows: sim.rows });
+      lines.push(...varianceTable(beta2, sim, flags.steps));
     }
     progress.stop();
     out = OutputDir.claim(path, 'variance', { force: flags.force });
     try {
-      out.write('variance.csv', stringify([header, ...rows], { record_delimiter: 'unix' }));
+      out.write('variance.csv', varianceCsv(simulations));
       out.write(
         'manifest.json',
         JSON.stringify({ ...manifestHeader('variance'), command: process.argv.slice(1), beta2: betas, steps: flags.steps, samples: flags.samples, seed: flags.seed, files: [...out.written] }, null, 2) + '\n',
@@ -79,6 +71,18 @@ export async function varianceCommand(flags: VarianceFlags): Promise<void> {
     out?.discard();
     throw err;
   }
+}
+
+/** The stdout table of one β₂: Var[ψ_∞], then ρ_t, both variances and both r_t at a few steps t. */
+function varianceTable(beta2: number, sim: ReturnType<typeof simulateVariance>, steps: number): string[] {
+  const lines = [`β₂ = ${beta2}  (Var[ψ_∞] simulated at t = ${sim.tInf}: ${formatLoss(sim.varInf)})`];
+  lines.push(`${'t'.padStart(7)}  ${'rho_t'.padStart(9)}  ${'var_sim'.padStart(10)}  ${'var_approx'.padStart(10)}  ${'r_t'.padStart(8)}  ${'r_sim'.padStart(8)}`);
+  const shown = new Set([1, 2, 3, 5, 6, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, steps].filter((t) => t <= steps));
+  for (const r of sim.rows.filter((x) => shown.has(x.t))) {
+    lines.push(`${String(r.t).padStart(7)}  ${r.rhoT.toFixed(3).padStart(9)}  ${formatLoss(r.varSim).padStart(10)}  ${formatLoss(r.varApprox).padStart(10)}  ${formatLoss(r.rT).padStart(8)}  ${formatLoss(r.rSim).padStart(8)}`);
+  }
+  lines.push('');
+  return lines;
 }
 
 /** Refuses work or memory beyond the limits above, before anything is allocated; returns the draws. */

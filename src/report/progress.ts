@@ -1,9 +1,10 @@
 // Progress displays for concurrent runs: a cli-progress multibar on a TTY (step, loss, steps/s per
 // run), plain periodic lines otherwise (CI logs). Both write to stderr; stdout is kept for data.
 import cliProgress from 'cli-progress';
-import type { RunEvents, RunResult } from '../run/execute.js';
+import type { RunEvents, RunResult } from '../results/run-result.js';
 import type { RunSpec } from '../train/train.js';
-import { colorFor, divergedText, formatLoss } from './table.js';
+import { colorFor, divergedText } from './table.js';
+import { formatLoss } from '../results/cells.js';
 
 export interface Progress extends RunEvents {
   stop(): void;
@@ -24,7 +25,7 @@ class BarProgress implements Progress {
 
   private readonly optimizerIndex = new Map<string, number>();
 
-  constructor(private readonly specs: RunSpec[]) {
+  constructor(specs: RunSpec[]) {
     this.width = nameWidth(specs);
     for (const s of specs) if (!this.optimizerIndex.has(s.optimizer.name)) this.optimizerIndex.set(s.optimizer.name, this.optimizerIndex.size);
     this.multibar = new cliProgress.MultiBar(

@@ -7,10 +7,13 @@ import { dirname, join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { stringify as yamlStringify } from 'yaml';
 import { ConfigError } from '../config/errors.js';
-import { toolVersion } from '../version.js';
-import { carriesMark, CHART_MARK, checkOutputPath, REPORT_MARK, unusableOutput, writeFileAtomic } from './output.js';
+import { toolVersion } from '../base/version.js';
+import { carriesMark, CHART_MARK, checkOutputPath, existingAncestor, REPORT_MARK } from '../results/paths.js';
+import { unusableOutput } from '../results/fs-errors.js';
+import { writeFileAtomic } from '../results/atomic.js';
 import { buildCharts, type Chart, type ChartOptions } from './charts/index.js';
-import { readOutputDir, type OutputData, type Table } from './charts/read.js';
+import { readOutputDir, type OutputData } from '../results/output-data.js';
+import type { Table } from '../results/read.js';
 
 export interface ReportOptions extends ChartOptions {
   /** The HTML file to write (default DIR/report.html); the SVGs go to plots/ beside it. */
@@ -41,12 +44,12 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
  * An SVG for inlining in HTML: the HTML parser puts <svg> in the SVG namespace by itself, so the
  * xmlns declarations (the only URLs in Vega's output) are dropped to keep the page free of URLs.
  */
-export function inlineSvg(svg: string): string {
+function inlineSvg(svg: string): string {
   return svg.replace(/\s+xmlns(:xlink)?="[^"]*"/g, '');
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
@@ -103,7 +106,7 @@ function tablesSection(data: OutputData): Section | undefined {
   if (data.sweep) {
     const robustness: Table = {
       columns: ['optimizer', 'lr', 'final_train_loss_mean', 'points', 'diverged_points'],
-      rows: data.sweep.robustness.map((r) => ({ optimizer: r.optimizer, lr: String(r.lr), final_train_loss_mean: r.finalLoss === null ? 'diverged' : String(r.finalLoss), points: String(r.points), diverged_points: String(r.divergedPoints) })),
+      rows: data.sweep.robustness.map((r) => ({ optimizer: r.optimizer, lr: String(r.lr), final_train_loss_mean: r.final_train_loss_mean === null ? 'diverged' : String(r.final_train_loss_mean), points: String(r.points), diverged_points: String(r.diverged_points) })),
     };
     parts.push(`<h3>Learning-rate robustness (lr_robustness.csv)</h3>\n${htmlTable(robustness)}`);
     if (data.sweep.points) parts.push(`<h3>Sweep points (sweep_summary.csv)</h3>\n${htmlTable(data.sweep.points)}`);
@@ -142,7 +145,7 @@ tr.pass td:last-child { color: #1a7f37; font-weight: 600; } tr.fail td:last-chil
 pre { background: #f6f8fa; padding: 0.8rem; overflow-x: auto; font-size: 0.8rem; }`;
 
 /** The report page: claims, charts (their SVG given, in chart order), tables, config. */
-export function reportHtml(data: OutputData, charts: { chart: Chart; svg: string }[]): string {
+function reportHtml(data: OutputData, charts: { chart: Chart; svg: string }[]): string {
   const m = data.manifest;
   const meta = [`radam-run ${escapeHtml(m?.version ?? toolVersion())}`, `from ${escapeHtml(data.dir)}`];
   if (m?.started) meta.push(`run started ${escapeHtml(m.started)}`);
@@ -187,8 +190,7 @@ function checkTarget(file: string, label: string, what: 'report' | 'chart', mark
 
 /** `dir` exists as a directory or can be made one: its nearest existing ancestor is a directory. */
 function checkMakeable(dir: string, label: string): void {
-  let d = dir;
-  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  const d = existingAncestor(dir);
   if (!statSync(d).isDirectory()) throw new ConfigError(`${label}: expected a path through directories, got one through the file ${d}`);
 }
 

@@ -1,9 +1,9 @@
 // Terminal tables for a sweep: the best point per optimizer and the learning-rate robustness table
 // (rows: optimizers; columns: learning rates; cells: mean final train loss, or "div" where runs diverged).
 import chalk from 'chalk';
-import type { SweepAggregate } from './aggregate.js';
-import { canonicalJson } from '../run/hash.js';
-import { formatLoss } from './table.js';
+import type { SweepAggregate } from '../results/aggregate.js';
+import { canonicalJson } from '../base/canonical-json.js';
+import { formatLoss } from '../results/cells.js';
 
 /** Align columns: the first `textColumns` left, the rest (numbers) right. */
 function pad(cells: string[][], textColumns = 1): string[] {

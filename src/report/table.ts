@@ -1,23 +1,15 @@
 // The summary table printed after a compare: one row per run, colour-coded per optimizer (chalk
 // honours NO_COLOR and non-TTY output), the best final loss highlighted.
 import chalk, { type ChalkInstance } from 'chalk';
-import type { RunResult } from '../run/execute.js';
+import type { RunResult } from '../results/run-result.js';
 import type { RunSummary } from '../train/train.js';
+import { formatLoss } from '../results/cells.js';
 
 const PALETTE: ChalkInstance[] = [chalk.cyan, chalk.magenta, chalk.yellow, chalk.green, chalk.blue, chalk.red, chalk.white];
 
 /** The colour of the k-th optimizer (stable across the table, bars and charts). */
 export function colorFor(k: number): ChalkInstance {
   return PALETTE[((k % PALETTE.length) + PALETTE.length) % PALETTE.length]!;
-}
-
-export function formatLoss(x: number | undefined | null): string {
-  if (x === undefined || x === null || Number.isNaN(x)) return '—';
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return x.toExponential(3);
-  return x.toPrecision(5);
 }
 
 /** "diverged at step 13: loss 3.37e4 > 1e4 × initial 2" — where and why a run diverged. */

@@ -3,25 +3,10 @@
 // the workers finish in, so outputs are identical for any worker count.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { EvalRecord, RunSpec, RunSummary, StepRecord } from '../train/train.js';
-import type { FromWorker, ToWorker } from './messages.js';
+import type { RunSpec } from '../train/train.js';
 import { ConfigError } from '../config/errors.js';
-
-export interface RunResult {
-  spec: RunSpec;
-  steps: StepRecord[];
-  evals: EvalRecord[];
-  summary: RunSummary | undefined;
-  /** Set when the run crashed (a bug or a data error), not when it diverged. */
-  error: string | undefined;
-}
-
-/** Events for progress displays; all optional. */
-export interface RunEvents {
-  started?(index: number, spec: RunSpec): void;
-  progress?(index: number, step: number, loss: number): void;
-  finished?(index: number, result: RunResult): void;
-}
+import type { RunEvents, RunResult } from '../results/run-result.js';
+import type { FromWorker, ToWorker } from './messages.js';
 
 export interface ExecuteOptions {
   /** Maximum concurrent workers (default: available cores). */
@@ -31,7 +16,7 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
 }
 
-export function defaultWorkers(): number {
+function defaultWorkers(): number {
   return Math.max(1, availableParallelism());
 }
 
@@ -39,90 +24,118 @@ export async function executeRuns(specs: RunSpec[], options: ExecuteOptions = {}
   const results: RunResult[] = specs.map((spec) => ({ spec, steps: [], evals: [], summary: undefined, error: undefined }));
   if (specs.length === 0) return results;
   const poolSize = Math.max(1, Math.min(options.workers ?? defaultWorkers(), specs.length));
-  const events = options.events ?? {};
-  let next = 0;
-  let configError: ConfigError | undefined;
-  let crashMessage: string | undefined;
-
-  const workerUrl = new URL('./worker.js', import.meta.url);
-  const workers: Worker[] = [];
-
-  await new Promise<void>((resolveAll) => {
-    let live = 0;
-    let finished = false;
-    const finish = (): void => {
-      if (finished) return;
-      finished = true;
-      for (const w of workers) void w.terminate();
-      resolveAll();
-    };
-    const onAbort = (): void => {
-      for (const r of results) if (!r.summary && !r.error) r.error = 'interrupted';
-      finish();
-    };
-    if (options.signal?.aborted) return onAbort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    /** The run each worker is working on (-1: none), set when it is sent, so a crash is attributed. */
-    const current = new Map<Worker, number>();
-    const dispatch = (worker: Worker): void => {
-      current.set(worker, -1);
-      if (next >= specs.length || finished) {
-        worker.postMessage({ type: 'exit' } satisfies ToWorker);
-        return;
-      }
-      const index = next++;
-      current.set(worker, index);
-      events.started?.(index, specs[index]!);
-      worker.postMessage({ type: 'run', index, spec: specs[index]! } satisfies ToWorker);
-    };
-
-    for (let w = 0; w < poolSize; w++) {
-      const worker = new Worker(workerUrl);
-      workers.push(worker);
-      live++;
-      worker.on('message', (msg: FromWorker) => {
-        const r = results[msg.index]!;
-        switch (msg.type) {
-          case 'records':
-            for (const s of msg.steps) r.steps.push(s);
-            for (const e of msg.evals) r.evals.push(e);
-            break;
-          case 'tick':
-            events.progress?.(msg.index, msg.step, msg.loss);
-            break;
-          case 'done':
-            r.summary = msg.summary;
-            events.finished?.(msg.index, r);
-            dispatch(worker);
-            break;
-          case 'error':
-            r.error = msg.message;
-            if (msg.configError) configError ??= new ConfigError(msg.message.split('\n'));
-            events.finished?.(msg.index, r);
-            dispatch(worker);
-            break;
-        }
-      });
-      worker.on('error', (err) => {
-        const index = current.get(worker) ?? -1;
-        if (index >= 0) {
-          const r = results[index]!;
-          r.error ??= `worker crashed: ${err.message}`;
-          events.finished?.(index, r);
-        } else crashMessage ??= err.message;
-      });
-      worker.on('exit', () => {
-        live--;
-        if (live === 0) {
-          options.signal?.removeEventListener('abort', onAbort);
-          for (const r of results) if (!r.summary && !r.error) r.error = `not run (the workers exited${crashMessage ? `: ${crashMessage}` : ' early'})`;
-          finish();
-        }
-      });
-      dispatch(worker);
-    }
-  });
-  if (configError) throw configError;
+  const pool = new Pool(specs, results, options.events ?? {}, options.signal);
+  await pool.run(poolSize);
+  if (pool.configError) throw pool.configError;
   return results;
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/** One executeRuns call: its workers, which run each is working on, and when all are done. */
+class Pool {
+  private next = 0;
+  private live = 0;
+  private finished = false;
+  private readonly workers: Worker[] = [];
+  /** The run each worker is working on (-1: none), set when it is sent, so a crash is attributed. */
+  private readonly current = new Map<Worker, number>();
+  private crashMessage: string | undefined;
+  private resolveAll: () => void = () => {};
+  /** The first run that failed on bad input: the whole call is a ConfigError. */
+  configError: ConfigError | undefined;
+
+  constructor(
+    private readonly specs: RunSpec[],
+    private readonly results: RunResult[],
+    private readonly events: RunEvents,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /** Start `size` workers; resolves when every run is done, or at once on abort. */
+  run(size: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.resolveAll = resolve;
+      if (this.signal?.aborted) return this.abort();
+      this.signal?.addEventListener('abort', this.abort, { once: true });
+      for (let w = 0; w < size; w++) this.spawn();
+    });
+  }
+
+  private readonly abort = (): void => {
+    for (const r of this.results) if (!r.summary && !r.error) r.error = 'interrupted';
+    this.finish();
+  };
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const w of this.workers) void w.terminate();
+    this.resolveAll();
+  }
+
+  private spawn(): void {
+    const worker = new Worker(WORKER_URL);
+    this.workers.push(worker);
+    this.live++;
+    worker.on('message', (msg: FromWorker) => this.received(worker, msg));
+    worker.on('error', (err) => this.crashed(worker, err));
+    worker.on('exit', () => this.exited());
+    this.dispatch(worker);
+  }
+
+  /** Send the worker the next run, or tell it to exit when there is none. */
+  private dispatch(worker: Worker): void {
+    this.current.set(worker, -1);
+    if (this.next >= this.specs.length || this.finished) {
+      worker.postMessage({ type: 'exit' } satisfies ToWorker);
+      return;
+    }
+    const index = this.next++;
+    this.current.set(worker, index);
+    this.events.started?.(index, this.specs[index]!);
+    worker.postMessage({ type: 'run', index, spec: this.specs[index]! } satisfies ToWorker);
+  }
+
+  private received(worker: Worker, msg: FromWorker): void {
+    const r = this.results[msg.index]!;
+    switch (msg.type) {
+      case 'records':
+        for (const s of msg.steps) r.steps.push(s);
+        for (const e of msg.evals) r.evals.push(e);
+        break;
+      case 'tick':
+        this.events.progress?.(msg.index, msg.step, msg.loss);
+        break;
+      case 'done':
+        r.summary = msg.summary;
+        this.events.finished?.(msg.index, r);
+        this.dispatch(worker);
+        break;
+      case 'error':
+        r.error = msg.message;
+        if (msg.configError) this.configError ??= new ConfigError(msg.message.split('\n'));
+        this.events.finished?.(msg.index, r);
+        this.dispatch(worker);
+        break;
+    }
+  }
+
+  /** A worker died (not a run's error: those arrive as messages); its run, if any, failed. */
+  private crashed(worker: Worker, err: Error): void {
+    const index = this.current.get(worker) ?? -1;
+    if (index >= 0) {
+      const r = this.results[index]!;
+      r.error ??= `worker crashed: ${err.message}`;
+      this.events.finished?.(index, r);
+    } else this.crashMessage ??= err.message;
+  }
+
+  private exited(): void {
+    this.live--;
+    if (this.live > 0) return;
+    this.signal?.removeEventListener('abort', this.abort);
+    for (const r of this.results) if (!r.summary && !r.error) r.error = `not run (the workers exited${this.crashMessage ? `: ${this.crashMessage}` : ' early'})`;
+    this.finish();
+  }
 }

@@ -2,14 +2,20 @@
 // claims against the results and write claims.csv / claims.json (and JUnit XML on request).
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LoadedExperiment } from '../config/load.js';
-import { claimsCsv, claimsJunit, evaluateClaim, type ClaimData, type ClaimResult } from '../report/claims.js';
-import { summaryRecord } from '../report/csv.js';
-import { checkOutputFile, JUNIT_MARK, OWN_FILES, SaveError, writeFileAtomic } from '../report/output.js';
 import { ConfigError, InterruptedError } from '../config/errors.js';
-import { runCompare, type CompareResult } from './compare.js';
-import type { RunEvents } from './execute.js';
-import { readSweepRuns, runSweep, SWEEP_FILES, type SweepEvents, type SweepResult } from './sweep.js';
+import type { RunSpec } from '../train/train.js';
 import type { KernelSet } from '../wasm/kernels.js';
+import { writeFileAtomic } from '../results/atomic.js';
+import { claimsCsv, claimsJson, claimsJunit, type ClaimResult } from '../results/claims.js';
+import { SaveError } from '../results/fs-errors.js';
+import { OWN_FILES } from '../results/output-dir.js';
+import { checkOutputFile, JUNIT_MARK } from '../results/paths.js';
+import { summaryRecord } from '../results/run-files.js';
+import type { RunEvents } from '../results/run-result.js';
+import { SWEEP_FILES } from '../results/sweep-dir.js';
+import { evaluateClaim, type ClaimData, type JudgedRun } from './claims.js';
+import { runCompare, type CompareResult } from './compare.js';
+import { runSweep, type SweepEvents, type SweepResult } from './sweep.js';
 
 export interface ReproduceOptions {
   out: string;
@@ -18,6 +24,8 @@ export interface ReproduceOptions {
   events?: RunEvents & SweepEvents;
   junit?: string;
   force?: boolean;
+  /** The runs of an experiment without a sweep, when the caller has planned them already (see runCompare). */
+  specs?: RunSpec[];
   kernels?: KernelSet;
 }
 
@@ -32,29 +40,22 @@ export interface ReproduceResult {
 export async function runReproduce(loaded: LoadedExperiment, options: ReproduceOptions): Promise<ReproduceResult> {
   const started = performance.now();
   const exp = loaded.experiment;
-  if (options.junit !== undefined) {
-    checkOutputFile('--junit', options.junit, JUNIT_MARK, 'a JUnit report');
-    if (dirname(resolve(options.junit)) === resolve(options.out) && (OWN_FILES.has(basename(options.junit)) || SWEEP_FILES.includes(basename(options.junit)))) {
-      throw new ConfigError(`--junit ${options.junit}: expected a file that is not one of the result's own files in --out, got ${basename(options.junit)}`);
-    }
-  }
+  if (options.junit !== undefined) checkJunit(options.junit, options.out);
+  const check = (data: ClaimData): ClaimResult[] => (exp.claims ?? []).map((c) => evaluateClaim(c, data));
   let claims: ClaimResult[] = [];
   let compare: CompareResult | undefined;
   let sweep: SweepResult | undefined;
-  let outDir: string;
-  const check = (data: ClaimData): ClaimResult[] => (exp.claims ?? []).map((c) => evaluateClaim(c, data));
   if (exp.sweep) {
     sweep = await runSweep(loaded, { out: options.out, workers: options.workers, signal: options.signal, events: options.events, kernels: options.kernels, force: options.force });
-    outDir = sweep.outDir;
     const signal = InterruptedError.signalOf(options.signal);
-    if (signal) throw new InterruptedError(`claims not checked; ${sweep.complete}/${sweep.plan.runs.length} runs complete in ${outDir} are kept (run the same command again to resume)`, signal);
+    if (signal) throw new InterruptedError(`claims not checked; ${sweep.complete}/${sweep.plan.runs.length} runs complete in ${sweep.outDir} are kept (run the same command again to resume)`, signal);
     claims = check({
-      runs: readSweepRuns(outDir, sweep.plan, sweep.completeIds).map((s) => ({ optimizer: s.optimizer, seed: s.seed, lr: s.lr, point: s.point, record: (s.summary ?? { diverged: s.status === 'diverged' }) as Record<string, unknown> })),
+      runs: sweep.runs.map((s): JudgedRun => ({ optimizer: s.optimizer, seed: s.seed, lr: s.lr, point: s.point, record: s.summary ?? { diverged: s.status === 'diverged' } })),
       robustness: sweep.aggregate.lr_robustness,
       bestPoint: new Map(sweep.aggregate.best.map((b) => [b.optimizer, b.point])),
     });
-    writeFileAtomic(join(outDir, 'claims.csv'), claimsCsv(claims));
-    writeFileAtomic(join(outDir, 'claims.json'), claimsJson(exp.name, claims));
+    writeFileAtomic(join(sweep.outDir, 'claims.csv'), claimsCsv(claims));
+    writeFileAtomic(join(sweep.outDir, 'claims.json'), claimsJson(exp.name, claims));
   } else {
     compare = await runCompare(loaded, {
       out: options.out,
@@ -63,19 +64,18 @@ export async function runReproduce(loaded: LoadedExperiment, options: ReproduceO
       signal: options.signal,
       events: options.events,
       force: options.force,
+      specs: options.specs,
       kernels: options.kernels,
       finalize(result, out) {
         claims = check({
-          runs: result.results.flatMap((r) =>
-            r.summary ? [{ optimizer: r.spec.optimizer.name, seed: r.spec.seed, lr: r.spec.optimizer.lr, point: {}, record: summaryRecord(r.summary) as Record<string, unknown> }] : [],
-          ),
+          runs: result.results.flatMap((r) => (r.summary ? [{ optimizer: r.spec.optimizer.name, seed: r.spec.seed, lr: r.spec.optimizer.lr, point: {}, record: summaryRecord(r.summary) }] : [])),
         });
         out.write('claims.csv', claimsCsv(claims));
         out.write('claims.json', claimsJson(exp.name, claims));
       },
     });
-    outDir = compare.outDir;
   }
+  const outDir = sweep?.outDir ?? compare!.outDir;
   const seconds = (performance.now() - started) / 1000;
   if (options.junit) {
     try {
@@ -87,6 +87,10 @@ export async function runReproduce(loaded: LoadedExperiment, options: ReproduceO
   return { outDir, claims, compare, sweep, seconds };
 }
 
-function claimsJson(experiment: string, claims: ClaimResult[]): string {
-  return JSON.stringify({ experiment, claims }, null, 2) + '\n';
+/** --junit is checked before the runs: a usable path, new or a JUnit report of ours, and none of the result's own files. */
+function checkJunit(junit: string, out: string): void {
+  checkOutputFile('--junit', junit, JUNIT_MARK, 'a JUnit report');
+  if (dirname(resolve(junit)) === resolve(out) && (OWN_FILES.has(basename(junit)) || SWEEP_FILES.includes(basename(junit)))) {
+    throw new ConfigError(`--junit ${junit}: expected a file that is not one of the result's own files in --out, got ${basename(junit)}`);
+  }
 }

@@ -16,14 +16,15 @@ import { Rng } from '../data/rng.js';
 import type { RunSpec } from '../train/train.js';
 import { resolveKernels } from '../wasm/kernels.js';
 import type { PlanOptions } from './plan.js';
-import { SPEC_VERSION, canonicalJson, shortHash } from './hash.js';
+import { canonicalJson } from '../base/canonical-json.js';
+import { SPEC_VERSION, shortHash } from '../results/run-id.js';
 
 /**
  * Most runs a sweep may plan, counted as points × seeds × optimizers before runs that coincide are
  * merged (what planning enumerates and validates). A sweep directory holds a folder per run, and 10⁵
  * runs of even a few seconds each is days of CPU: a larger plan is a typo or a grid that multiplied.
  */
-export const MAX_SWEEP_RUNS = 100_000;
+const MAX_SWEEP_RUNS = 100_000;
 
 export interface PlannedRun {
   /** Stable id: hash of the resolved spec. Also the run's label in its CSVs. */
@@ -202,7 +203,7 @@ function checkPlanSize(sweep: SweepSpec, seeds: number, optimizers: number): voi
 }
 
 /** Points in plan order: a grid's last parameter varies fastest; random points are seeded draws. */
-export function expandPoints(sweep: SweepSpec): Record<string, unknown>[] {
+function expandPoints(sweep: SweepSpec): Record<string, unknown>[] {
   const entries = Object.entries(sweep.params);
   if (sweep.method === 'random') {
     const rng = new Rng(sweep.seed, 'sweep/random');

@@ -2,7 +2,7 @@
 // coordinates (trace.csv alr_mean, alr_cv): the quantity whose early variance RAdam rectifies.
 import { maxOf, meanBand, wantsLog, type Chart } from './common.js';
 import { bandChart } from './curves.js';
-import type { TraceRow } from './read.js';
+import type { TraceRow } from '../../results/output-data.js';
 
 function alrChart(trace: TraceRow[], optimizers: string[], column: 'alrMean' | 'alrCv', o: { name: string; title: string; subtitle: string; yTitle: string; log: boolean }): Chart | undefined {
   const obs = trace.filter((t) => Number.isFinite(t[column])).map((t) => ({ series: t.optimizer, run: t.run, x: t.step, y: t[column] }));

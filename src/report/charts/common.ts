@@ -15,7 +15,7 @@ export interface Chart {
  */
 const PALETTE_HEX = ['#0f9fb8', '#c2189b', '#c99a06', '#2e9e3e', '#2f5fd0', '#d62728', '#666666'];
 
-export function colorHex(k: number): string {
+function colorHex(k: number): string {
   return PALETTE_HEX[((k % PALETTE_HEX.length) + PALETTE_HEX.length) % PALETTE_HEX.length]!;
 }
 
@@ -141,8 +141,8 @@ export function frame(text: string, subtitle: string | string[]): { title: { tex
   return { title: { text, subtitle }, width: WIDTH, height: HEIGHT, config: CONFIG };
 }
 
-export const WIDTH = 560;
-export const HEIGHT = 260;
+const WIDTH = 560;
+const HEIGHT = 260;
 export const CONFIG = {
   font: 'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif',
   view: { stroke: '#ddd' },

@@ -3,7 +3,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { ConfigError } from '../../config/errors.js';
 import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, maxOf, meanBand, smoothRuns, type BandPoint, type Chart, type Observation, wantsLog } from './common.js';
-import type { BestPoint, CurveRow } from './read.js';
+import type { BestPoint, CurveRow } from '../../results/output-data.js';
 
 export type Metric = 'loss' | 'accuracy';
 
@@ -76,7 +76,7 @@ export function curvesChart(curves: CurveRow[], split: 'train' | 'val', optimize
 }
 
 /** "adam · lr=0.1, eps=1e-8": an optimizer and its best point, parameter paths shortened. */
-export function bestLabel(b: BestPoint): string {
+function bestLabel(b: BestPoint): string {
   const parts = Object.entries(b.point).map(([k, v]) => `${k.split('.').pop()}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
   return parts.length > 0 ? `${b.optimizer} · ${parts.join(', ')}` : b.optimizer;
 }

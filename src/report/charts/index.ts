@@ -4,7 +4,8 @@ import { ConfigError } from '../../config/errors.js';
 import { alrCvChart, alrMeanChart } from './adaptive-lr.js';
 import type { Chart } from './common.js';
 import { bestCurvesChart, checkMetric, curvesChart, type CurveOptions } from './curves.js';
-import type { OutputData } from './read.js';
+import type { OutputData } from '../../results/output-data.js';
+import { optimizerInfo } from './optimizers.js';
 import { rectChart, rhoChart } from './rectify.js';
 import { robustnessChart } from './robustness.js';
 import { varianceChart, varianceRectChart } from './variance.js';
@@ -26,7 +27,8 @@ export function buildCharts(data: OutputData, opts: ChartOptions = {}): Chart[] 
   const curveOpts: CurveOptions = { metric, smooth: opts.smooth, logY: opts.logY };
   const charts: (Chart | undefined)[] = [];
   if (data.compare) {
-    const { curves, trace, optimizers } = data.compare;
+    const { curves, trace } = data.compare;
+    const optimizers = optimizerInfo(data.compare, data.manifest);
     const names = optimizers.map((o) => o.name);
     const has = (split: string): boolean => curves.some((c) => c.split === split && Number.isFinite(metric === 'loss' ? c.loss : c.accuracy));
     if (has('train')) charts.push(curvesChart(curves, 'train', names, curveOpts));

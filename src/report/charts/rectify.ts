@@ -3,10 +3,11 @@
 // adaptive = 1). Liu et al. (ICLR 2020) eq. 6–8; the threshold is the optimizer's rho_threshold.
 import type { TopLevelSpec } from 'vega-lite';
 import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, meanBand, type Chart, wantsLog } from './common.js';
-import type { OptimizerInfo, TraceRow } from './read.js';
+import type { TraceRow } from '../../results/output-data.js';
+import type { OptimizerInfo } from './optimizers.js';
 
 /** One rule row per RAdam optimizer: where its threshold and its first rectified step sit. */
-export interface RectifyMark {
+interface RectifyMark {
   series: string;
   threshold: number;
   first_rectified_step: number | null;
@@ -17,7 +18,7 @@ function radams(optimizers: OptimizerInfo[], trace: TraceRow[]): OptimizerInfo[]
   return optimizers.filter((o) => o.kind === 'radam' && trace.some((t) => t.optimizer === o.name && Number.isFinite(t.rhoT)));
 }
 
-export function rectifyMarks(optimizers: OptimizerInfo[], trace: TraceRow[]): RectifyMark[] {
+function rectifyMarks(optimizers: OptimizerInfo[], trace: TraceRow[]): RectifyMark[] {
   return radams(optimizers, trace).map((o) => ({
     series: o.name,
     threshold: o.rhoThreshold ?? 5,

@@ -2,23 +2,23 @@
 // axis, one line per optimizer; a learning rate at which every point diverged is a cross at the top.
 import type { TopLevelSpec } from 'vega-lite';
 import { LOG_AXIS, colorScale, frame, type Chart, wantsLog } from './common.js';
-import type { RobustnessRow } from './read.js';
+import type { RobustnessRow } from '../../results/aggregate.js';
 
 const OK = 'final loss';
 const DIVERGED = 'every run diverged';
 
 export function robustnessChart(rows: RobustnessRow[], opts: { logY?: boolean } = {}): Chart {
   const optimizers = [...new Set(rows.map((r) => r.optimizer))];
-  const finite = rows.filter((r) => r.finalLoss !== null && Number.isFinite(r.finalLoss));
-  const losses = finite.map((r) => r.finalLoss!);
+  const finite = rows.filter((r) => r.final_train_loss_mean !== null && Number.isFinite(r.final_train_loss_mean));
+  const losses = finite.map((r) => r.final_train_loss_mean!);
   const logY = wantsLog(losses, opts.logY) && losses.every((x) => x > 0);
   // diverged learning rates sit just above the highest finite loss, where the eye looks for "worse"
   const hi = losses.length ? Math.max(...losses) : 1;
   const lo = losses.length ? Math.min(...losses) : 1;
   const top = logY ? hi * 3 : hi + 0.1 * (hi - lo || Math.abs(hi) || 1);
   const values = [
-    ...finite.map((r) => ({ series: r.optimizer, lr: r.lr, loss: r.finalLoss!, outcome: OK, points: r.points, diverged_points: r.divergedPoints })),
-    ...rows.filter((r) => !finite.includes(r)).map((r) => ({ series: r.optimizer, lr: r.lr, loss: top, outcome: DIVERGED, points: r.points, diverged_points: r.divergedPoints })),
+    ...finite.map((r) => ({ series: r.optimizer, lr: r.lr, loss: r.final_train_loss_mean!, outcome: OK, points: r.points, diverged_points: r.diverged_points })),
+    ...rows.filter((r) => !finite.includes(r)).map((r) => ({ series: r.optimizer, lr: r.lr, loss: top, outcome: DIVERGED, points: r.points, diverged_points: r.diverged_points })),
   ];
   const x = { field: 'lr', type: 'quantitative', title: 'learning rate', ...LOG_AXIS };
   const y = { field: 'loss', type: 'quantitative', title: 'final train loss (mean over seeds)', ...(logY ? LOG_AXIS : { scale: { zero: false } }) };

@@ -3,13 +3,13 @@
 // axis, one pair of lines per β₂; and the rectification r_t against its simulated counterpart.
 import type { TopLevelSpec } from 'vega-lite';
 import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, type Chart, wantsLog } from './common.js';
-import type { VarianceRow } from './read.js';
+import type { VarianceFileRow } from '../../results/variance-file.js';
 
 function beta2Label(b: number | null): string {
   return b === null ? 'β₂' : `β₂ = ${b}`;
 }
 
-function pairChart(rows: VarianceRow[], o: { name: string; title: string; subtitle: string[]; yTitle: string; logY: boolean; a: [string, (r: VarianceRow) => number]; b: [string, (r: VarianceRow) => number] }): Chart {
+function pairChart(rows: VarianceFileRow[], o: { name: string; title: string; subtitle: string[]; yTitle: string; logY: boolean; a: [string, (r: VarianceFileRow) => number]; b: [string, (r: VarianceFileRow) => number] }): Chart {
   const betas = [...new Set(rows.map((r) => beta2Label(r.beta2)))];
   const keep = (v: number): boolean => Number.isFinite(v) && (!o.logY || v > 0);
   const values = rows.flatMap((r) =>
@@ -32,7 +32,7 @@ function pairChart(rows: VarianceRow[], o: { name: string; title: string; subtit
 }
 
 /** Simulated Var[ψ_t] (solid) and its approximation (dashed) against t, log y, one pair per β₂. */
-export function varianceChart(rows: VarianceRow[]): Chart {
+export function varianceChart(rows: VarianceFileRow[]): Chart {
   return pairChart(rows, {
     name: 'variance',
     title: 'Variance of the adaptive learning rate',
@@ -45,14 +45,14 @@ export function varianceChart(rows: VarianceRow[]): Chart {
 }
 
 /** r_t from the closed form (dashed) against √(Var[ψ_∞]/Var[ψ_t]) simulated (solid). */
-export function varianceRectChart(rows: VarianceRow[]): Chart {
+export function varianceRectChart(rows: VarianceFileRow[]): Chart {
   return pairChart(rows, {
     name: 'variance-r',
     title: 'Rectification term: closed form against simulation',
     subtitle: ['solid: √(Var[ψ_∞]/Var[ψ_t]) simulated; dashed: r_t of the paper (eq. 8)'],
     yTitle: 'r_t',
     logY: false,
-    a: ['simulated', (r) => r.rectSim],
-    b: ['closed form', (r) => r.rect],
+    a: ['simulated', (r) => r.rSim],
+    b: ['closed form', (r) => r.rT],
   });
 }

@@ -1,6 +1,5 @@
-// Stable run ids: a short SHA-256 of the canonical JSON (keys sorted) of a fully resolved run spec.
-// Changing a value changes exactly the ids of the runs it touches.
-import { createHash } from 'node:crypto';
+// Canonical JSON: object keys sorted recursively and undefined members dropped, so equal values
+// always serialise to the same text. Run ids hash it (results/run-id.ts); points of a sweep compare by it.
 
 /** JSON with object keys sorted recursively, so equal values always serialise the same. */
 export function canonicalJson(value: unknown): string {
@@ -18,11 +17,4 @@ function sortKeys(value: unknown): unknown {
     return out;
   }
   return value;
-}
-
-/** Bump when the meaning of a spec changes (so old results are not mistaken for new ones). */
-export const SPEC_VERSION = 1;
-
-export function shortHash(value: unknown, length = 12): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, length);
 }

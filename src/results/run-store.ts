@@ -1,36 +1,57 @@
 // The run store of a sweep: the only code that knows the layout OUT/runs/<id>/ (spec.json, curves.csv,
 // trace.csv, summary.json) and the one rule for "this run is complete", used by the sweep, its resume,
-// its dry run and merge. A run directory appears only by an atomic rename of a finished staging
-// directory, and its summary.json records the row count and SHA-256 of each CSV, so a truncated or
-// altered file is detected and the run redone instead of trusted.
+// its dry run and merge (and by plot, which reads the curves of the best points). A run directory
+// appears only by an atomic rename of a finished staging directory, and its summary.json records the
+// row count and SHA-256 of each CSV, so a truncated or altered file is detected and the run redone
+// instead of trusted.
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { curvesCsv, summaryRecord, traceCsv } from '../report/csv.js';
-import { isStaleTag, PROCESS_TAG } from '../report/output.js';
-import type { RunOutcome } from '../report/aggregate.js';
-import type { RunResult } from './execute.js';
-import { shortHash } from './hash.js';
-import type { PlannedRun } from './sweep-plan.js';
+import { z } from 'zod';
+import { isStaleTag, PROCESS_TAG } from './atomic.js';
+import { shortHash } from './run-id.js';
+import { curvesCsv, summaryRecord, SummaryRecord, traceCsv } from './run-files.js';
+import type { RunResult } from './run-result.js';
 
-/** A run's CSVs as recorded in its summary.json: how many data rows and their SHA-256. */
-interface FileCheck {
-  rows: number;
-  sha256: string;
-}
+/** Run ids name directories under runs/: plain hex hashes, never a path. */
+export const RunId = z.string().regex(/^[0-9A-Za-z_-]+$/, 'a run id (letters, digits, - and _)');
 
-export interface StoredSummary {
+/** A planned run as the store records it: its id, what it is, and the spec body its id hashes. */
+export interface StoredRun {
   id: string;
   optimizer: string;
   seed: number;
-  lr: number;
+  /** The swept values that apply to this run. */
   point: Record<string, unknown>;
-  status: 'ok' | 'diverged' | 'failed';
-  error?: string;
-  summary: ReturnType<typeof summaryRecord> | null;
-  /** Absent in run directories written by radam-run 0.1.0: those cannot be verified (and predate the current divergence rule), so they are redone. */
-  files?: Record<string, FileCheck>;
+  /** What the id hashes (stored as spec.json `spec`). */
+  body: unknown;
 }
+
+/** A run's CSVs as recorded in its summary.json: how many data rows and their SHA-256. */
+const FileCheck = z.object({ rows: z.number(), sha256: z.string() });
+type FileCheck = z.infer<typeof FileCheck>;
+
+/** runs/<id>/summary.json. */
+export const StoredSummary = z.object({
+  id: RunId,
+  optimizer: z.string(),
+  seed: z.number(),
+  lr: z.number(),
+  point: z.record(z.string(), z.unknown()),
+  status: z.enum(['ok', 'diverged', 'failed']),
+  error: z.string().optional(),
+  /** Null when the run crashed before it could summarise. */
+  summary: SummaryRecord.nullable(),
+  /** Absent in run directories written by radam-run 0.1.0: those cannot be verified (and predate the current divergence rule), so they are redone. */
+  files: z.record(z.string(), FileCheck).optional(),
+});
+export type StoredSummary = z.infer<typeof StoredSummary>;
+
+/** What runProblem checks first of a summary.json: which run it is of, and the checksums of its files. */
+const SummaryHead = z.looseObject({ id: z.string(), files: z.record(z.string(), FileCheck).optional() });
+
+/** runs/<id>/spec.json: what the id hashes. */
+const SpecJson = z.looseObject({ id: z.string(), spec: z.unknown() });
 
 const CSV_FILES = ['curves.csv', 'trace.csv'] as const;
 
@@ -39,27 +60,31 @@ function fileCheck(text: string): FileCheck {
   return { rows: Math.max(0, lines - 1), sha256: createHash('sha256').update(text).digest('hex') };
 }
 
-function runDir(outDir: string, id: string): string {
+/** OUT/runs/<id>. */
+export function runDir(outDir: string, id: string): string {
   return join(outDir, 'runs', id);
 }
 
-/** Why OUT/runs/<id> is not a complete record of run `id` (undefined: it is). */
+/** Why OUT/runs/<id> is not a complete record of run `id` (undefined: it is; 'missing': there is none). */
 export function runProblem(outDir: string, id: string): string | undefined {
   const dir = runDir(outDir, id);
   if (!existsSync(dir)) return 'missing';
   try {
-    const spec = JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')) as { id?: string; spec?: unknown };
-    if (spec.id !== id || shortHash(spec.spec) !== id) return 'spec.json does not match the run id';
-    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as StoredSummary;
-    if (summary.id !== id) return 'summary.json names another run';
+    const spec = SpecJson.safeParse(JSON.parse(readFileSync(join(dir, 'spec.json'), 'utf8')));
+    if (!spec.success || spec.data.id !== id || shortHash(spec.data.spec) !== id) return 'spec.json does not match the run id';
+    const raw: unknown = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    const head = SummaryHead.safeParse(raw);
+    if (!head.success || head.data.id !== id) return 'summary.json names another run';
     for (const f of CSV_FILES) {
       const text = readFileSync(join(dir, f), 'utf8');
-      const expected = summary.files?.[f];
+      const expected = head.data.files?.[f];
       if (expected === undefined) return `summary.json records no checksum of ${f} (written by radam-run 0.1.0)`;
       const actual = fileCheck(text);
       if (actual.rows !== expected.rows) return `${f} has ${actual.rows} rows, summary.json records ${expected.rows}`;
       if (actual.sha256 !== expected.sha256) return `${f} does not match the checksum in summary.json`;
     }
+    const summary = StoredSummary.safeParse(raw);
+    if (!summary.success) return `summary.json is not a run summary (${summary.error.issues[0]?.path.join('.') || 'its shape'})`;
     return undefined;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'a file is missing' : 'a file is unreadable or not valid JSON';
@@ -95,7 +120,7 @@ function publish(outDir: string, id: string, staging: string): void {
 }
 
 /** Store a finished (or crashed) run as OUT/runs/<id>, atomically. */
-export function writeRun(outDir: string, run: PlannedRun, result: RunResult): void {
+export function writeRun(outDir: string, run: StoredRun, result: RunResult): void {
   const s = result.summary;
   const curves = curvesCsv([result]);
   const trace = traceCsv([result]);
@@ -103,7 +128,7 @@ export function writeRun(outDir: string, run: PlannedRun, result: RunResult): vo
     id: run.id,
     optimizer: run.optimizer,
     seed: run.seed,
-    lr: run.spec.optimizer.lr,
+    lr: result.spec.optimizer.lr,
     point: run.point,
     status: result.error ? 'failed' : s?.divergedAt != null ? 'diverged' : 'ok',
     ...(result.error ? { error: result.error } : {}),
@@ -138,24 +163,14 @@ export function copyRun(fromOut: string, toOut: string, id: string): void {
   }
 }
 
-export function readStoredSummary(outDir: string, id: string): StoredSummary {
-  return JSON.parse(readFileSync(join(runDir(outDir, id), 'summary.json'), 'utf8')) as StoredSummary;
+/** The summary.json of a run found complete (runProblem checked it). */
+function readStoredSummary(outDir: string, id: string): StoredSummary {
+  return StoredSummary.parse(JSON.parse(readFileSync(join(runDir(outDir, id), 'summary.json'), 'utf8')));
 }
 
-export function readOutcome(outDir: string, id: string): RunOutcome {
-  const s = readStoredSummary(outDir, id);
-  return {
-    id: s.id,
-    optimizer: s.optimizer,
-    seed: s.seed,
-    lr: s.lr,
-    point: s.point,
-    finalTrainLoss: s.summary?.final_train_loss as number | null,
-    bestValLoss: (s.summary?.best_val_loss as number | null) ?? null,
-    finalValAccuracy: (s.summary?.final_val_accuracy as number | null) ?? null,
-    diverged: s.status === 'diverged',
-    failed: s.status === 'failed',
-  };
+/** The stored summaries of the runs among `runs` that are in `complete`, in the order of `runs`. */
+export function readStoredSummaries(outDir: string, runs: readonly { id: string }[], complete: ReadonlySet<string>): StoredSummary[] {
+  return runs.filter((r) => complete.has(r.id)).map((r) => readStoredSummary(outDir, r.id));
 }
 
 /**

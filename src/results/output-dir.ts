@@ -5,12 +5,15 @@
 // whose manifest says it is the output of the same command and that holds nothing but files the tool
 // writes. Whatever a crash leaves (lock, staging, temp files) is recognisably ours and is removed by a
 // later run once the process that wrote it is gone.
-import { closeSync, existsSync, linkSync, openSync, readSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
 import { ConfigError } from '../config/errors.js';
-import { fileKind } from '../config/quote.js';
-import { toolVersion } from '../version.js';
+import { toolVersion } from '../base/version.js';
+import { isStaleTag, PROCESS_TAG, processAlive, removeStaleTemps, writeFileExclusive } from './atomic.js';
+import { pathProblem, unusableOutput } from './fs-errors.js';
+import { carriesMark, CHART_MARK, checkOutputPath, JUNIT_MARK } from './paths.js';
 
 /** The commands that write a result directory of their own; recorded as `output` in manifest.json. */
 export type OutputKind = 'compare' | 'reproduce' | 'variance';
@@ -23,15 +26,6 @@ export const OWN_FILES: ReadonlySet<string> = new Set(['curves.csv', 'trace.csv'
 /** `plot` writes its SVG charts into plots/ beside report.html. */
 const OWN_PLOTS = 'plots';
 
-/**
- * The marks by which radam-run recognises files it wrote, in their first bytes: report.html's
- * generator meta tag and the charts' metadata element (written by report.ts), and the root element of
- * reproduce's JUnit XML.
- */
-export const REPORT_MARK = /<meta name="generator" content="radam-run[ "]/;
-export const CHART_MARK = /<metadata>generator: radam-run[ <]/;
-export const JUNIT_MARK = '<testsuites name="radam-run reproduce"';
-
 interface LockInfo {
   pid: number;
   host: string;
@@ -41,169 +35,14 @@ interface LockInfo {
   created: boolean;
 }
 
-/** What an errno means, for one-line messages. */
-const ERRNO_TEXT: Record<string, string> = {
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOTDIR: 'a path component is not a directory',
-  EISDIR: 'it is a directory',
-  EEXIST: 'it already exists',
-  ENOENT: 'no such file or directory',
-  ENAMETOOLONG: 'the name is too long',
-  ELOOP: 'too many symbolic links',
-  EMFILE: 'too many open files',
-  EBUSY: 'the resource is busy',
-  EIO: 'input/output error',
-  EXDEV: 'it is on another file system',
-  ENOTEMPTY: 'the directory is not empty',
-};
-
-/** A file-system error code that is the user's environment's problem, not a bug, with its meaning. */
-export function errnoText(err: unknown): string | undefined {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code !== undefined && code in ERRNO_TEXT ? `${ERRNO_TEXT[code]}, ${code}` : undefined;
-}
-
-/** Results that were computed but could not be saved: exit 1, since work was lost (not bad input). */
-export class SaveError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SaveError';
-  }
-
-  /**
-   * The SaveError for a file-system failure `err` while saving `what` (`consequence`: what is kept or
-   * lost); undefined when `err` is not a file-system failure (a bug: rethrow it).
-   */
-  static from(err: unknown, what: string, consequence: string): SaveError | undefined {
-    const text = errnoText(err);
-    if (text === undefined) return undefined;
-    const path = (err as NodeJS.ErrnoException).path;
-    return new SaveError(`${path ?? what}: could not save ${what} (${text}); ${consequence}`);
-  }
-}
-
-/** A ConfigError for a path the user gave that cannot be used. */
-function pathProblem(flag: string, path: string, expected: string, got: string): ConfigError {
-  return new ConfigError(`${flag} ${path}: expected ${expected}, got ${got}`);
-}
-
-/**
- * A file-system failure on an output the user named (`where`: the flag and path, or the path) as a
- * one-line ConfigError saying what was `expected`; anything that is not a file-system failure is a
- * bug and is rethrown as it is.
- */
-export function unusableOutput(err: unknown, where: string, expected: string): ConfigError {
-  if (err instanceof ConfigError) return err;
-  const text = errnoText(err);
-  if (text === undefined) throw err;
-  return new ConfigError(`${where}: expected ${expected}, got ${text}`);
-}
-
-/** The deepest existing ancestor of a path (the path itself when it exists). */
-function existingAncestor(path: string): string {
-  let p = resolve(path);
-  while (!existsSync(p)) {
-    const up = dirname(p);
-    if (up === p) break;
-    p = up;
-  }
-  return p;
-}
-
-/**
- * Check, before any work starts, that an output path can be used: not empty, not inside the kernel's
- * pseudo file systems (where writes block or mean something else), and under a directory. `kind`
- * says whether the path will be a directory or a file.
- */
-export function checkOutputPath(flag: string, path: string, kind: 'directory' | 'file'): string {
-  if (path.trim() === '') throw new ConfigError(`${flag}: expected a ${kind} path, got an empty string (an unset shell variable?)`);
-  const target = resolve(path);
-  const ancestor = existingAncestor(target);
-  let real: string;
-  try {
-    real = join(realpathSync(ancestor), target.slice(ancestor.length));
-  } catch (err) {
-    throw pathProblem(flag, path, `a usable ${kind} path`, errnoText(err) ?? String(err));
-  }
-  if (/^\/(proc|sys|dev)(\/|$)/.test(real)) throw pathProblem(flag, path, `a ${kind} outside /proc, /sys and /dev`, real === target ? 'a path inside one' : `a path that resolves to ${real}`);
-  if (ancestor !== target && !statSync(ancestor).isDirectory()) throw pathProblem(flag, path, `a ${kind} under a directory`, `${ancestor}, which is a file`);
-  if (ancestor === target) {
-    const stat = statSync(target);
-    if (kind === 'directory' && !stat.isDirectory()) throw pathProblem(flag, path, 'a directory', 'an existing file');
-    if (kind === 'file' && stat.isDirectory()) throw pathProblem(flag, path, 'a file', 'an existing directory');
-    // a FIFO or a device would block or swallow the output
-    if (kind === 'file' && !stat.isFile()) throw pathProblem(flag, path, 'a regular file', fileKind(stat));
-  }
-  return target;
-}
-
-/**
- * Check a file output (`--junit`) before the runs start: a usable path whose directory can be created
- * and written, and that is new or a file radam-run wrote (`mark` is a string only our files contain).
- */
-export function checkOutputFile(flag: string, path: string, mark: string, what: string): string {
-  const target = checkOutputPath(flag, path, 'file');
-  try {
-    // probe the nearest existing directory: nothing is created before the runs (the file's directory is made when it is written)
-    const probe = join(existingAncestor(dirname(target)), `.radam-run.probe-${PROCESS_TAG}`);
-    writeFileSync(probe, '');
-    rmSync(probe, { force: true });
-  } catch (err) {
-    throw unusableOutput(err, `${flag} ${path}`, 'a file in a directory radam-run can create and write');
-  }
-  if (existsSync(target) && !carriesMark(target, mark)) throw pathProblem(flag, path, `a new file or ${what} written by radam-run`, 'an existing file it did not write');
-  return target;
-}
-
-/** Does `file` carry one of the marks above in its first 4 KiB? (Read no further: it may be a huge file of the user's.) A file we cannot read is not one we can vouch for. */
-export function carriesMark(file: string, mark: RegExp | string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, 'r');
-    const buffer = Buffer.alloc(4096);
-    const head = buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, 0));
-    return typeof mark === 'string' ? head.includes(mark) : mark.test(head);
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-/**
- * Names of files and directories in progress carry the process writing them, `HOST-PID`: a leftover
- * is stale when its host is this one and that process is gone (another host's may still be running:
- * shards on several machines share one sweep directory).
- */
-export const PROCESS_TAG = `${hostname()}-${process.pid}`;
-
-/** Is `tag` (`HOST-PID`, or a bare pid as radam-run 0.1.0 wrote) a process of this host that is gone? */
-export function isStaleTag(tag: string): boolean {
-  const m = /^(?:(.*)-)?(\d+)$/.exec(tag);
-  if (!m || (m[1] !== undefined && m[1] !== hostname())) return false;
-  return !processAlive(Number(m[2]));
-}
-
-/** Is a process that wrote a lock or a staging name still running (on this host)? */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** A lock file as read back: only pid and host are needed to judge it; a torn write fails the check. */
+const LockFile = z.looseObject({ pid: z.number(), host: z.string(), command: z.unknown().optional(), started: z.unknown().optional(), created: z.unknown().optional() });
 
 function readLock(dir: string, name = LOCK): LockInfo | undefined {
   try {
-    const lock = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Partial<LockInfo>;
-    if (typeof lock.pid !== 'number' || typeof lock.host !== 'string') return undefined;
+    const parsed = LockFile.safeParse(JSON.parse(readFileSync(join(dir, name), 'utf8')));
+    if (!parsed.success) return undefined;
+    const lock = parsed.data;
     return { pid: lock.pid, host: lock.host, command: String(lock.command ?? '?'), started: String(lock.started ?? '?'), created: lock.created === true };
   } catch {
     return undefined;
@@ -267,7 +106,7 @@ function removeIfEmpty(dir: string): void {
  * claimed by a process that is gone (their lock and staging; the directory itself if the claim created
  * it and nothing else is there). Only directories holding our lock file are looked into.
  */
-export function removeStaleClaims(parent: string): void {
+function removeStaleClaims(parent: string): void {
   let entries: string[];
   try {
     entries = readdirSync(parent);
@@ -286,11 +125,15 @@ export function removeStaleClaims(parent: string): void {
   }
 }
 
+/** What `--force` reads of a manifest.json: is it radam-run's, and of which command. */
+const ManifestHead = z.looseObject({ tool: z.literal('radam-run'), output: z.unknown().optional(), command: z.unknown().optional() });
+
 /** Does the manifest of `dir` say it is a result of command `kind`? Also reads manifests of 0.1.0, which recorded only the command line. */
 function manifestKind(dir: string): string | undefined {
   try {
-    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { tool?: unknown; output?: unknown; command?: unknown };
-    if (m.tool !== 'radam-run') return undefined;
+    const parsed = ManifestHead.safeParse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
+    if (!parsed.success) return undefined;
+    const m = parsed.data;
     if (typeof m.output === 'string') return m.output;
     return Array.isArray(m.command) && typeof m.command[1] === 'string' ? m.command[1] : undefined;
   } catch {
@@ -298,7 +141,7 @@ function manifestKind(dir: string): string | undefined {
   }
 }
 
-/** plots/ is ours when it holds only SVG files that radam-run wrote (marked as report.ts marks them). */
+/** plots/ is ours when it holds only SVG files that radam-run wrote (marked as report/report.ts marks them). */
 function plotsAreOurs(dir: string): boolean {
   try {
     return readdirSync(dir).every((f) => f.endsWith('.svg') && carriesMark(join(dir, f), CHART_MARK));
@@ -472,50 +315,25 @@ function acquireLock(target: string, lock: LockInfo, flag: string, path: string)
   throw pathProblem(flag, path, 'a directory no other radam-run is writing', 'one other processes claimed at the same moment');
 }
 
-/** Create `path` with `content` atomically and only if it does not exist (EEXIST otherwise): the file appears complete or not at all. */
-export function writeFileExclusive(path: string, content: string): void {
-  removeStaleTemps(path);
-  const tmp = `${path}.tmp-${PROCESS_TAG}`;
-  try {
-    writeFileSync(tmp, content);
-    linkSync(tmp, path);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-}
-
-/** Write a file atomically (temp file + rename) — for single files outside a result directory. No temp file survives a failure. */
-export function writeFileAtomic(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  removeStaleTemps(path);
-  const tmp = `${path}.tmp-${PROCESS_TAG}`;
-  try {
-    writeFileSync(tmp, content);
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created
-    }
-    throw err;
-  }
-}
-
-/** Remove the temp files `PATH.tmp-HOST-PID` that a crashed process left while writing `path` (files only). */
-export function removeStaleTemps(path: string): void {
-  const prefix = `${basename(path)}.tmp-`;
-  for (const entry of readdirSync(dirname(path))) {
-    if (!entry.startsWith(prefix) || !isStaleTag(entry.slice(prefix.length))) continue;
-    try {
-      if (statSync(join(dirname(path), entry)).isFile()) unlinkSync(join(dirname(path), entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-}
-
 /** The fields every manifest.json starts with: what wrote it, so `--force` and `plot` can recognise it. */
-export function manifestHeader(kind: OutputKind | 'sweep'): { tool: 'radam-run'; output: string; version: string; node: string } {
+export function manifestHeader(kind: OutputKind): { tool: 'radam-run'; output: string; version: string; node: string } {
   return { tool: 'radam-run', output: kind, version: toolVersion(), node: process.version };
 }
+
+/** manifest.json of compare (and so of reproduce) and of variance, as a reader checks it. */
+export const Manifest = z.looseObject({
+  tool: z.literal('radam-run'),
+  version: z.string(),
+  command: z.array(z.string()).optional(),
+  started: z.string().optional(),
+  /** The files the command wrote beside it. */
+  files: z.array(z.string()),
+  /** compare: the resolved experiment. */
+  config: z
+    .looseObject({
+      name: z.string().optional(),
+      optimizers: z.array(z.looseObject({ name: z.string().optional(), kind: z.string(), rho_threshold: z.number().optional() })),
+    })
+    .optional(),
+});
+export type Manifest = z.infer<typeof Manifest>;
