@@ -100,25 +100,28 @@ export const Sgd = z
   })
   .describe('SGD with momentum, as torch.optim.SGD');
 
-export const Adam = z
-  .strictObject({
-    kind: z.literal('adam'),
+/**
+ * Adam's options. AdamW is the same optimizer with decoupled decay: it differs only in what
+ * `weight_decay` means and its default (src/optim/adam.ts `decoupledDecay`).
+ */
+function adamOptions<K extends 'adam' | 'adamw'>(kind: K, weightDecay: z.ZodDefault<z.ZodNumber>) {
+  return z.strictObject({
+    kind: z.literal(kind),
     ...common,
     ...adamFamily,
-    weight_decay: nonNegative.default(0).describe('L2 penalty added to the gradient'),
+    weight_decay: weightDecay,
     amsgrad: z.boolean().default(false),
-  })
-  .describe('Adam, as torch.optim.Adam');
+  });
+}
 
-export const AdamW = z
-  .strictObject({
-    kind: z.literal('adamw'),
-    ...common,
-    ...adamFamily,
-    weight_decay: nonNegative.default(0.01).describe('decoupled decay: θ ← θ(1 − lr·wd) before the step'),
-    amsgrad: z.boolean().default(false),
-  })
-  .describe('AdamW (decoupled weight decay), as torch.optim.AdamW');
+export const Adam = adamOptions('adam', nonNegative.default(0).describe('L2 penalty added to the gradient')).describe(
+  'Adam, as torch.optim.Adam',
+);
+
+export const AdamW = adamOptions(
+  'adamw',
+  nonNegative.default(0.01).describe('decoupled decay: θ ← θ(1 − lr·wd) before the step'),
+).describe('AdamW (decoupled weight decay), as torch.optim.AdamW');
 
 export const RAdam = z
   .strictObject({
@@ -142,5 +145,6 @@ export const RAdam = z
 export const OptimizerSpec = z.discriminatedUnion('kind', [Sgd, Adam, AdamW, RAdam]);
 export type OptimizerSpec = z.output<typeof OptimizerSpec>;
 export type SgdSpec = z.output<typeof Sgd>;
+/** Adam or AdamW: one optimizer (src/optim/adam.ts), the kind says how weight decay applies. */
 export type AdamSpec = z.output<typeof Adam> | z.output<typeof AdamW>;
 export type RAdamSpec = z.output<typeof RAdam>;

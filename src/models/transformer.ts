@@ -8,6 +8,7 @@
 // the Transformer Architecture").
 // B = batch, T = seq_len (≤ context), C = d_model, F = d_ff, V = vocab, N = B·T rows (batch-major).
 import type { Arena, Param } from '../nn/arena.js';
+import type { Kernels } from '../nn/kernels.js';
 import type { ModelSpec } from '../config/models.js';
 import type { TokenBatch, TokenDataset } from '../data/batch.js';
 import { ConfigError } from '../config/errors.js';
@@ -70,6 +71,7 @@ interface Block {
 }
 
 interface Dims {
+  kernels: Kernels;
   B: number;
   T: number;
   C: number;
@@ -78,30 +80,30 @@ interface Dims {
   act: Activation;
 }
 
+/** The parameters outside the blocks (and the blocks, which carry their own activations). */
+interface Weights {
+  wte: Param;
+  wpe: Param;
+  blocks: Block[];
+  /** The final LayerNorm (pre-norm only). */
+  lnf: LayerNormParams | null;
+  headW: Param;
+  headB: Param;
+}
+
 export function buildTransformer(spec: TransformerSpec, data: TokenDataset, arena: Arena, seed: number): Task {
   const B = data.batch;
   const T = data.seqLen;
   const V = data.vocab;
   const C = spec.d_model;
-  const F = spec.d_ff;
   const N = B * T;
   const pre = spec.norm === 'pre';
   const problem = contextProblem(spec, T);
   if (problem !== undefined) throw new ConfigError(problem);
-  const dims: Dims = { B, T, C, F, N, act: spec.activation };
+  const dims: Dims = { kernels: arena.kernels, B, T, C, F: spec.d_ff, N, act: spec.activation };
+  const { kernels } = dims;
 
-  const rng = new Rng(seed, 'init');
-  const wte = arena.param('wte', [V, C]);
-  initNormal(wte, 1, rng);
-  const wpe = arena.param('wpe', [spec.context, C]);
-  initNormal(wpe, 1, rng);
-  const blocks: Block[] = [];
-  for (let l = 0; l < spec.layers; l++) blocks.push(buildBlock(arena, `h${l}`, dims, spec.heads, rng));
-  const lnf: LayerNormParams | null = pre ? layerNormParams(arena, 'ln_f', C) : null;
-  const headW = arena.param('head.w', [V, C]);
-  const headB = arena.param('head.b', [V]);
-  initLinear(headW, headB, C, rng);
-
+  const { wte, wpe, blocks, lnf, headW, headB } = weights(arena, spec, dims, V, new Rng(seed, 'init'));
   const batch: TokenBatch = { inputs: arena.ints(N), targets: arena.ints(N) };
   const positions = arena.ints(N);
   for (let n = 0; n < N; n++) positions[n] = n % T;
@@ -114,10 +116,7 @@ export function buildTransformer(spec: TransformerSpec, data: TokenDataset, aren
   const logits = arena.floats(N * V);
   const probs = arena.floats(N * V);
   const dlogits = arena.floats(N * V);
-  const actGrads: Float32Array[] = [dx0, dlnfOut, dlogits];
-  for (const b of blocks) {
-    actGrads.push(b.dln1Out, b.dqkv, b.dattOut, b.dproj, b.dres1, b.dln2Out, b.dfc, b.dfcAct, b.dfcProj, b.dres2);
-  }
+  const actGrads = [dx0, dlnfOut, dlogits, ...blocks.flatMap(blockGrads)];
   const L = blocks.length;
   const last = blocks[L - 1]!;
   /** A block's output and its gradient buffer: the last residual sum (pre-norm) or the last LayerNorm (post-norm). */
@@ -141,7 +140,7 @@ export function buildTransformer(spec: TransformerSpec, data: TokenDataset, aren
         else blockForwardPost(blocks[l]!, inp, dims);
       }
       if (lnf !== null) layernormForward(lnfOut, lnfMean, lnfRstd, blockOut, lnf.w.w, lnf.b.w, N, C);
-      linearForward(logits, headIn, headW.w, headB.w, N, C, V);
+      linearForward(kernels, logits, headIn, headW.w, headB.w, N, C, V);
       return softmaxCrossEntropyForward(probs, logits, batch.targets, N, V);
     },
     classification: true,
@@ -149,7 +148,7 @@ export function buildTransformer(spec: TransformerSpec, data: TokenDataset, aren
     backward(): void {
       zeroAll(actGrads);
       softmaxCrossEntropyBackward(dlogits, probs, batch.targets, N, V, 1 / N);
-      linearBackward(dheadIn, headW.g, headB.g, dlogits, headIn, headW.w, N, C, V);
+      linearBackward(kernels, dheadIn, headW.g, headB.g, dlogits, headIn, headW.w, N, C, V);
       if (lnf !== null) layernormBackward(dblockOut, lnf.w.g, lnf.b.g, dlnfOut, blockOut, lnf.w.w, lnfMean, lnfRstd, N, C);
       for (let l = L - 1; l >= 0; l--) {
         const prev = blocks[l - 1];
@@ -163,6 +162,27 @@ export function buildTransformer(spec: TransformerSpec, data: TokenDataset, aren
     },
   };
   return networkTask(net);
+}
+
+/** Embeddings, blocks, final LayerNorm and head, declared and initialised in this order from one stream. */
+function weights(arena: Arena, spec: TransformerSpec, dims: Dims, V: number, rng: Rng): Weights {
+  const C = dims.C;
+  const wte = arena.param('wte', [V, C]);
+  initNormal(wte, 1, rng);
+  const wpe = arena.param('wpe', [spec.context, C]);
+  initNormal(wpe, 1, rng);
+  const blocks: Block[] = [];
+  for (let l = 0; l < spec.layers; l++) blocks.push(buildBlock(arena, `h${l}`, dims, spec.heads, rng));
+  const lnf = spec.norm === 'pre' ? layerNormParams(arena, 'ln_f', C) : null;
+  const headW = arena.param('head.w', [V, C]);
+  const headB = arena.param('head.b', [V]);
+  initLinear(headW, headB, C, rng);
+  return { wte, wpe, blocks, lnf, headW, headB };
+}
+
+/** A block's activation gradients: zeroed before every backward. */
+function blockGrads(b: Block): Float32Array[] {
+  return [b.dln1Out, b.dqkv, b.dattOut, b.dproj, b.dres1, b.dln2Out, b.dfc, b.dfcAct, b.dfcProj, b.dres2];
 }
 
 /** Position embeddings must cover a window of the dataset: the problem if they do not. */
@@ -208,28 +228,28 @@ function buildBlock(arena: Arena, name: string, d: Dims, heads: number, rng: Rng
 
 /** The attention sublayer without its residual: proj = Proj(Attn(QKV(x))). */
 function attentionSublayer(k: Block, x: Float32Array, d: Dims): void {
-  linearForward(k.qkv, x, k.qkvW.w, k.qkvB.w, d.N, d.C, 3 * d.C);
-  attentionForward(k.att, k.attOut, k.qkv);
-  linearForward(k.proj, k.attOut, k.projW.w, k.projB.w, d.N, d.C, d.C);
+  linearForward(d.kernels, k.qkv, x, k.qkvW.w, k.qkvB.w, d.N, d.C, 3 * d.C);
+  attentionForward(d.kernels, k.att, k.attOut, k.qkv);
+  linearForward(d.kernels, k.proj, k.attOut, k.projW.w, k.projB.w, d.N, d.C, d.C);
 }
 
 function attentionSublayerBackward(k: Block, x: Float32Array, dx: Float32Array, d: Dims): void {
-  linearBackward(k.dattOut, k.projW.g, k.projB.g, k.dproj, k.attOut, k.projW.w, d.N, d.C, d.C);
-  attentionBackward(k.att, k.dqkv, k.dattOut);
-  linearBackward(dx, k.qkvW.g, k.qkvB.g, k.dqkv, x, k.qkvW.w, d.N, d.C, 3 * d.C);
+  linearBackward(d.kernels, k.dattOut, k.projW.g, k.projB.g, k.dproj, k.attOut, k.projW.w, d.N, d.C, d.C);
+  attentionBackward(d.kernels, k.att, k.dqkv, k.dattOut);
+  linearBackward(d.kernels, dx, k.qkvW.g, k.qkvB.g, k.dqkv, x, k.qkvW.w, d.N, d.C, 3 * d.C);
 }
 
 /** The MLP sublayer without its residual: fcProj = W₂·act(W₁x + b₁) + b₂. */
 function mlpSublayer(k: Block, x: Float32Array, d: Dims): void {
-  linearForward(k.fc, x, k.fcW.w, k.fcB.w, d.N, d.C, d.F);
+  linearForward(d.kernels, k.fc, x, k.fcW.w, k.fcB.w, d.N, d.C, d.F);
   activationForward(d.act, k.fcAct, k.fc, d.N * d.F);
-  linearForward(k.fcProj, k.fcAct, k.fcProjW.w, k.fcProjB.w, d.N, d.F, d.C);
+  linearForward(d.kernels, k.fcProj, k.fcAct, k.fcProjW.w, k.fcProjB.w, d.N, d.F, d.C);
 }
 
 function mlpSublayerBackward(k: Block, x: Float32Array, dx: Float32Array, d: Dims): void {
-  linearBackward(k.dfcAct, k.fcProjW.g, k.fcProjB.g, k.dfcProj, k.fcAct, k.fcProjW.w, d.N, d.F, d.C);
+  linearBackward(d.kernels, k.dfcAct, k.fcProjW.g, k.fcProjB.g, k.dfcProj, k.fcAct, k.fcProjW.w, d.N, d.F, d.C);
   activationBackward(d.act, k.dfc, k.dfcAct, k.fc, k.fcAct, d.N * d.F);
-  linearBackward(dx, k.fcW.g, k.fcB.g, k.dfc, x, k.fcW.w, d.N, d.C, d.F);
+  linearBackward(d.kernels, dx, k.fcW.g, k.fcB.g, k.dfc, x, k.fcW.w, d.N, d.C, d.F);
 }
 
 // Pre-norm: res1 = x + Attn(LN₁(x)); res2 = res1 + MLP(LN₂(res1)); output res2.
