@@ -6,38 +6,30 @@
 import { matmul } from './matmul';
 import { sigmoid4, tanh4, sigmoid1, tanh1 } from './math';
 
-/** gates (T·B × G) += bias (G) on every row. */
-function addBiasRows(gates: usize, bias: usize, rows: i32, G: i32): void {
+/** dst[j] += src[j] for j < G: four lanes at a time, then the tail. */
+@inline
+function addInto(dst: usize, src: usize, G: i32): void {
   const G4 = G & ~3;
-  const rowBytes: usize = <usize>G << 2;
-  for (let r = 0; r < rows; r++) {
-    const row = gates + <usize>r * rowBytes;
-    for (let j = 0; j < G4; j += 4) {
-      const at: usize = <usize>j << 2;
-      v128.store(row + at, f32x4.add(v128.load(row + at), v128.load(bias + at)));
-    }
-    for (let j = G4; j < G; j++) {
-      const at: usize = <usize>j << 2;
-      store<f32>(row + at, load<f32>(row + at) + load<f32>(bias + at));
-    }
+  for (let j = 0; j < G4; j += 4) {
+    const at: usize = <usize>j << 2;
+    v128.store(dst + at, f32x4.add(v128.load(dst + at), v128.load(src + at)));
+  }
+  for (let j = G4; j < G; j++) {
+    const at: usize = <usize>j << 2;
+    store<f32>(dst + at, load<f32>(dst + at) + load<f32>(src + at));
   }
 }
 
-/** sums (G) += Σ_r rows[r] over `rows` rows of G: the bias gradient, rows in order as the TS layer. */
-function addRowSums(sums: usize, rows: usize, count: i32, G: i32): void {
-  const G4 = G & ~3;
+/** gates (T·B × G) += bias (G) on every row. */
+function addBiasRows(gates: usize, bias: usize, rows: i32, G: i32): void {
   const rowBytes: usize = <usize>G << 2;
-  for (let r = 0; r < count; r++) {
-    const row = rows + <usize>r * rowBytes;
-    for (let j = 0; j < G4; j += 4) {
-      const at: usize = <usize>j << 2;
-      v128.store(sums + at, f32x4.add(v128.load(sums + at), v128.load(row + at)));
-    }
-    for (let j = G4; j < G; j++) {
-      const at: usize = <usize>j << 2;
-      store<f32>(sums + at, load<f32>(sums + at) + load<f32>(row + at));
-    }
-  }
+  for (let r = 0; r < rows; r++) addInto(gates + <usize>r * rowBytes, bias, G);
+}
+
+/** sums (G) += Σ_r rows[r] over `count` rows of G: the bias gradient, rows in order as the TS layer. */
+function addRowSums(sums: usize, rows: usize, count: i32, G: i32): void {
+  const rowBytes: usize = <usize>G << 2;
+  for (let r = 0; r < count; r++) addInto(sums, rows + <usize>r * rowBytes, G);
 }
 
 export function lstmForward(
