@@ -28,7 +28,6 @@ export function l2Coefficient(spec: AdamSpec | RAdamSpec): number {
 /** The scalars of step t (from 1) at learning rate lr. */
 export function adamScalars(spec: AdamSpec, t: number, lr: number): AdamScalars {
   const [beta1, beta2] = spec.betas;
-  const decoupled = decoupledDecay(spec);
   return {
     stepSize: lr / biasCorrection(beta1, t),
     beta1,
@@ -36,7 +35,7 @@ export function adamScalars(spec: AdamSpec, t: number, lr: number): AdamScalars 
     biasCorrection2Sqrt: Math.sqrt(biasCorrection(beta2, t)),
     eps: spec.eps,
     l2: l2Coefficient(spec),
-    decayFactor: decoupled ? 1 - lr * spec.weight_decay : 1,
+    decayFactor: decoupledDecay(spec) ? 1 - lr * spec.weight_decay : 1,
   };
 }
 
