@@ -1,10 +1,9 @@
 // Our implementations under test. Each is one column in every table of `npm run bench` (and one
 // ratio against the memory baseline and each peer): 'js', the plain TypeScript kernels in src/, and
 // 'wasm', the WebAssembly SIMD kernels of src/wasm (issue 6). Both run the same code paths of src/;
-// they differ only in the kernel set their arena is built with (a wasm arena dispatches the optimizer
-// steps, matmul and the LSTM layer to its wasm instance).
+// they differ only in the kernels their arena is built with (src/nn/kernels.ts), which every layer and
+// optimizer of the run calls.
 import { Arena } from '../src/nn/arena.js';
-import { matmul } from '../src/nn/matmul.js';
 import { createOptimizer } from '../src/optim/optimizer.js';
 import { buildTask } from '../src/models/build.js';
 import type { ModelSpec } from '../src/config/models.js';
@@ -13,7 +12,8 @@ import type { NamedOptimizer } from '../src/config/schema.js';
 import type { ParamView } from '../src/nn/arena.js';
 import { Rng } from '../src/data/rng.js';
 import type { MatmulShape } from './workloads.js';
-import { wasmUnavailableReason, type KernelSet } from '../src/wasm/kernels.js';
+import { createKernels, type KernelSet } from '../src/wasm/kernels.js';
+import { wasmUnavailableReason } from '../src/wasm/wasm-kernels.js';
 
 /** `run(iterations)` repeats the measured thing; built once, allocation-free when run. */
 export type Repeat = (iterations: number) => void;
@@ -41,11 +41,13 @@ function kernelsOf(set: KernelSet): Kernels {
     name: set,
     matmulCalls(s) {
       // Operands in an arena of this kernel set (a wasm memory for 'wasm'), as the layers have them.
-      const { a, b, c } = Arena.build((arena) => ({ a: arena.floats(s.M * s.K), b: arena.floats(s.K * s.N), c: arena.floats(s.M * s.N) }), set).value;
+      const { value, arena } = Arena.build((arena) => ({ a: arena.floats(s.M * s.K), b: arena.floats(s.K * s.N), c: arena.floats(s.M * s.N) }), createKernels(set));
+      const { a, b, c } = value;
+      const { kernels } = arena;
       fillNormal(a, 1, 'bench/matmul/a');
       fillNormal(b, 1, 'bench/matmul/b');
       return (iterations) => {
-        for (let i = 0; i < iterations; i++) matmul(c, a, b, s.M, s.N, s.K, s.transA, s.transB, s.accumulate);
+        for (let i = 0; i < iterations; i++) kernels.matmul(c, a, b, s.M, s.N, s.K, s.transA, s.transB, s.accumulate);
         // Accumulating calls grow C without bound: keep it finite over long runs.
         if (s.accumulate) c.fill(0);
       };
@@ -55,7 +57,7 @@ function kernelsOf(set: KernelSet): Kernels {
         arena.param('theta', [n]);
         const { data, grad } = arena.params;
         return { p: data, g: grad, optimizer: createOptimizer(spec, n, arena) };
-      }, set);
+      }, createKernels(set));
       const { p, g, optimizer } = value;
       fillNormal(p, 1, 'bench/theta');
       fillNormal(g, 1, 'bench/grad');
@@ -68,7 +70,7 @@ function kernelsOf(set: KernelSet): Kernels {
       const { value, arena } = Arena.build((arena) => {
         const task = buildTask(model, data, arena, seed);
         return { task, optimizer: createOptimizer(spec, task.params.data.length, arena) };
-      }, set);
+      }, createKernels(set));
       const { task, optimizer } = value;
       const { data: p, grad: g } = task.params;
       let t = 1;

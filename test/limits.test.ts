@@ -16,7 +16,7 @@ import { buildRun } from '../src/train/train.js';
 import { loadCorpus } from '../src/data/textfile.js';
 import { MAX_ARENA_BYTES, arenaBytes, dataShape, modelSlots, sizeChecker } from '../src/models/size.js';
 import { simulateVariance, simulatedSteps } from '../src/optim/variance.js';
-import { WASM_PAGE } from '../src/wasm/kernels.js';
+import { WASM_PAGE } from '../src/wasm/wasm-kernels.js';
 import type { RunSpec } from '../src/train/train.js';
 import { repoRoot, spawnCli } from './helpers.js';
 
@@ -75,7 +75,7 @@ function shippedSpecs(file: string): RunSpec[] {
 /** The estimate equals the real js arena: parameters exactly, bytes exactly. */
 function assertExact(spec: RunSpec, what: string): void {
   const slots = modelSlots(spec.model, spec.data && dataShape(spec.data, corpusSize));
-  const { task, arena } = buildRun(spec, 'js');
+  const { task, arena } = buildRun(spec);
   assert.equal(slots.params, task.params.data.length, `${what}: parameters`);
   assert.equal(arenaBytes(slots, spec.optimizer), arena.byteLength, `${what}: arena bytes`);
 }
@@ -107,7 +107,7 @@ for (const [name, model, data] of VARIANTS) {
 test('the wasm arena is the estimate rounded up to whole 64 KiB pages, so it fits 2 GiB exactly when the estimate does', () => {
   const spec = shippedSpecs('configs/transformer.yaml')[1]!;
   const bytes = arenaBytes(modelSlots(spec.model, dataShape(spec.data!, corpusSize)), spec.optimizer);
-  assert.equal(buildRun(spec, 'wasm').arena.byteLength, Math.ceil(bytes / WASM_PAGE) * WASM_PAGE);
+  assert.equal(buildRun({ ...spec, kernels: 'wasm' }).arena.byteLength, Math.ceil(bytes / WASM_PAGE) * WASM_PAGE);
   assert.equal(MAX_ARENA_BYTES % WASM_PAGE, 0);
 });
 

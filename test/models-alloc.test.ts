@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Arena } from '../src/nn/arena.js';
+import { jsKernels } from '../src/wasm/kernels.js';
 import { Lstm, Mlp, Transformer } from '../src/config/models.js';
 import { buildMlp } from '../src/models/mlp.js';
 import { buildLstm } from '../src/models/lstm.js';
@@ -47,9 +48,9 @@ function quietestTrial(task: Task): { bytesPerStep: number; arrayBufferGrowth: n
 }
 
 const cases: [string, () => Task][] = [
-  ['mlp', () => Arena.build((a) => buildMlp(Mlp.parse({ kind: 'mlp', hidden: [16, 16], activation: 'gelu' }), replayed(toyVectors('classification', 8, 4, 3), 7), a, 1)).value],
-  ['mlp regression', () => Arena.build((a) => buildMlp(Mlp.parse({ kind: 'mlp', hidden: [16] }), replayed(toyVectors('regression', 8, 4, 2), 7), a, 1)).value],
-  ['lstm', () => Arena.build((a) => buildLstm(Lstm.parse({ kind: 'lstm', embed: 8, hidden: 8, layers: 2 }), replayed(toyTokens('random', 4, 8, 6), 7), a, 1)).value],
+  ['mlp', () => Arena.build((a) => buildMlp(Mlp.parse({ kind: 'mlp', hidden: [16, 16], activation: 'gelu' }), replayed(toyVectors('classification', 8, 4, 3), 7), a, 1), jsKernels).value],
+  ['mlp regression', () => Arena.build((a) => buildMlp(Mlp.parse({ kind: 'mlp', hidden: [16] }), replayed(toyVectors('regression', 8, 4, 2), 7), a, 1), jsKernels).value],
+  ['lstm', () => Arena.build((a) => buildLstm(Lstm.parse({ kind: 'lstm', embed: 8, hidden: 8, layers: 2 }), replayed(toyTokens('random', 4, 8, 6), 7), a, 1), jsKernels).value],
   ['transformer', () =>
     Arena.build((a) =>
       buildTransformer(
@@ -58,6 +59,7 @@ const cases: [string, () => Task][] = [
         a,
         1,
       ),
+      jsKernels,
     ).value],
 ];
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { loadExperiment } from '../src/config/load.js';
 import { Arena } from '../src/nn/arena.js';
+import { jsKernels } from '../src/wasm/kernels.js';
 import { buildTask } from '../src/models/build.js';
 import { buildDataset } from '../src/data/datasets.js';
 import { createOptimizer } from '../src/optim/optimizer.js';
@@ -23,7 +24,7 @@ for (const file of CONFIGS) {
       const task = buildTask(experiment.model, experiment.data, arena, 0);
       const optimizer = createOptimizer({ ...experiment.optimizers.find((o) => o.kind === 'adam')!, schedule: { kind: 'constant' } }, task.params.data.length, arena);
       return { task, optimizer };
-    });
+    }, jsKernels);
     const { task, optimizer } = value;
     // PyTorch's default init gives small logits, so the first loss is close to the uniform guess ln K.
     const first = task.trainStep(1).loss;

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Arena } from '../src/nn/arena.js';
+import { jsKernels } from '../src/wasm/kernels.js';
 import { LinearModel, Mlp, Lstm, Transformer } from '../src/config/models.js';
 import { buildMlp } from '../src/models/mlp.js';
 import { buildLstm } from '../src/models/lstm.js';
@@ -28,13 +29,13 @@ function checkTask(what: string, task: Task, opts: GradCheckOptions = {}): void 
 
 test('linear model (softmax regression): gradient check', () => {
   const data = toyVectors('classification', 6, 5, 4);
-  const task = Arena.build((a) => buildMlp(LinearModel.parse({ kind: 'linear' }), data, a, 1)).value;
+  const task = Arena.build((a) => buildMlp(LinearModel.parse({ kind: 'linear' }), data, a, 1), jsKernels).value;
   checkTask('linear/classification', task);
 });
 
 test('linear model (least squares on regression data): gradient check', () => {
   const data = toyVectors('regression', 6, 5, 3);
-  const task = Arena.build((a) => buildMlp(LinearModel.parse({ kind: 'linear' }), data, a, 1)).value;
+  const task = Arena.build((a) => buildMlp(LinearModel.parse({ kind: 'linear' }), data, a, 1), jsKernels).value;
   checkTask('linear/regression', task);
 });
 
@@ -44,23 +45,23 @@ for (const activation of ['tanh', 'gelu', 'relu'] as const) {
     // ReLU: δ = 3e-4 so that no perturbation moves a hidden unit across the kink at 0 (with δ = 1e-3
     // one unit of this seed does, and the difference quotient straddles the kink).
     const opts: GradCheckOptions = activation === 'relu' ? { eps: 3e-4 } : {};
-    const cls = Arena.build((a) => buildMlp(spec, toyVectors('classification', 8, 4, 3), a, 2)).value;
+    const cls = Arena.build((a) => buildMlp(spec, toyVectors('classification', 8, 4, 3), a, 2), jsKernels).value;
     checkTask(`mlp/${activation}/classification`, cls, opts);
-    const reg = Arena.build((a) => buildMlp(spec, toyVectors('regression', 8, 4, 2), a, 3)).value;
+    const reg = Arena.build((a) => buildMlp(spec, toyVectors('regression', 8, 4, 2), a, 3), jsKernels).value;
     checkTask(`mlp/${activation}/regression`, reg, opts);
   });
 }
 
 test('lstm language model (two layers): gradient check through embedding, BPTT and head', () => {
   const spec = Lstm.parse({ kind: 'lstm', embed: 5, hidden: 6, layers: 2 });
-  const task = Arena.build((a) => buildLstm(spec, toyTokens('random', 3, 5, 7), a, 4)).value;
+  const task = Arena.build((a) => buildLstm(spec, toyTokens('random', 3, 5, 7), a, 4), jsKernels).value;
   checkTask('lstm', task);
 });
 
 for (const norm of ['pre', 'post'] as const) {
   test(`transformer (${norm}-norm, two blocks, two heads): gradient check`, () => {
     const spec = Transformer.parse({ kind: 'transformer', d_model: 8, heads: 2, layers: 2, d_ff: 12, context: 6, norm });
-    const task = Arena.build((a) => buildTransformer(spec, toyTokens('random', 2, 5, 7), a, 5)).value;
+    const task = Arena.build((a) => buildTransformer(spec, toyTokens('random', 2, 5, 7), a, 5), jsKernels).value;
     checkTask(`transformer/${norm}`, task);
   });
 }

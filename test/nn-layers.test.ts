@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/data/rng.js';
 import { linearForward, linearBackward } from '../src/nn/linear.js';
+import { jsKernels } from '../src/wasm/kernels.js';
 import { embeddingForward, embeddingBackward } from '../src/nn/embedding.js';
 import { activationForward, activationBackward, type Activation } from '../src/nn/activation.js';
 import { layernormForward, layernormBackward } from '../src/nn/layernorm.js';
@@ -23,14 +24,14 @@ function linearCase() {
   const r = randomFloats(N * OC, rng);
   const out = new Float32Array(N * OC);
   const f = () => {
-    linearForward(out, x, w, b, N, C, OC);
+    linearForward(jsKernels, out, x, w, b, N, C, OC);
     return project(out, r);
   };
   f();
   const dx = new Float32Array(N * C);
   const dw = new Float32Array(OC * C);
   const db = new Float32Array(OC);
-  linearBackward(dx, dw, db, r, x, w, N, C, OC);
+  linearBackward(jsKernels, dx, dw, db, r, x, w, N, C, OC);
   return { N, C, OC, x, w, b, dx, dw, db, f };
 }
 
@@ -47,7 +48,7 @@ test('linear: backward adds into existing gradients instead of overwriting them'
   const dx2 = Float32Array.from(dx);
   const dw2 = Float32Array.from(dw);
   const db2 = Float32Array.from(db);
-  linearBackward(dx2, dw2, db2, r, x, w, N, C, OC);
+  linearBackward(jsKernels, dx2, dw2, db2, r, x, w, N, C, OC);
   // With dout = 1: db gains N per output; dx[n, c] gains Σ_o W[o, c].
   for (let o = 0; o < OC; o++) assertClose(db2[o]!, db[o]! + N, 1e-6, 1e-6);
   let colSum = 0;

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Arena, type Param } from '../src/nn/arena.js';
+import { jsKernels } from '../src/wasm/kernels.js';
 import { Rng } from '../src/data/rng.js';
 import { lstmBuffers, lstmForward, lstmBackward, type LstmParams, type LstmBuffers } from '../src/nn/lstm.js';
 import { assertGradient, project, randomFloats } from './nn-gradcheck.js';
@@ -17,7 +18,7 @@ function layer(In: number, H: number, rng: Rng): LstmParams {
 }
 
 function buffers(T: number, B: number, In: number, H: number): LstmBuffers {
-  return Arena.build((arena) => lstmBuffers(arena, T, B, In, H)).value;
+  return Arena.build((arena) => lstmBuffers(arena, T, B, In, H), jsKernels).value;
 }
 
 test('lstm: one layer, BPTT gradients of input, W_ih, W_hh and bias match finite differences', () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { z } from 'zod';
 import { OptimizerSpec } from '../src/config/optimizers.js';
 import { Arena } from '../src/nn/arena.js';
+import { jsKernels } from '../src/wasm/kernels.js';
 import { createOptimizer, type Optimizer } from '../src/optim/optimizer.js';
 import { assertClose } from './helpers.js';
 
@@ -15,7 +16,7 @@ const ATOL = 1e-7;
 
 function build(input: z.input<typeof OptimizerSpec>, n: number): Optimizer {
   const spec = OptimizerSpec.parse(input);
-  return Arena.build((arena) => createOptimizer(spec, n, arena)).value;
+  return Arena.build((arena) => createOptimizer(spec, n, arena), jsKernels).value;
 }
 
 /** One step per gradient in `grads` at a constant lr; θ after each step. */

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { z } from 'zod';
 import { OptimizerSpec } from '../src/config/optimizers.js';
 import { Arena } from '../src/nn/arena.js';
+import { jsKernels } from '../src/wasm/kernels.js';
 import { createOptimizer, type Optimizer, type StepInfo } from '../src/optim/optimizer.js';
 import { assertClose } from './helpers.js';
 
@@ -20,7 +21,7 @@ const R6 = 0.0258211128019;
 
 function build(input: z.input<typeof OptimizerSpec>, n: number): Optimizer {
   const spec = OptimizerSpec.parse(input);
-  return Arena.build((arena) => createOptimizer(spec, n, arena)).value;
+  return Arena.build((arena) => createOptimizer(spec, n, arena), jsKernels).value;
 }
 
 interface Trace {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { z } from 'zod';
 import { OptimizerSpec } from '../src/config/optimizers.js';
 import { Arena } from '../src/nn/arena.js';
+import { jsKernels } from '../src/wasm/kernels.js';
 import { createOptimizer, type Optimizer } from '../src/optim/optimizer.js';
 import { assertClose } from './helpers.js';
 
@@ -14,7 +15,7 @@ const ATOL = 1e-7;
 
 function build(input: z.input<typeof OptimizerSpec>, n: number): Optimizer {
   const spec = OptimizerSpec.parse(input);
-  return Arena.build((arena) => createOptimizer(spec, n, arena)).value;
+  return Arena.build((arena) => createOptimizer(spec, n, arena), jsKernels).value;
 }
 
 /** Run `steps` steps at a constant lr with the same gradient each step; θ after each step. */

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { OptimizerSpec } from '../src/config/optimizers.js';
 import { ModelSpec } from '../src/config/models.js';
 import { Arena } from '../src/nn/arena.js';
+import { jsKernels } from '../src/wasm/kernels.js';
 import { buildTask } from '../src/models/build.js';
 import type { Task } from '../src/models/task.js';
 import { train, type RunSpec, type RunSummary, type StepRecord } from '../src/train/train.js';
@@ -16,7 +17,7 @@ import { assertClose } from './helpers.js';
 
 function task(model: z.input<typeof ModelSpec>, seed = 0): Task {
   const spec = ModelSpec.parse(model);
-  return Arena.build((arena) => buildTask(spec, undefined, arena, seed)).value;
+  return Arena.build((arena) => buildTask(spec, undefined, arena, seed), jsKernels).value;
 }
 
 /** Loss and gradient at x (x must be float32-representable to be evaluated exactly there). */

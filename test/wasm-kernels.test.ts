@@ -1,6 +1,7 @@
 // The wasm SIMD kernels against their TypeScript references (src/optim/*, src/nn/matmul.ts): random
 // inputs at three magnitudes (1e-20, 1, 1e15), lengths that are not multiples of 4 (the scalar tails),
-// unaligned offsets, every transpose.
+// unaligned offsets, every transpose. The gradient norm's Σx² and clipping's scaling must agree bit for
+// bit (trace.csv prints ‖g‖₂ at full precision); the others within the bounds below.
 //
 // Tolerances. The TS kernels evaluate each element in float64 and round once when storing; the wasm
 // kernels evaluate in float32, rounding after every operation (u = 2⁻²⁴ per rounding). So the bound
@@ -15,10 +16,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/data/rng.js';
-import { WasmKernels, wasmKernelsFor, wasmUnavailableReason } from '../src/wasm/kernels.js';
+import { WASM_PAGE, WasmKernels, wasmUnavailableReason } from '../src/wasm/wasm-kernels.js';
+import { createKernels, type KernelSet } from '../src/wasm/kernels.js';
 import { sgdStep } from '../src/optim/sgd.js';
 import { adamStep, secondMomentOnlyStep } from '../src/optim/adam.js';
 import { radamStep } from '../src/optim/radam.js';
+import { scaleInPlace, sumOfSquares } from '../src/optim/clip.js';
 import { matmul } from '../src/nn/matmul.js';
 import { Arena } from '../src/nn/arena.js';
 import { lstmBuffers, lstmParams, lstmForward, lstmBackward } from '../src/nn/lstm.js';
@@ -32,12 +35,13 @@ const LENGTHS = [1, 3, 4, 7, 61, 1027];
 
 assert.equal(wasmUnavailableReason(), undefined, 'the wasm kernels must be built and runnable for these tests');
 
-/** Float32Arrays carved from one wasm memory at deliberately unaligned offsets. */
+/** Float32Arrays carved from one wasm kernel instance's memory at deliberately unaligned offsets. */
 class Slab {
-  readonly kernels = new WasmKernels(64);
+  readonly kernels = new WasmKernels();
+  private readonly buffer = this.kernels.memory(64 * WASM_PAGE);
   private used = 1; // start one float in: no view is 16-byte aligned by accident
   floats(values: ArrayLike<number>): Float32Array {
-    const view = new Float32Array(this.kernels.buffer, this.used * 4, values.length);
+    const view = new Float32Array(this.buffer, this.used * 4, values.length);
     view.set(values);
     this.used += values.length + 1;
     return view;
@@ -132,7 +136,7 @@ for (const scale of SCALES) {
         const state = moments(n, scale, 10 * n + c);
         const { js, wasm, slab } = twin(state);
         const sumJs = sgdStep(js.p, js.g, js.m, n, s);
-        const sumWasm = slab.kernels.sgdStep(wasm.p, wasm.g, wasm.m, n, s.lr, s.momentum, s.dampening, s.nesterov, s.weightDecay, s.firstStep);
+        const sumWasm = slab.kernels.sgdStep(wasm.p, wasm.g, wasm.m, n, s);
         // d = g + wd·θ;  b = μb + (1 − dampening)d;  step = nesterov ? d + μb : b
         const bScale = new Float64Array(n);
         const pScale = new Float64Array(n);
@@ -164,10 +168,7 @@ for (const scale of SCALES) {
         const eps = 1e-8;
         const scalars = { stepSize: lr / (1 - beta1 ** t), beta1, beta2, biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** t), eps, l2: s.l2, decayFactor: s.decayFactor };
         const sumJs = adamStep(js.p, js.g, js.m, js.v, s.amsgrad ? js.vmax : null, n, scalars);
-        const sumWasm = slab.kernels.adamStep(
-          wasm.p, wasm.g, wasm.m, wasm.v, s.amsgrad ? wasm.vmax : null, n,
-          scalars.stepSize, beta1, beta2, scalars.biasCorrection2Sqrt, eps, s.l2, s.decayFactor,
-        );
+        const sumWasm = slab.kernels.adamStep(wasm.p, wasm.g, wasm.m, wasm.v, s.amsgrad ? wasm.vmax : null, n, scalars);
         const mScale = new Float64Array(n);
         const vScale = new Float64Array(n);
         const pScale = new Float64Array(n);
@@ -192,8 +193,8 @@ for (const scale of SCALES) {
         const { js, wasm, slab } = twin(state);
         const beta2 = 0.999;
         const l2 = 1e-3;
-        secondMomentOnlyStep(js.p, js.g, js.v, amsgrad ? js.vmax : null, n, beta2, l2);
-        slab.kernels.secondMomentOnlyStep(wasm.p, wasm.g, wasm.v, amsgrad ? wasm.vmax : null, n, beta2, l2);
+        secondMomentOnlyStep(js.p, js.g, js.v, amsgrad ? js.vmax : null, n, { beta2, l2 });
+        slab.kernels.secondMomentOnlyStep(wasm.p, wasm.g, wasm.v, amsgrad ? wasm.vmax : null, n, { beta2, l2 });
         const vScale = Float64Array.from({ length: n }, (_, i) => scalesOf(state, i, 0.9, beta2, l2).V);
         assertWithin(wasm.v, js.v, vScale, OPT_TOL, 'frozen v');
         if (amsgrad) assertWithin(wasm.vmax, js.vmax, vScale, OPT_TOL, 'frozen vmax');
@@ -216,8 +217,9 @@ for (const scale of SCALES) {
         const state = moments(n, scale, 40 * n + c);
         const { js, wasm, slab } = twin(state);
         const eps = 1e-8;
-        const sumJs = radamStep(js.p, js.g, js.m, js.v, n, { ...s, beta1, beta2, eps });
-        const sumWasm = slab.kernels.radamStep(wasm.p, wasm.g, wasm.m, wasm.v, n, s.stepSize, s.rectified, beta1, beta2, eps, s.l2, s.decayFactor);
+        const scalars = { stepSize: s.stepSize, rectified: s.rectified, beta1, beta2, eps, l2: s.l2, decayFactor: s.decayFactor };
+        const sumJs = radamStep(js.p, js.g, js.m, js.v, n, scalars);
+        const sumWasm = slab.kernels.radamStep(wasm.p, wasm.g, wasm.m, wasm.v, n, scalars);
         const mScale = new Float64Array(n);
         const vScale = new Float64Array(n);
         const pScale = new Float64Array(n);
@@ -248,13 +250,10 @@ function matmulCase(M: number, N: number, K: number, transA: boolean, transB: bo
   const b = randomFloats(bOff + K * N + 2, scale, rng);
   const c0 = randomFloats(cOff + M * N + 3, scale * scale, rng);
   const slab = new Slab();
-  const [wa, wb, wc, dispatched] = [slab.floats(a), slab.floats(b), slab.floats(c0), slab.floats(c0)];
+  const [wa, wb, wc] = [slab.floats(a), slab.floats(b), slab.floats(c0)];
   const jc = Float32Array.from(c0);
   matmul(jc, a, b, M, N, K, transA, transB, accumulate, cOff, aOff, bOff);
   slab.kernels.matmul(wc, wa, wb, M, N, K, transA, transB, accumulate, cOff, aOff, bOff);
-  // src/nn/matmul.ts hands operands in wasm memory to the same kernel.
-  matmul(dispatched, wa, wb, M, N, K, transA, transB, accumulate, cOff, aOff, bOff);
-  assert.deepEqual(dispatched, wc, 'matmul dispatches to the wasm kernel');
   const bound = new Float64Array(wc.length);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
@@ -301,24 +300,88 @@ test('matmul at the layers\' larger shapes agrees with the TS kernel', () => {
   shapes.forEach(([M, N, K, ta, tb], i) => matmulCase(M, N, K, ta, tb, true, 1, 1000 + i));
 });
 
-test('arrays outside a wasm memory, or spread over two, take the TS path', () => {
-  const rng = new Rng(1, 'wasm-kernels/fallback');
-  const a = randomFloats(12, 1, rng);
-  const b = randomFloats(12, 1, rng);
-  const expected = new Float32Array(9);
-  matmul(expected, a, b, 3, 3, 4, false, true, false);
-  // C in wasm memory, A and B plain: the TS kernel runs, so the result is bit-identical.
+test('the wasm kernels refuse arrays outside their memory, and work only once their memory exists', () => {
+  // A wasm kernel reads its memory at the array's byte offset: an array of another memory would be
+  // read as whatever floats sit there. The kernels are picked once per run, so this is a bug, not a
+  // fallback to the JS kernels.
   const slab = new Slab();
-  const c = slab.floats(new Float32Array(9));
-  matmul(c, a, b, 3, 3, 4, false, true, false);
-  assert.deepEqual(Array.from(c), Array.from(expected));
-  assert.equal(wasmKernelsFor(new Float32Array(4)), undefined);
+  const inside = slab.floats(new Float32Array(12));
+  const outside = new Float32Array(12);
+  assert.throws(() => slab.kernels.matmul(inside, outside, inside, 3, 3, 4, false, true, false), /outside the run's memory/);
+  assert.throws(() => slab.kernels.sumOfSquares(outside, 12), /outside the run's memory/);
+  assert.throws(() => new WasmKernels().sumOfSquares(outside, 12), /no memory yet/);
+  assert.throws(() => slab.kernels.memory(WASM_PAGE), /one instance serves one arena/);
+});
+
+// ---- gradient norm and clipping: bit for bit ---------------------------------------------------------
+
+/** Awkward float32 values: zeros of both signs, subnormals, the extremes of the normal range, ±∞. */
+const AWKWARD = [0, -0, 1.4e-45, -1.4e-45, 1e-40, -3e-39, 1.17549435e-38, 3.4028235e38, -3.4028235e38, 1e30, -1e-30, 1, -1, Infinity, -Infinity];
+
+/** n float32 values: the awkward ones cycled through random ones at magnitudes 1e-30…1e30. */
+function awkwardFloats(n: number, seed: number): Float32Array {
+  const rng = new Rng(seed, 'wasm-kernels/awkward');
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i % 3 === 0 ? AWKWARD[(i / 3) % AWKWARD.length]! : rng.normal() * 10 ** Math.round(rng.uniform() * 60 - 30);
+  return out;
+}
+
+const ODD_LENGTHS = [0, 1, 3, 5, 7, 61, 1027, 4099];
+
+test('sumOfSquares: wasm and JS agree bit for bit with the sequential float64 sum, on awkward values and odd lengths', () => {
+  for (const n of ODD_LENGTHS) {
+    for (const finite of [true, false]) {
+      let x = awkwardFloats(n, n);
+      if (finite) x = x.map((v) => (Number.isFinite(v) ? v : 0));
+      // Σ x_i² in float64, in order: the definition.
+      const expected = Array.from(x).reduce((sum, v) => sum + v * v, 0);
+      const slab = new Slab();
+      const wasm = slab.kernels.sumOfSquares(slab.floats(x), n);
+      assert.ok(Object.is(sumOfSquares(x, n), expected), `js n=${n}: ${sumOfSquares(x, n)} vs ${expected}`);
+      assert.ok(Object.is(wasm, expected), `wasm n=${n}: ${wasm} vs ${expected}`);
+    }
+  }
+  // Only part of the array is summed.
+  const slab = new Slab();
+  assert.equal(slab.kernels.sumOfSquares(slab.floats([3, 4, 100]), 2), 25);
+});
+
+test('sumOfSquares adds in order: [1e8, 1, 1, 1] gives exactly 1e16, where two-lane partial sums give 1e16 + 2', () => {
+  // ulp(1e16) = 2 and 1e16 = 2·5e15 with 5e15 even, so each 1e16 + 1 is a tie that rounds back to 1e16.
+  // Lanes (1e16 + 1) and (1 + 1) would end at 1e16 + 2: a vectorised sum is not the same number.
+  const x = [1e8, 1, 1, 1];
+  assert.equal(1e16 + 1, 1e16);
+  assert.equal(1e16 + 1 + (1 + 1), 1e16 + 2);
+  const slab = new Slab();
+  assert.equal(sumOfSquares(Float32Array.from(x), 4), 1e16);
+  assert.equal(slab.kernels.sumOfSquares(slab.floats(x), 4), 1e16);
+});
+
+test('scaleInPlace: wasm and JS agree bit for bit with fround(x·factor) in float64, on awkward values and odd lengths', () => {
+  // Clipping's factor max_norm/(‖g‖ + 1e-6) and others not representable in float32, which a float32
+  // product would round differently; and tiny/huge ones that push results into subnormals or to ∞.
+  const factors = [1 / 3, 0.9999999, 1 / (7.3 + 1e-6), 1e-30, 3e30, 1];
+  for (const n of ODD_LENGTHS) {
+    for (const factor of factors) {
+      const x = awkwardFloats(n, 100 + n);
+      const expected = new Float32Array(x.length);
+      for (let i = 0; i < n; i++) expected[i] = Math.fround(x[i]! * factor);
+      const js = Float32Array.from(x);
+      scaleInPlace(js, n, factor);
+      const slab = new Slab();
+      const wasm = slab.floats(x);
+      slab.kernels.scaleInPlace(wasm, n, factor);
+      const bits = (a: Float32Array): Uint32Array => new Uint32Array(Float32Array.from(a).buffer);
+      assert.deepEqual(bits(js), bits(expected), `js n=${n} factor ${factor}`);
+      assert.deepEqual(bits(wasm), bits(expected), `wasm n=${n} factor ${factor}`);
+    }
+  }
 });
 
 // ---- LSTM layer ---------------------------------------------------------------------------------------
 
 /** One LSTM layer with seeded weights, input and upstream gradient, in an arena of either kernel set. */
-function lstmLayer(kernels: 'js' | 'wasm', T: number, B: number, In: number, H: number) {
+function lstmLayer(kernels: KernelSet, T: number, B: number, In: number, H: number) {
   return Arena.build((arena) => {
     const rng = new Rng(7, 'wasm-kernels/lstm');
     const p = lstmParams(arena, 'lstm', In, H);
@@ -330,29 +393,22 @@ function lstmLayer(kernels: 'js' | 'wasm', T: number, B: number, In: number, H: 
     for (let i = 0; i < x.length; i++) x[i] = rng.normal();
     for (let i = 0; i < dhTop.length; i++) dhTop[i] = rng.normal();
     return { p, buf, x, dx, dhTop };
-  }, kernels);
+  }, createKernels(kernels));
 }
 
 for (const [T, B, In, H] of [[1, 1, 1, 1], [7, 3, 5, 6], [5, 4, 8, 13], [4, 16, 32, 128]] as const) {
   test(`lstm layer forward and backward agree with the TS layer: T=${T} B=${B} In=${In} H=${H}`, () => {
     const js = lstmLayer('js', T, B, In, H).value;
     const { value: w, arena } = lstmLayer('wasm', T, B, In, H);
-    const d = lstmLayer('wasm', T, B, In, H).value; // through src/nn/lstm.ts's dispatch
     lstmForward(js.buf, js.p, js.x);
-    arena.wasm!.lstmForward(w.buf.gates, w.buf.c, w.buf.tanhC, w.buf.h, w.x, w.p.wih.w, w.p.whh.w, w.p.bias.w, T, B, In, H);
-    lstmForward(d.buf, d.p, d.x);
-    assert.deepEqual(d.buf.h, w.buf.h, 'lstmForward dispatches to the wasm kernel');
+    arena.kernels.lstmForward(w.buf, w.p, w.x);
     // Outputs are bounded by 1 (gates, tanh c, h) or grow slowly (c): |Δ| ≤ LSTM_TOL·(1 + |js|).
     for (const name of ['gates', 'c', 'tanhC', 'h'] as const) assertWithin(w.buf[name], js.buf[name], js.buf[name].map((v) => 1 + Math.abs(v)), LSTM_TOL, `forward ${name}`);
     js.buf.dh.set(js.dhTop);
     w.buf.dh.set(w.dhTop);
     lstmBackward(js.buf, js.p, js.x, js.dx);
     const b = w.buf;
-    arena.wasm!.lstmBackward(b.gates, b.c, b.tanhC, b.h, b.dh, b.dgates, b.dcNext, w.x, w.dx, w.p.wih.w, w.p.whh.w, w.p.wih.g, w.p.whh.g, w.p.bias.g, T, B, In, H);
-    d.buf.dh.set(d.dhTop);
-    lstmBackward(d.buf, d.p, d.x, d.dx);
-    assert.deepEqual(d.p.whh.g, w.p.whh.g, 'lstmBackward dispatches to the wasm kernel');
-    assert.deepEqual(d.dx, w.dx);
+    arena.kernels.lstmBackward(w.buf, w.p, w.x, w.dx);
     // Gradients sum over T·B rows: bound them by the largest value of each array.
     for (const [name, a, e] of [
       ['dx', w.dx, js.dx], ['dW_ih', w.p.wih.g, js.p.wih.g], ['dW_hh', w.p.whh.g, js.p.whh.g], ['db', w.p.bias.g, js.p.bias.g], ['dgates', b.dgates, js.buf.dgates],

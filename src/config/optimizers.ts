@@ -19,7 +19,7 @@ export const CosineSchedule = z
   })
   .describe('cosine annealing: lr_t = min_lr + (lr − min_lr)·½(1 + cos(π·min(t−1, T)/T))');
 
-export const StepSchedule = z
+const StepSchedule = z
   .strictObject({
     kind: z.literal('step'),
     every: stepCount.describe('decay interval in steps'),
@@ -27,11 +27,11 @@ export const StepSchedule = z
   })
   .describe('step decay: lr_t = lr·γ^⌊(t−1)/every⌋');
 
-export const ConstantSchedule = z.strictObject({ kind: z.literal('constant') }).describe('lr_t = lr');
+const ConstantSchedule = z.strictObject({ kind: z.literal('constant') }).describe('lr_t = lr');
 
 const Decay = z.discriminatedUnion('kind', [ConstantSchedule, CosineSchedule, StepSchedule]);
 
-export const LinearWarmup = z
+const LinearWarmup = z
   .strictObject({
     kind: z.literal('linear-warmup'),
     steps: stepCount.describe('warmup length'),
@@ -39,7 +39,7 @@ export const LinearWarmup = z
   })
   .describe('linear warmup: ω_t = min(1, t/steps)');
 
-export const UntunedWarmup = z
+const UntunedWarmup = z
   .strictObject({
     kind: z.literal('untuned-warmup'),
     beta2: beta.optional().describe("β₂ to derive the length from (default: the optimizer's)"),
@@ -47,7 +47,7 @@ export const UntunedWarmup = z
   })
   .describe('Ma & Yarats untuned linear warmup: ω_t = min(1, t·(1−β₂)/2), i.e. over 2/(1−β₂) steps');
 
-export const ExpWarmup = z
+const ExpWarmup = z
   .strictObject({
     kind: z.literal('exp-warmup'),
     beta2: beta.optional().describe("β₂ of the rate (default: the optimizer's)"),
@@ -89,7 +89,7 @@ const adamFamily = {
     .describe('"Adam-2k": for the first k steps update only v_t (m_t and θ stay fixed)'),
 };
 
-export const Sgd = z
+const Sgd = z
   .strictObject({
     kind: z.literal('sgd'),
     ...common,
@@ -100,25 +100,28 @@ export const Sgd = z
   })
   .describe('SGD with momentum, as torch.optim.SGD');
 
-export const Adam = z
-  .strictObject({
-    kind: z.literal('adam'),
+/**
+ * Adam's options. AdamW is the same optimizer with decoupled decay: it differs only in what
+ * `weight_decay` means and its default (src/optim/adam.ts `decoupledDecay`).
+ */
+function adamOptions<K extends 'adam' | 'adamw'>(kind: K, weightDecay: z.ZodDefault<z.ZodNumber>) {
+  return z.strictObject({
+    kind: z.literal(kind),
     ...common,
     ...adamFamily,
-    weight_decay: nonNegative.default(0).describe('L2 penalty added to the gradient'),
+    weight_decay: weightDecay,
     amsgrad: z.boolean().default(false),
-  })
-  .describe('Adam, as torch.optim.Adam');
+  });
+}
 
-export const AdamW = z
-  .strictObject({
-    kind: z.literal('adamw'),
-    ...common,
-    ...adamFamily,
-    weight_decay: nonNegative.default(0.01).describe('decoupled decay: θ ← θ(1 − lr·wd) before the step'),
-    amsgrad: z.boolean().default(false),
-  })
-  .describe('AdamW (decoupled weight decay), as torch.optim.AdamW');
+export const Adam = adamOptions('adam', nonNegative.default(0).describe('L2 penalty added to the gradient')).describe(
+  'Adam, as torch.optim.Adam',
+);
+
+export const AdamW = adamOptions(
+  'adamw',
+  nonNegative.default(0.01).describe('decoupled decay: θ ← θ(1 − lr·wd) before the step'),
+).describe('AdamW (decoupled weight decay), as torch.optim.AdamW');
 
 export const RAdam = z
   .strictObject({
@@ -142,5 +145,6 @@ export const RAdam = z
 export const OptimizerSpec = z.discriminatedUnion('kind', [Sgd, Adam, AdamW, RAdam]);
 export type OptimizerSpec = z.output<typeof OptimizerSpec>;
 export type SgdSpec = z.output<typeof Sgd>;
+/** Adam or AdamW: one optimizer (src/optim/adam.ts), the kind says how weight decay applies. */
 export type AdamSpec = z.output<typeof Adam> | z.output<typeof AdamW>;
 export type RAdamSpec = z.output<typeof RAdam>;

@@ -4,12 +4,12 @@
 // through all T steps of the window.
 // B = batch, T = seq_len, V = vocab, E = embed, H = hidden. The dataset's batches are batch-major
 // (B, T); the network runs time-major (T, B, ·) so one time step is a contiguous B-row block.
-import type { Arena } from '../nn/arena.js';
+import type { Arena, Param } from '../nn/arena.js';
 import type { ModelSpec } from '../config/models.js';
 import type { TokenBatch, TokenDataset } from '../data/batch.js';
 import { Rng } from '../data/rng.js';
 import { embeddingForward, embeddingBackward } from '../nn/embedding.js';
-import { lstmParams, lstmBuffers, lstmForward, lstmBackward, type LstmBuffers, type LstmParams } from '../nn/lstm.js';
+import { lstmParams, lstmBuffers, type LstmBuffers, type LstmParams } from '../nn/lstm.js';
 import { linearForward, linearBackward } from '../nn/linear.js';
 import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
 import { initLinear, initNormal, initUniform } from './init.js';
@@ -17,6 +17,13 @@ import { networkTask, zeroAll, type Network } from './neural.js';
 import type { Task } from './task.js';
 
 type LstmSpec = Extract<ModelSpec, { kind: 'lstm' }>;
+
+interface Weights {
+  wte: Param;
+  layers: LstmParams[];
+  headW: Param;
+  headB: Param;
+}
 
 export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed: number): Task {
   const B = data.batch;
@@ -26,23 +33,9 @@ export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed
   const H = spec.hidden;
   const L = spec.layers;
   const N = T * B;
+  const kernels = arena.kernels;
 
-  const rng = new Rng(seed, 'init');
-  const wte = arena.param('embed', [V, E]);
-  initNormal(wte, 1, rng);
-  const layers: LstmParams[] = [];
-  for (let l = 0; l < L; l++) {
-    const p = lstmParams(arena, `lstm${l}`, l === 0 ? E : H, H);
-    const bound = 1 / Math.sqrt(H);
-    initUniform(p.wih, bound, rng);
-    initUniform(p.whh, bound, rng);
-    initUniform(p.bias, bound, rng);
-    layers.push(p);
-  }
-  const headW = arena.param('head.w', [V, H]);
-  const headB = arena.param('head.b', [V]);
-  initLinear(headW, headB, H, rng);
-
+  const { wte, layers, headW, headB } = weights(arena, spec, V, new Rng(seed, 'init'));
   const batch: TokenBatch = { inputs: arena.ints(B * T), targets: arena.ints(B * T) };
   // Time-major copies of the batch: row t·B + b.
   const inputsTB = arena.ints(N);
@@ -64,15 +57,11 @@ export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed
     fillTrain: (step) => data.fillTrain(step, batch),
     fillVal: (index) => data.fillVal(index, batch),
     forward(): number {
-      for (let b = 0; b < B; b++) {
-        for (let t = 0; t < T; t++) {
-          inputsTB[t * B + b] = batch.inputs[b * T + t]!;
-          targetsTB[t * B + b] = batch.targets[b * T + t]!;
-        }
-      }
+      toTimeMajor(inputsTB, batch.inputs, B, T);
+      toTimeMajor(targetsTB, batch.targets, B, T);
       embeddingForward(emb, inputsTB, wte.w, N, E, false);
-      for (let l = 0; l < L; l++) lstmForward(bufs[l]!, layers[l]!, l === 0 ? emb : bufs[l - 1]!.h);
-      linearForward(logits, top.h, headW.w, headB.w, N, H, V);
+      for (let l = 0; l < L; l++) kernels.lstmForward(bufs[l]!, layers[l]!, l === 0 ? emb : bufs[l - 1]!.h);
+      linearForward(kernels, logits, top.h, headW.w, headB.w, N, H, V);
       return softmaxCrossEntropyForward(probs, logits, targetsTB, N, V);
     },
     classification: true,
@@ -80,14 +69,41 @@ export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed
     backward(): void {
       zeroAll(actGrads);
       softmaxCrossEntropyBackward(dlogits, probs, targetsTB, N, V, 1 / N);
-      linearBackward(top.dh, headW.g, headB.g, dlogits, top.h, headW.w, N, H, V);
+      linearBackward(kernels, top.dh, headW.g, headB.g, dlogits, top.h, headW.w, N, H, V);
       for (let l = L - 1; l >= 0; l--) {
         const x = l === 0 ? emb : bufs[l - 1]!.h;
         const dx = l === 0 ? demb : bufs[l - 1]!.dh;
-        lstmBackward(bufs[l]!, layers[l]!, x, dx);
+        kernels.lstmBackward(bufs[l]!, layers[l]!, x, dx);
       }
       embeddingBackward(wte.g, demb, inputsTB, N, E);
     },
   };
   return networkTask(net);
+}
+
+/** Embedding, LSTM layers and head, declared and initialised in this order from one stream. */
+function weights(arena: Arena, spec: LstmSpec, V: number, rng: Rng): Weights {
+  const { embed: E, hidden: H } = spec;
+  const wte = arena.param('embed', [V, E]);
+  initNormal(wte, 1, rng);
+  const layers: LstmParams[] = [];
+  for (let l = 0; l < spec.layers; l++) {
+    const p = lstmParams(arena, `lstm${l}`, l === 0 ? E : H, H);
+    const bound = 1 / Math.sqrt(H);
+    initUniform(p.wih, bound, rng);
+    initUniform(p.whh, bound, rng);
+    initUniform(p.bias, bound, rng);
+    layers.push(p);
+  }
+  const headW = arena.param('head.w', [V, H]);
+  const headB = arena.param('head.b', [V]);
+  initLinear(headW, headB, H, rng);
+  return { wte, layers, headW, headB };
+}
+
+/** dst (T, B) = src (B, T). */
+function toTimeMajor(dst: Int32Array, src: Int32Array, B: number, T: number): void {
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) dst[t * B + b] = src[b * T + t]!;
+  }
 }

@@ -16,45 +16,36 @@ import type { Task } from './task.js';
 
 type MlpSpec = Extract<ModelSpec, { kind: 'linear' | 'mlp' }>;
 
+/** The linear layers' parameters, layer l mapping widths[l] → widths[l+1], initialised in order. */
+interface Layers {
+  weights: Param[];
+  biases: Param[];
+}
+
+/** Activations of B rows: pre[l] = output of linear layer l; post[l] = act(pre[l]) for hidden layers; d* their gradients. */
+interface Activations {
+  pre: Float32Array[];
+  post: Float32Array[];
+  dpre: Float32Array[];
+  dpost: Float32Array[];
+}
+
 export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed: number): Task {
   const B = data.batch;
-  const D = data.inputDim;
   const K = data.outputDim;
   const classify = data.task === 'classification';
-  const hidden = spec.kind === 'mlp' ? spec.hidden : [];
   const act: Activation = spec.kind === 'mlp' ? spec.activation : 'relu';
-  const widths = [D, ...hidden, K];
+  const widths = [data.inputDim, ...(spec.kind === 'mlp' ? spec.hidden : []), K];
   const L = widths.length - 1; // linear layers
+  const kernels = arena.kernels;
 
-  const rng = new Rng(seed, 'init');
-  const weights: Param[] = [];
-  const biases: Param[] = [];
-  for (let l = 0; l < L; l++) {
-    const w = arena.param(`fc${l}.w`, [widths[l + 1]!, widths[l]!]);
-    const b = arena.param(`fc${l}.b`, [widths[l + 1]!]);
-    initLinear(w, b, widths[l]!, rng);
-    weights.push(w);
-    biases.push(b);
-  }
-
+  const { weights, biases } = linearLayers(arena, widths, new Rng(seed, 'init'));
   const batch: VectorBatch = {
-    x: arena.floats(B * D),
+    x: arena.floats(B * data.inputDim),
     labels: arena.ints(classify ? B : 0),
     targets: arena.floats(classify ? 0 : B * K),
   };
-  // pre[l]: output of linear layer l (B × widths[l+1]); post[l] = activation(pre[l]) for hidden layers.
-  const pre: Float32Array[] = [];
-  const post: Float32Array[] = [];
-  const dpre: Float32Array[] = [];
-  const dpost: Float32Array[] = [];
-  for (let l = 0; l < L; l++) {
-    const n = B * widths[l + 1]!;
-    pre.push(arena.floats(n));
-    dpre.push(arena.floats(n));
-    const hiddenLayer = l < L - 1;
-    post.push(arena.floats(hiddenLayer ? n : 0));
-    dpost.push(arena.floats(hiddenLayer ? n : 0));
-  }
+  const { pre, post, dpre, dpost } = activations(arena, B, widths);
   const out = pre[L - 1]!;
   const dout = dpre[L - 1]!;
   const probs = arena.floats(classify ? B * K : 0);
@@ -70,7 +61,7 @@ export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed:
     fillVal: (index) => data.fillVal(index, batch),
     forward(): number {
       for (let l = 0; l < L; l++) {
-        linearForward(pre[l]!, input(l), weights[l]!.w, biases[l]!.w, B, widths[l]!, widths[l + 1]!);
+        linearForward(kernels, pre[l]!, input(l), weights[l]!.w, biases[l]!.w, B, widths[l]!, widths[l + 1]!);
         if (l < L - 1) activationForward(act, post[l]!, pre[l]!, B * widths[l + 1]!);
       }
       return classify ? softmaxCrossEntropyForward(probs, out, batch.labels, B, K) : mseForward(out, batch.targets, B * K);
@@ -84,9 +75,35 @@ export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed:
       for (let l = L - 1; l >= 0; l--) {
         if (l < L - 1) activationBackward(act, dpre[l]!, dpost[l]!, pre[l]!, post[l]!, B * widths[l + 1]!);
         const dinp = l === 0 ? null : dpost[l - 1]!;
-        linearBackward(dinp, weights[l]!.g, biases[l]!.g, dpre[l]!, input(l), weights[l]!.w, B, widths[l]!, widths[l + 1]!);
+        linearBackward(kernels, dinp, weights[l]!.g, biases[l]!.g, dpre[l]!, input(l), weights[l]!.w, B, widths[l]!, widths[l + 1]!);
       }
     },
   };
   return networkTask(net);
+}
+
+function linearLayers(arena: Arena, widths: number[], rng: Rng): Layers {
+  const layers: Layers = { weights: [], biases: [] };
+  for (let l = 0; l + 1 < widths.length; l++) {
+    const w = arena.param(`fc${l}.w`, [widths[l + 1]!, widths[l]!]);
+    const b = arena.param(`fc${l}.b`, [widths[l + 1]!]);
+    initLinear(w, b, widths[l]!, rng);
+    layers.weights.push(w);
+    layers.biases.push(b);
+  }
+  return layers;
+}
+
+function activations(arena: Arena, B: number, widths: number[]): Activations {
+  const a: Activations = { pre: [], post: [], dpre: [], dpost: [] };
+  const L = widths.length - 1;
+  for (let l = 0; l < L; l++) {
+    const n = B * widths[l + 1]!;
+    a.pre.push(arena.floats(n));
+    a.dpre.push(arena.floats(n));
+    const hiddenLayer = l < L - 1;
+    a.post.push(arena.floats(hiddenLayer ? n : 0));
+    a.dpost.push(arena.floats(hiddenLayer ? n : 0));
+  }
+  return a;
 }

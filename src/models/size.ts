@@ -112,7 +112,7 @@ function transformerSlots(spec: Extract<ModelSpec, { kind: 'transformer' }>, d: 
 }
 
 /** Optimizer state slots for P parameters (src/optim/optimizer.ts). */
-export function optimizerSlots(spec: OptimizerSpec, params: number): number {
+function optimizerSlots(spec: OptimizerSpec, params: number): number {
   const n = align4(params);
   switch (spec.kind) {
     case 'sgd':

@@ -8,6 +8,7 @@
 // the Transformer Architecture").
 // B = batch, T = seq_len (≤ context), C = d_model, F = d_ff, V = vocab, N = B·T rows (batch-major).
 import type { Arena, Param } from '../nn/arena.js';
+import type { Kernels } from '../nn/kernels.js';
 import type { ModelSpec } from '../config/models.js';
 import type { TokenBatch, TokenDataset } from '../data/batch.js';
 import { ConfigError } from '../config/errors.js';
@@ -70,99 +71,151 @@ interface Block {
 }
 
 interface Dims {
+  kernels: Kernels;
   B: number;
   T: number;
   C: number;
   F: number;
+  V: number;
   N: number;
   act: Activation;
 }
 
+/** The parameters outside the blocks (and the blocks, which carry their own activations). */
+interface Weights {
+  wte: Param;
+  wpe: Param;
+  blocks: Block[];
+  /** The final LayerNorm (pre-norm only). */
+  lnf: LayerNormParams | null;
+  headW: Param;
+  headB: Param;
+}
+
+/** Everything the forward and backward passes touch: weights, batch, activations (d*: their gradients). */
+interface Model extends Weights {
+  d: Dims;
+  pre: boolean;
+  batch: TokenBatch;
+  /** Position of each row within its sequence: n mod T. */
+  positions: Int32Array;
+  x0: Float32Array;
+  dx0: Float32Array;
+  lnfOut: Float32Array;
+  lnfMean: Float32Array;
+  lnfRstd: Float32Array;
+  dlnfOut: Float32Array;
+  logits: Float32Array;
+  probs: Float32Array;
+  dlogits: Float32Array;
+  /** The activation gradients, zeroed before every backward. */
+  actGrads: Float32Array[];
+}
+
 export function buildTransformer(spec: TransformerSpec, data: TokenDataset, arena: Arena, seed: number): Task {
-  const B = data.batch;
-  const T = data.seqLen;
-  const V = data.vocab;
+  const problem = contextProblem(spec, data.seqLen);
+  if (problem !== undefined) throw new ConfigError(problem);
+  const m = buildModel(spec, data, arena, seed);
+  const { N, V } = m.d;
+  const net: Network = {
+    params: arena.params,
+    predictions: N,
+    info: data.info,
+    fillTrain: (step) => data.fillTrain(step, m.batch),
+    fillVal: (index) => data.fillVal(index, m.batch),
+    forward: () => forward(m),
+    classification: true,
+    correct: () => countCorrect(m.logits, m.batch.targets, N, V),
+    backward: () => backward(m),
+  };
+  return networkTask(net);
+}
+
+function buildModel(spec: TransformerSpec, data: TokenDataset, arena: Arena, seed: number): Model {
+  const { batch: B, seqLen: T, vocab: V } = data;
   const C = spec.d_model;
-  const F = spec.d_ff;
   const N = B * T;
   const pre = spec.norm === 'pre';
-  const problem = contextProblem(spec, T);
-  if (problem !== undefined) throw new ConfigError(problem);
-  const dims: Dims = { B, T, C, F, N, act: spec.activation };
+  const d: Dims = { kernels: arena.kernels, B, T, C, F: spec.d_ff, V, N, act: spec.activation };
+  const weights = transformerWeights(arena, spec, d, new Rng(seed, 'init'));
+  const batch: TokenBatch = { inputs: arena.ints(N), targets: arena.ints(N) };
+  const positions = arena.ints(N);
+  for (let n = 0; n < N; n++) positions[n] = n % T;
+  const f = (n: number): Float32Array => arena.floats(n);
+  const [x0, dx0] = [f(N * C), f(N * C)];
+  const [lnfOut, lnfMean, lnfRstd, dlnfOut] = [f(pre ? N * C : 0), f(pre ? N : 0), f(pre ? N : 0), f(pre ? N * C : 0)];
+  const [logits, probs, dlogits] = [f(N * V), f(N * V), f(N * V)];
+  const actGrads = [dx0, dlnfOut, dlogits, ...weights.blocks.flatMap(blockGrads)];
+  return { ...weights, d, pre, batch, positions, x0, dx0, lnfOut, lnfMean, lnfRstd, dlnfOut, logits, probs, dlogits, actGrads };
+}
 
-  const rng = new Rng(seed, 'init');
+/** A block's output: its last residual sum (pre-norm) or its last LayerNorm (post-norm); and that output's gradient. */
+function blockOutput(k: Block, pre: boolean): Float32Array {
+  return pre ? k.res2 : k.ln2Out;
+}
+
+function blockOutputGrad(k: Block, pre: boolean): Float32Array {
+  return pre ? k.dres2 : k.dln2Out;
+}
+
+/** The forward pass on the batch in the buffers; returns the mean loss. */
+function forward(m: Model): number {
+  const { d, pre, blocks, lnf } = m;
+  const { N, C, V } = d;
+  embeddingForward(m.x0, m.batch.inputs, m.wte.w, N, C, false);
+  embeddingForward(m.x0, m.positions, m.wpe.w, N, C, true);
+  for (let l = 0; l < blocks.length; l++) {
+    const inp = l === 0 ? m.x0 : blockOutput(blocks[l - 1]!, pre);
+    if (pre) blockForwardPre(blocks[l]!, inp, d);
+    else blockForwardPost(blocks[l]!, inp, d);
+  }
+  const out = blockOutput(blocks[blocks.length - 1]!, pre);
+  if (lnf !== null) layernormForward(m.lnfOut, m.lnfMean, m.lnfRstd, out, lnf.w.w, lnf.b.w, N, C);
+  linearForward(d.kernels, m.logits, pre ? m.lnfOut : out, m.headW.w, m.headB.w, N, C, V);
+  return softmaxCrossEntropyForward(m.probs, m.logits, m.batch.targets, N, V);
+}
+
+/** The backward pass of the last forward: adds into the parameter gradients. */
+function backward(m: Model): void {
+  const { d, pre, blocks, lnf } = m;
+  const { N, C, V } = d;
+  const last = blocks[blocks.length - 1]!;
+  const out = blockOutput(last, pre);
+  const dout = blockOutputGrad(last, pre);
+  zeroAll(m.actGrads);
+  softmaxCrossEntropyBackward(m.dlogits, m.probs, m.batch.targets, N, V, 1 / N);
+  linearBackward(d.kernels, pre ? m.dlnfOut : dout, m.headW.g, m.headB.g, m.dlogits, pre ? m.lnfOut : out, m.headW.w, N, C, V);
+  if (lnf !== null) layernormBackward(dout, lnf.w.g, lnf.b.g, m.dlnfOut, out, lnf.w.w, m.lnfMean, m.lnfRstd, N, C);
+  for (let l = blocks.length - 1; l >= 0; l--) {
+    const prev = blocks[l - 1];
+    const inp = prev === undefined ? m.x0 : blockOutput(prev, pre);
+    const dinp = prev === undefined ? m.dx0 : blockOutputGrad(prev, pre);
+    if (pre) blockBackwardPre(blocks[l]!, inp, dinp, d);
+    else blockBackwardPost(blocks[l]!, inp, dinp, d);
+  }
+  embeddingBackward(m.wte.g, m.dx0, m.batch.inputs, N, C);
+  embeddingBackward(m.wpe.g, m.dx0, m.positions, N, C);
+}
+
+/** Embeddings, blocks, final LayerNorm and head, declared and initialised in this order from one stream. */
+function transformerWeights(arena: Arena, spec: TransformerSpec, dims: Dims, rng: Rng): Weights {
+  const { C, V } = dims;
   const wte = arena.param('wte', [V, C]);
   initNormal(wte, 1, rng);
   const wpe = arena.param('wpe', [spec.context, C]);
   initNormal(wpe, 1, rng);
   const blocks: Block[] = [];
   for (let l = 0; l < spec.layers; l++) blocks.push(buildBlock(arena, `h${l}`, dims, spec.heads, rng));
-  const lnf: LayerNormParams | null = pre ? layerNormParams(arena, 'ln_f', C) : null;
+  const lnf = spec.norm === 'pre' ? layerNormParams(arena, 'ln_f', C) : null;
   const headW = arena.param('head.w', [V, C]);
   const headB = arena.param('head.b', [V]);
   initLinear(headW, headB, C, rng);
+  return { wte, wpe, blocks, lnf, headW, headB };
+}
 
-  const batch: TokenBatch = { inputs: arena.ints(N), targets: arena.ints(N) };
-  const positions = arena.ints(N);
-  for (let n = 0; n < N; n++) positions[n] = n % T;
-  const x0 = arena.floats(N * C);
-  const dx0 = arena.floats(N * C);
-  const lnfOut = arena.floats(pre ? N * C : 0);
-  const lnfMean = arena.floats(pre ? N : 0);
-  const lnfRstd = arena.floats(pre ? N : 0);
-  const dlnfOut = arena.floats(pre ? N * C : 0);
-  const logits = arena.floats(N * V);
-  const probs = arena.floats(N * V);
-  const dlogits = arena.floats(N * V);
-  const actGrads: Float32Array[] = [dx0, dlnfOut, dlogits];
-  for (const b of blocks) {
-    actGrads.push(b.dln1Out, b.dqkv, b.dattOut, b.dproj, b.dres1, b.dln2Out, b.dfc, b.dfcAct, b.dfcProj, b.dres2);
-  }
-  const L = blocks.length;
-  const last = blocks[L - 1]!;
-  /** A block's output and its gradient buffer: the last residual sum (pre-norm) or the last LayerNorm (post-norm). */
-  const blockOut = pre ? last.res2 : last.ln2Out;
-  const dblockOut = pre ? last.dres2 : last.dln2Out;
-  const headIn = pre ? lnfOut : blockOut;
-  const dheadIn = pre ? dlnfOut : dblockOut;
-
-  const net: Network = {
-    params: arena.params,
-    predictions: N,
-    info: data.info,
-    fillTrain: (step) => data.fillTrain(step, batch),
-    fillVal: (index) => data.fillVal(index, batch),
-    forward(): number {
-      embeddingForward(x0, batch.inputs, wte.w, N, C, false);
-      embeddingForward(x0, positions, wpe.w, N, C, true);
-      for (let l = 0; l < L; l++) {
-        const inp = l === 0 ? x0 : pre ? blocks[l - 1]!.res2 : blocks[l - 1]!.ln2Out;
-        if (pre) blockForwardPre(blocks[l]!, inp, dims);
-        else blockForwardPost(blocks[l]!, inp, dims);
-      }
-      if (lnf !== null) layernormForward(lnfOut, lnfMean, lnfRstd, blockOut, lnf.w.w, lnf.b.w, N, C);
-      linearForward(logits, headIn, headW.w, headB.w, N, C, V);
-      return softmaxCrossEntropyForward(probs, logits, batch.targets, N, V);
-    },
-    classification: true,
-    correct: () => countCorrect(logits, batch.targets, N, V),
-    backward(): void {
-      zeroAll(actGrads);
-      softmaxCrossEntropyBackward(dlogits, probs, batch.targets, N, V, 1 / N);
-      linearBackward(dheadIn, headW.g, headB.g, dlogits, headIn, headW.w, N, C, V);
-      if (lnf !== null) layernormBackward(dblockOut, lnf.w.g, lnf.b.g, dlnfOut, blockOut, lnf.w.w, lnfMean, lnfRstd, N, C);
-      for (let l = L - 1; l >= 0; l--) {
-        const prev = blocks[l - 1];
-        const inp = prev === undefined ? x0 : pre ? prev.res2 : prev.ln2Out;
-        const dinp = prev === undefined ? dx0 : pre ? prev.dres2 : prev.dln2Out;
-        if (pre) blockBackwardPre(blocks[l]!, inp, dinp, dims);
-        else blockBackwardPost(blocks[l]!, inp, dinp, dims);
-      }
-      embeddingBackward(wte.g, dx0, batch.inputs, N, C);
-      embeddingBackward(wpe.g, dx0, positions, N, C);
-    },
-  };
-  return networkTask(net);
+/** A block's activation gradients: zeroed before every backward. */
+function blockGrads(b: Block): Float32Array[] {
+  return [b.dln1Out, b.dqkv, b.dattOut, b.dproj, b.dres1, b.dln2Out, b.dfc, b.dfcAct, b.dfcProj, b.dres2];
 }
 
 /** Position embeddings must cover a window of the dataset: the problem if they do not. */
@@ -208,28 +261,28 @@ function buildBlock(arena: Arena, name: string, d: Dims, heads: number, rng: Rng
 
 /** The attention sublayer without its residual: proj = Proj(Attn(QKV(x))). */
 function attentionSublayer(k: Block, x: Float32Array, d: Dims): void {
-  linearForward(k.qkv, x, k.qkvW.w, k.qkvB.w, d.N, d.C, 3 * d.C);
-  attentionForward(k.att, k.attOut, k.qkv);
-  linearForward(k.proj, k.attOut, k.projW.w, k.projB.w, d.N, d.C, d.C);
+  linearForward(d.kernels, k.qkv, x, k.qkvW.w, k.qkvB.w, d.N, d.C, 3 * d.C);
+  attentionForward(d.kernels, k.att, k.attOut, k.qkv);
+  linearForward(d.kernels, k.proj, k.attOut, k.projW.w, k.projB.w, d.N, d.C, d.C);
 }
 
 function attentionSublayerBackward(k: Block, x: Float32Array, dx: Float32Array, d: Dims): void {
-  linearBackward(k.dattOut, k.projW.g, k.projB.g, k.dproj, k.attOut, k.projW.w, d.N, d.C, d.C);
-  attentionBackward(k.att, k.dqkv, k.dattOut);
-  linearBackward(dx, k.qkvW.g, k.qkvB.g, k.dqkv, x, k.qkvW.w, d.N, d.C, 3 * d.C);
+  linearBackward(d.kernels, k.dattOut, k.projW.g, k.projB.g, k.dproj, k.attOut, k.projW.w, d.N, d.C, d.C);
+  attentionBackward(d.kernels, k.att, k.dqkv, k.dattOut);
+  linearBackward(d.kernels, dx, k.qkvW.g, k.qkvB.g, k.dqkv, x, k.qkvW.w, d.N, d.C, 3 * d.C);
 }
 
 /** The MLP sublayer without its residual: fcProj = W₂·act(W₁x + b₁) + b₂. */
 function mlpSublayer(k: Block, x: Float32Array, d: Dims): void {
-  linearForward(k.fc, x, k.fcW.w, k.fcB.w, d.N, d.C, d.F);
+  linearForward(d.kernels, k.fc, x, k.fcW.w, k.fcB.w, d.N, d.C, d.F);
   activationForward(d.act, k.fcAct, k.fc, d.N * d.F);
-  linearForward(k.fcProj, k.fcAct, k.fcProjW.w, k.fcProjB.w, d.N, d.F, d.C);
+  linearForward(d.kernels, k.fcProj, k.fcAct, k.fcProjW.w, k.fcProjB.w, d.N, d.F, d.C);
 }
 
 function mlpSublayerBackward(k: Block, x: Float32Array, dx: Float32Array, d: Dims): void {
-  linearBackward(k.dfcAct, k.fcProjW.g, k.fcProjB.g, k.dfcProj, k.fcAct, k.fcProjW.w, d.N, d.F, d.C);
+  linearBackward(d.kernels, k.dfcAct, k.fcProjW.g, k.fcProjB.g, k.dfcProj, k.fcAct, k.fcProjW.w, d.N, d.F, d.C);
   activationBackward(d.act, k.dfc, k.dfcAct, k.fc, k.fcAct, d.N * d.F);
-  linearBackward(dx, k.fcW.g, k.fcB.g, k.dfc, x, k.fcW.w, d.N, d.C, d.F);
+  linearBackward(d.kernels, dx, k.fcW.g, k.fcB.g, k.dfc, x, k.fcW.w, d.N, d.C, d.F);
 }
 
 // Pre-norm: res1 = x + Attn(LN₁(x)); res2 = res1 + MLP(LN₂(res1)); output res2.

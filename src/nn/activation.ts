@@ -3,22 +3,22 @@
 
 export type Activation = 'relu' | 'tanh' | 'gelu';
 
-export function reluForward(out: Float32Array, inp: Float32Array, n: number): void {
+function reluForward(out: Float32Array, inp: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = inp[i]!;
     out[i] = x > 0 ? x : 0;
   }
 }
 
-export function reluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
+function reluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) if (inp[i]! > 0) dinp[i] = dinp[i]! + dout[i]!;
 }
 
-export function tanhForward(out: Float32Array, inp: Float32Array, n: number): void {
+function tanhForward(out: Float32Array, inp: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) out[i] = Math.tanh(inp[i]!);
 }
 
-export function tanhBackward(dinp: Float32Array, dout: Float32Array, out: Float32Array, n: number): void {
+function tanhBackward(dinp: Float32Array, dout: Float32Array, out: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const y = out[i]!;
     dinp[i] = dinp[i]! + dout[i]! * (1 - y * y);
@@ -32,7 +32,7 @@ export function tanhBackward(dinp: Float32Array, dout: Float32Array, out: Float3
 //   gelu'(x) = σ(2u) + 2x·σ(2u)(1 − σ(2u))·√(2/π)(1 + 3·0.044715x²)      (as 1 − tanh²u = 4σ(1 − σ))
 const GELU_SCALE = Math.sqrt(2 / Math.PI);
 
-export function geluForward(out: Float32Array, inp: Float32Array, n: number): void {
+function geluForward(out: Float32Array, inp: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = inp[i]!;
     const u = GELU_SCALE * (x + 0.044715 * x * x * x);
@@ -40,7 +40,7 @@ export function geluForward(out: Float32Array, inp: Float32Array, n: number): vo
   }
 }
 
-export function geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
+function geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = inp[i]!;
     const u = GELU_SCALE * (x + 0.044715 * x * x * x);

@@ -1,19 +1,20 @@
 // One arena per run: parameters, gradients, optimizer state and activations are views into a single
-// ArrayBuffer sized when the run is built (so it can later become a WebAssembly.Memory that SIMD
-// kernels share without copying). Nothing grows mid-run.
+// memory sized when the run is built. Nothing grows mid-run.
 //
-// Sizing is done by building twice: `Arena.build(fn)` runs the builder once against a measuring arena
-// (plain allocations, sizes counted), then again against the real arena of exactly the measured size.
-// Builders must therefore be deterministic (seed their RNGs inside `fn`), which they are by design.
+// Sizing is done by building twice: `Arena.build(fn, kernels)` runs the builder once against a
+// measuring arena (plain allocations, sizes counted), then again against the real arena of exactly the
+// measured size. Builders must therefore be deterministic (seed their RNGs inside `fn`), which they are
+// by design.
 //
 // Layout of the real arena: [params | grads | everything else]. Parameters and gradients are each one
 // contiguous Float32Array (`ParamSet.data` / `ParamSet.grad`) so an optimizer is one fused loop. The
 // gradient region and every other buffer start on a 16-byte boundary (whole f32x4 vectors).
 //
-// With the wasm kernel set the memory is a `WebAssembly.Memory` whose initial size is its maximum, so
-// it never grows (growth would detach every view), and the run's wasm kernel instance imports it:
-// `arena.wasm` is that instance, null for the js kernel set and while measuring.
-import { WASM_PAGE, WasmKernels, type KernelSet } from '../wasm/kernels.js';
+// The arena carries the run's kernels (`arena.kernels`), and the kernels make its memory: a plain
+// ArrayBuffer for the JS kernels, the WebAssembly.Memory their instance imports for the wasm kernels
+// (fixed size, so no view ever detaches). Layers and optimizers take the kernels from the arena when
+// they are built; both passes of the builder see the same kernels object, only the real one runs.
+import type { Kernels } from './kernels.js';
 
 export interface ParamView {
   name: string;
@@ -44,33 +45,26 @@ export class Arena {
   private otherCount = 0;
   readonly views: ParamView[] = [];
   private readonly memory: ArrayBuffer | null;
-  /** The run's wasm kernels over this memory (wasm kernel set only). */
-  readonly wasm: WasmKernels | null;
+  /** The run's kernels: every hot loop over this arena's buffers runs through them. */
+  readonly kernels: Kernels;
   private readonly paramTotal: number;
   /** Float32 offset of the region after params and grads. */
   private readonly otherStart: number;
   private readonly paramData: Float32Array;
   private readonly paramGrad: Float32Array;
 
-  private constructor(paramTotal: number, otherTotal: number | null, kernels: KernelSet) {
+  private constructor(paramTotal: number, otherTotal: number | null, kernels: Kernels) {
     this.paramTotal = paramTotal;
     const gradStart = align4(paramTotal);
     this.otherStart = gradStart + align4(paramTotal);
-    this.wasm = null;
+    this.kernels = kernels;
     if (otherTotal === null) {
       // Measuring pass: nothing is shared, just counted.
       this.memory = null;
       this.paramData = new Float32Array(0);
       this.paramGrad = new Float32Array(0);
     } else {
-      const bytes = (this.otherStart + otherTotal) * 4;
-      let memory: ArrayBuffer;
-      if (kernels === 'wasm') {
-        this.wasm = new WasmKernels(Math.max(1, Math.ceil(bytes / WASM_PAGE)));
-        memory = this.wasm.buffer;
-      } else {
-        memory = new ArrayBuffer(bytes);
-      }
+      const memory = kernels.memory((this.otherStart + otherTotal) * 4);
       this.memory = memory;
       this.paramData = new Float32Array(memory, 0, paramTotal);
       this.paramGrad = new Float32Array(memory, gradStart * 4, paramTotal);
@@ -78,11 +72,11 @@ export class Arena {
   }
 
   /**
-   * Run `builder` twice (measure, then allocate exactly) and return its second result. With the
-   * `wasm` kernel set the arena is a WebAssembly.Memory served by one wasm kernel instance.
+   * Run `builder` twice (measure, then allocate exactly) and return its second result. The memory is
+   * made by `kernels` (once: a wasm kernel instance serves one arena).
    */
-  static build<T>(builder: (arena: Arena) => T, kernels: KernelSet = 'js'): { value: T; arena: Arena } {
-    const measuring = new Arena(0, null, 'js');
+  static build<T>(builder: (arena: Arena) => T, kernels: Kernels): { value: T; arena: Arena } {
+    const measuring = new Arena(0, null, kernels);
     builder(measuring);
     const arena = new Arena(measuring.paramCount, measuring.otherCount, kernels);
     const value = builder(arena);

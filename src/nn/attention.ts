@@ -3,9 +3,9 @@
 //   per head: A = softmax(mask(Q·Kᵀ/√hs)),  Y = A·V;  position t attends to positions s ≤ t only.
 // B = batch, T = seq_len, C = channels, NH = heads, hs = C/NH. qkv rows are [q | k | v] (3C wide),
 // each split into NH heads of hs. Internally Q, K, V and Y are permuted to (B, NH, T, hs) so every
-// head is a contiguous T×hs block and the products are plain `matmul` calls.
+// head is a contiguous T×hs block and the products are plain `matmul` calls of the run's kernels.
 import type { Arena } from './arena.js';
-import { matmul } from './matmul.js';
+import type { Kernels } from './kernels.js';
 
 export interface AttentionBuffers {
   B: number;
@@ -51,7 +51,7 @@ export function attentionBuffers(arena: Arena, B: number, T: number, C: number, 
 }
 
 /** out (B, T, C) = causal attention of qkv (B, T, 3C). */
-export function attentionForward(buf: AttentionBuffers, out: Float32Array, qkv: Float32Array): void {
+export function attentionForward(kernels: Kernels, buf: AttentionBuffers, out: Float32Array, qkv: Float32Array): void {
   const { B, T, C, NH, q, k, v, att, y } = buf;
   const hs = C / NH;
   const scale = 1 / Math.sqrt(hs);
@@ -73,7 +73,7 @@ export function attentionForward(buf: AttentionBuffers, out: Float32Array, qkv: 
   for (let bh = 0; bh < B * NH; bh++) {
     const headOff = bh * T * hs;
     const attOff = bh * T * T;
-    matmul(att, q, k, T, T, hs, false, true, false, attOff, headOff, headOff);
+    kernels.matmul(att, q, k, T, T, hs, false, true, false, attOff, headOff, headOff);
     // Row-wise causal softmax of the scaled scores; masked entries are exactly 0.
     for (let t = 0; t < T; t++) {
       const row = attOff + t * T;
@@ -89,7 +89,7 @@ export function attentionForward(buf: AttentionBuffers, out: Float32Array, qkv: 
       for (let s = 0; s <= t; s++) att[row + s] = att[row + s]! * inv;
       for (let s = t + 1; s < T; s++) att[row + s] = 0;
     }
-    matmul(y, att, v, T, hs, T, false, false, false, headOff, attOff, headOff);
+    kernels.matmul(y, att, v, T, hs, T, false, false, false, headOff, attOff, headOff);
   }
   // (B, NH, T, hs) → (B, T, C)
   for (let b = 0; b < B; b++) {
@@ -104,7 +104,7 @@ export function attentionForward(buf: AttentionBuffers, out: Float32Array, qkv: 
 }
 
 /** dqkv (B, T, 3C) += the gradient through attention of dout (B, T, C). */
-export function attentionBackward(buf: AttentionBuffers, dqkv: Float32Array, dout: Float32Array): void {
+export function attentionBackward(kernels: Kernels, buf: AttentionBuffers, dqkv: Float32Array, dout: Float32Array): void {
   const { B, T, C, NH, q, k, v, att, dq, dk, dv, datt, dy } = buf;
   const hs = C / NH;
   const scale = 1 / Math.sqrt(hs);
@@ -121,8 +121,8 @@ export function attentionBackward(buf: AttentionBuffers, dqkv: Float32Array, dou
     const headOff = bh * T * hs;
     const attOff = bh * T * T;
     // Y = A·V:  dA = dY·Vᵀ,  dV = Aᵀ·dY
-    matmul(datt, dy, v, T, T, hs, false, true, false, attOff, headOff, headOff);
-    matmul(dv, att, dy, T, hs, T, true, false, false, headOff, attOff, headOff);
+    kernels.matmul(datt, dy, v, T, T, hs, false, true, false, attOff, headOff, headOff);
+    kernels.matmul(dv, att, dy, T, hs, T, true, false, false, headOff, attOff, headOff);
     // Softmax backward per row, folded with the 1/√hs scale: dS[t,s] = scale·A[t,s]·(dA[t,s] − Σ_s' A[t,s']dA[t,s']).
     // Masked entries have A = 0, so their gradient is 0 too.
     for (let t = 0; t < T; t++) {
@@ -133,8 +133,8 @@ export function attentionBackward(buf: AttentionBuffers, dqkv: Float32Array, dou
       for (let s = t + 1; s < T; s++) datt[row + s] = 0;
     }
     // S = Q·Kᵀ:  dQ = dS·K,  dK = dSᵀ·Q
-    matmul(dq, datt, k, T, hs, T, false, false, false, headOff, attOff, headOff);
-    matmul(dk, datt, q, T, hs, T, true, false, false, headOff, attOff, headOff);
+    kernels.matmul(dq, datt, k, T, hs, T, false, false, false, headOff, attOff, headOff);
+    kernels.matmul(dk, datt, q, T, hs, T, true, false, false, headOff, attOff, headOff);
   }
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < T; t++) {

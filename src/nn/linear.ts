@@ -1,9 +1,11 @@
 // Fully connected layer, PyTorch layout: weight is OC×C (out × in), out = inp·Wᵀ + b.
-// N = rows (batch, or batch·seq_len), C = input features, OC = output features.
-import { matmul } from './matmul.js';
+// N = rows (batch, or batch·seq_len), C = input features, OC = output features. The products run
+// through the run's kernels (src/nn/kernels.ts).
+import type { Kernels } from './kernels.js';
 
 /** out[N×OC] = inp[N×C] · weight[OC×C]ᵀ + bias[OC]   (bias may be null). */
 export function linearForward(
+  kernels: Kernels,
   out: Float32Array,
   inp: Float32Array,
   weight: Float32Array,
@@ -12,7 +14,7 @@ export function linearForward(
   C: number,
   OC: number,
 ): void {
-  matmul(out, inp, weight, N, OC, C, false, true, false);
+  kernels.matmul(out, inp, weight, N, OC, C, false, true, false);
   if (bias === null) return;
   for (let n = 0; n < N; n++) {
     const row = n * OC;
@@ -25,6 +27,7 @@ export function linearForward(
  * dinp may be null when the input needs no gradient (the data).
  */
 export function linearBackward(
+  kernels: Kernels,
   dinp: Float32Array | null,
   dweight: Float32Array,
   dbias: Float32Array | null,
@@ -35,8 +38,8 @@ export function linearBackward(
   C: number,
   OC: number,
 ): void {
-  if (dinp !== null) matmul(dinp, dout, weight, N, C, OC, false, false, true);
-  matmul(dweight, dout, inp, OC, C, N, true, false, true);
+  if (dinp !== null) kernels.matmul(dinp, dout, weight, N, C, OC, false, false, true);
+  kernels.matmul(dweight, dout, inp, OC, C, N, true, false, true);
   if (dbias === null) return;
   for (let n = 0; n < N; n++) {
     const row = n * OC;

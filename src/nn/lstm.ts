@@ -5,11 +5,11 @@
 // One bias vector (PyTorch's b_ih + b_hh are redundant). Stack layers by feeding one layer's h to the next.
 // Activations are time-major: T = seq_len, B = batch, In = input width, H = hidden width; a buffer of
 // shape (T, B, X) holds row (t, b) at (t·B + b)·X. Each gate row is [i | f | g | o], 4H wide.
-// In a run's wasm memory the whole layer runs as one wasm call (src/wasm/assembly/lstm.ts, the same
-// steps in f32x4); these loops are the reference and the fallback.
+// lstmForward / lstmBackward are the JS kernels' LSTM (src/nn/kernels.ts) and the reference of the wasm
+// kernels', which run the whole layer as one call (src/wasm/assembly/lstm.ts, the same steps in f32x4).
+// Models call the layer through their run's kernels: `kernels.lstmForward(buf, p, x)`.
 import type { Arena, Param } from './arena.js';
 import { matmul } from './matmul.js';
-import { wasmKernelsFor, type WasmKernels } from '../wasm/kernels.js';
 
 export interface LstmParams {
   /** 4H×In */
@@ -68,10 +68,6 @@ export function lstmBuffers(arena: Arena, T: number, B: number, In: number, H: n
 /** Run the layer over x (T, B, In), filling gates, c, tanhC and h. */
 export function lstmForward(buf: LstmBuffers, p: LstmParams, x: Float32Array): void {
   const { T, B, In, H, gates, c, tanhC, h } = buf;
-  const wasm = wasmKernelsFor(gates);
-  if (wasm !== undefined && wasm.holds(c) && wasm.holds(tanhC) && wasm.holds(h) && wasm.holds(x) && inWasm(wasm, p)) {
-    return wasm.lstmForward(gates, c, tanhC, h, x, p.wih.w, p.whh.w, p.bias.w, T, B, In, H);
-  }
   const G = 4 * H;
   const bias = p.bias.w;
   // The input projection of every time step at once (one large matmul), then the bias.
@@ -112,11 +108,6 @@ export function lstmForward(buf: LstmBuffers, p: LstmParams, x: Float32Array): v
  */
 export function lstmBackward(buf: LstmBuffers, p: LstmParams, x: Float32Array, dx: Float32Array | null): void {
   const { T, B, In, H, gates, c, tanhC, h, dh, dgates, dcNext } = buf;
-  const wasm = wasmKernelsFor(gates);
-  const buffersInWasm = wasm !== undefined && wasm.holds(c) && wasm.holds(tanhC) && wasm.holds(h) && wasm.holds(dh) && wasm.holds(dgates) && wasm.holds(dcNext);
-  if (buffersInWasm && wasm.holds(x) && (dx === null || wasm.holds(dx)) && inWasm(wasm, p)) {
-    return wasm.lstmBackward(gates, c, tanhC, h, dh, dgates, dcNext, x, dx, p.wih.w, p.whh.w, p.wih.g, p.whh.g, p.bias.g, T, B, In, H);
-  }
   const G = 4 * H;
   dcNext.fill(0);
   for (let t = T - 1; t >= 0; t--) {
@@ -154,11 +145,6 @@ export function lstmBackward(buf: LstmBuffers, p: LstmParams, x: Float32Array, d
     for (let j = 0; j < G; j++) dbias[j] = dbias[j]! + dgates[row + j]!;
   }
   if (dx !== null) matmul(dx, dgates, p.wih.w, T * B, In, G, false, false, true);
-}
-
-/** Weights and gradients of the layer all in the wasm kernels' memory. */
-function inWasm(wasm: WasmKernels, p: LstmParams): boolean {
-  return wasm.holds(p.wih.w) && wasm.holds(p.whh.w) && wasm.holds(p.bias.w) && wasm.holds(p.wih.g) && wasm.holds(p.whh.g) && wasm.holds(p.bias.g);
 }
 
 function sigmoid(x: number): number {

@@ -8,14 +8,11 @@
 // rather than separate kernels: measured within ~10% of hand-specialised copies, and one kernel to
 // read. Accumulation happens in float64 locals, rounded to float32 once per output element.
 //
-// Operands that all live in a run's wasm memory (the wasm kernel set) are multiplied by the f32x4
-// kernel of src/wasm instead; this loop is the reference and the fallback.
+// This is the JS kernels' matmul (src/nn/kernels.ts) and the reference of the f32x4 wasm kernel.
 //
 // M, N, K: C is M×N; op(A) is M×K; op(B) is K×N.
 //   transA = false: A is stored M×K.   transA = true: A is stored K×M (we use Aᵀ).
 //   transB = false: B is stored K×N.   transB = true: B is stored N×K (we use Bᵀ).
-import { wasmKernelsFor } from '../wasm/kernels.js';
-
 /**
  * C[cOff + i·N + j] (+)= Σ_k op(A)[i, k] · op(B)[k, j]   for i < M, j < N.
  * `accumulate` adds into C (backward passes); otherwise C is overwritten. C must not alias A or B.
@@ -34,8 +31,6 @@ export function matmul(
   aOff = 0,
   bOff = 0,
 ): void {
-  const wasm = wasmKernelsFor(c);
-  if (wasm !== undefined && wasm.holds(a) && wasm.holds(b)) return wasm.matmul(c, a, b, M, N, K, transA, transB, accumulate, cOff, aOff, bOff);
   // Element op(A)[i, k] lives at aOff + i·aRow + k·aCol; op(B)[k, j] at bOff + k·bRow + j·bCol.
   const aRow = transA ? 1 : K;
   const aCol = transA ? M : 1;

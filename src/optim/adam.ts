@@ -4,19 +4,44 @@
 //   θ_t = θ_{t−1}(1 − lr·wd_decoupled) − (lr/(1−β₁ᵗ))·m_t / (√v_t/√(1−β₂ᵗ) + ε)
 // i.e. lr·m̂_t/(√v̂_t + ε): ε is added to the bias-corrected √v̂_t (torch), unlike RAdam below.
 // With amsgrad, v_t in the denominator is replaced by max_{s≤t} v_s.
+// AdamW is this optimizer with decoupled decay (wd_decoupled = weight_decay, wd_L2 = 0); Adam has
+// wd_L2 = weight_decay, wd_decoupled = 0. RAdam (./radam.ts) shares the decay options and the
+// frozen step.
+import type { AdamSpec, RAdamSpec } from '../config/optimizers.js';
+import type { AdamScalars, SecondMomentScalars } from '../nn/kernels.js';
 
-export interface AdamScalars {
-  /** lr / (1 − β₁ᵗ) */
-  stepSize: number;
-  beta1: number;
-  beta2: number;
-  /** √(1 − β₂ᵗ) */
-  biasCorrection2Sqrt: number;
-  eps: number;
-  /** L2 coefficient added to the gradient (Adam's weight_decay); 0 for AdamW. */
-  l2: number;
-  /** 1 − lr·wd for AdamW's decoupled decay; 1 for Adam. */
-  decayFactor: number;
+/** 1 − βᵗ, the bias correction of a moment with decay β after t steps. */
+export function biasCorrection(beta: number, t: number): number {
+  return 1 - Math.pow(beta, t);
+}
+
+/** true when weight decay is decoupled (θ ← θ(1 − lr·wd), AdamW), false when it is L2 in the gradient. */
+export function decoupledDecay(spec: AdamSpec | RAdamSpec): boolean {
+  return spec.kind === 'radam' ? spec.decoupled_weight_decay : spec.kind === 'adamw';
+}
+
+/** wd_L2, the coefficient of θ added to the gradient: weight_decay unless decay is decoupled. */
+export function l2Coefficient(spec: AdamSpec | RAdamSpec): number {
+  return decoupledDecay(spec) ? 0 : spec.weight_decay;
+}
+
+/** The scalars of step t (from 1) at learning rate lr. */
+export function adamScalars(spec: AdamSpec, t: number, lr: number): AdamScalars {
+  const [beta1, beta2] = spec.betas;
+  return {
+    stepSize: lr / biasCorrection(beta1, t),
+    beta1,
+    beta2,
+    biasCorrection2Sqrt: Math.sqrt(biasCorrection(beta2, t)),
+    eps: spec.eps,
+    l2: l2Coefficient(spec),
+    decayFactor: decoupledDecay(spec) ? 1 - lr * spec.weight_decay : 1,
+  };
+}
+
+/** The scalars of a frozen step (t ≤ freeze_steps), Adam's or RAdam's. */
+export function secondMomentScalars(spec: AdamSpec | RAdamSpec): SecondMomentScalars {
+  return { beta2: spec.betas[1], l2: l2Coefficient(spec) };
 }
 
 /** One Adam step in place; `vmax` is the AMSGrad buffer or null. Returns Σ(θ_t − θ_{t−1})². */
@@ -62,9 +87,9 @@ export function secondMomentOnlyStep(
   v: Float32Array,
   vmax: Float32Array | null,
   n: number,
-  beta2: number,
-  l2: number,
+  s: SecondMomentScalars,
 ): void {
+  const { beta2, l2 } = s;
   const oneMinusBeta2 = 1 - beta2;
   for (let i = 0; i < n; i++) {
     const gi = g[i]! + l2 * p[i]!;

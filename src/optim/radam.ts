@@ -6,18 +6,30 @@
 //                     degenerated_to_sgd=False, which then skips the decoupled decay too)
 // ε is added to the *uncorrected* √v_t and √(1−β₂ᵗ) multiplies outside, exactly as torch.optim.RAdam
 // (and the authors' code); Adam instead adds ε to the corrected √v̂_t. The two agree up to ε's scale.
+import type { RAdamSpec } from '../config/optimizers.js';
+import type { RAdamScalars } from '../nn/kernels.js';
+import { biasCorrection, decoupledDecay, l2Coefficient } from './adam.js';
+import type { RectifyInfo } from './rectify.js';
 
-export interface RAdamScalars {
-  /** lr·r_t/(1−β₁ᵗ)·√(1−β₂ᵗ) when rectified; lr/(1−β₁ᵗ) for the momentum-only step; 0 for skip. */
-  stepSize: number;
-  /** true: adaptive (rectified) step; false: un-rectified step (momentum-only or skip). */
-  rectified: boolean;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  l2: number;
-  /** 1 − lr·wd under decoupled decay, else 1 (and 1 on skipped steps). */
-  decayFactor: number;
+/** The scalars of step t (from 1) at learning rate lr, given that step's rectification `r` (./rectify.ts). */
+export function radamScalars(spec: RAdamSpec, t: number, lr: number, r: RectifyInfo): RAdamScalars {
+  const [beta1, beta2] = spec.betas;
+  const biasCorrection1 = biasCorrection(beta1, t);
+  const skip = !r.rectified && spec.unrectified === 'skip';
+  const stepSize = r.rectified
+    ? (lr * r.rect * Math.sqrt(biasCorrection(beta2, t))) / biasCorrection1
+    : skip
+      ? 0
+      : lr / biasCorrection1;
+  return {
+    stepSize,
+    rectified: r.rectified,
+    beta1,
+    beta2,
+    eps: spec.eps,
+    l2: l2Coefficient(spec),
+    decayFactor: decoupledDecay(spec) && !skip ? 1 - lr * spec.weight_decay : 1,
+  };
 }
 
 /** One RAdam step in place. Returns Σ(θ_t − θ_{t−1})². */

@@ -17,8 +17,11 @@ export function rhoT(beta2: number, t: number): number {
  * apply it only above the threshold (≥ 4), so a NaN here would be a bug, not an input error.
  */
 export function rectification(beta2: number, t: number): number {
-  const inf = rhoInf(beta2);
-  const rho = rhoT(beta2, t);
+  return rectificationOf(rhoT(beta2, t), rhoInf(beta2));
+}
+
+/** r_t of eq. 8 from ρ_t and ρ_∞ already computed. */
+function rectificationOf(rho: number, inf: number): number {
   return Math.sqrt(((rho - 4) * (rho - 2) * inf) / ((inf - 4) * (inf - 2) * rho));
 }
 
@@ -30,10 +33,10 @@ export interface RectifyInfo {
   rect: number;
 }
 
-/** The per-step decision of RAdam: rectify when ρ_t > threshold (torch: 5; the paper prints 4). */
+/** The per-step decision of RAdam: rectify when ρ_t > threshold (torch: 5; the paper prints 4). ρ_t is computed once. */
 export function rectify(beta2: number, t: number, threshold: number): RectifyInfo {
   const rho = rhoT(beta2, t);
-  if (rho > threshold) return { rhoT: rho, rectified: true, rect: rectification(beta2, t) };
+  if (rho > threshold) return { rhoT: rho, rectified: true, rect: rectificationOf(rho, rhoInf(beta2)) };
   return { rhoT: rho, rectified: false, rect: 0 };
 }
 

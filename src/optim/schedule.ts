@@ -1,7 +1,7 @@
 // Learning-rate schedules: lr_t = ω_t · decay_t(lr), with t counting optimizer steps from 1.
 // Warmups (ω_t) compose with an optional decay by multiplication; a schedule knows nothing of the
 // optimizer except β₂, which the untuned warmups of Ma & Yarats (2021) derive their length from.
-import type { Schedule } from '../config/optimizers.js';
+import type { OptimizerSpec, Schedule } from '../config/optimizers.js';
 
 export type LrSchedule = (t: number) => number;
 
@@ -10,6 +10,12 @@ export interface ScheduleContext {
   totalSteps: number;
   /** The optimizer's β₂ (undefined for SGD); used by untuned and exponential warmup. */
   beta2: number | undefined;
+}
+
+/** An optimizer's lr_t over a run of `totalSteps`: its schedule at its lr, β₂ read from its betas. */
+export function scheduleOf(optimizer: OptimizerSpec, totalSteps: number): LrSchedule {
+  const beta2 = optimizer.kind === 'sgd' ? undefined : optimizer.betas[1];
+  return makeSchedule(optimizer.schedule, optimizer.lr, { totalSteps, beta2 });
 }
 
 /** Compile a schedule spec into lr_t for a base learning rate. */

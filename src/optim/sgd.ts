@@ -3,15 +3,19 @@
 //   b_t = d_t (first step) | μ·b_{t−1} + (1 − dampening)·d_t
 //   θ_t = θ_{t−1} − lr·(nesterov ? d_t + μ·b_t : b_t)        (no momentum: θ_t = θ_{t−1} − lr·d_t)
 // One fused loop over the flat parameter buffer; the branches test loop-invariant flags only.
+import type { SgdSpec } from '../config/optimizers.js';
+import type { SgdScalars } from '../nn/kernels.js';
 
-export interface SgdScalars {
-  lr: number;
-  momentum: number;
-  dampening: number;
-  nesterov: boolean;
-  weightDecay: number;
-  /** true on the first step: the momentum buffer is initialised to d_t (no dampening), as torch. */
-  firstStep: boolean;
+/** The scalars of step t (from 1) at learning rate lr. */
+export function sgdScalars(spec: SgdSpec, t: number, lr: number): SgdScalars {
+  return {
+    lr,
+    momentum: spec.momentum,
+    dampening: spec.dampening,
+    nesterov: spec.nesterov,
+    weightDecay: spec.weight_decay,
+    firstStep: t === 1,
+  };
 }
 
 /** One SGD step in place. Returns Σ(θ_t − θ_{t−1})² for the trace's update norm. */

@@ -9,14 +9,14 @@
  * largest rise in the shipped configs and experiments, sweep points included, is 2.9× the first loss
  * (configs/lr-sweep.yaml, Adam at lr 0.1, step 5).
  */
-export const EXPLOSION_FACTOR = 1e4;
+const EXPLOSION_FACTOR = 1e4;
 /**
  * The initial loss can be 0 or tiny (an analytic objective started at its minimum, a regression with
  * small targets), which would make any rise an "explosion". Below LOSS_FLOOR the threshold is
  * EXPLOSION_FACTOR × LOSS_FLOOR instead. A classifier starts near ln(classes) ≥ ln 2 ≈ 0.69 nats, so
  * there the floor raises the threshold by at most 1.44×; it matters for objectives that start near 0.
  */
-export const LOSS_FLOOR = 1;
+const LOSS_FLOOR = 1;
 
 /**
  * Why the loss and gradient of step t — both measured at θ_{t−1}, before update t — show the run

@@ -1,15 +1,19 @@
 // The train loop: one RunSpec → a stream of step and eval records plus a run summary. It knows
-// nothing of files, terminals or workers; it reports to a RunSink.
+// nothing of files, terminals or workers; it reports to a RunSink. `buildRun` and `trainingStep` are
+// the run and its step as train() uses them, exported so the benchmark times exactly this step.
 import type { EvalSpec, ResolvedExperiment, NamedOptimizer } from '../config/schema.js';
 import type { z } from 'zod';
 import { Arena } from '../nn/arena.js';
+import type { Kernels } from '../nn/kernels.js';
 import { buildTask } from '../models/build.js';
 import { buildDataset } from '../data/datasets.js';
-import { createOptimizer, type Optimizer } from '../optim/optimizer.js';
+import { createOptimizer, type Optimizer, type StepInfo } from '../optim/optimizer.js';
+import { clipGradNorm, gradNorm } from '../optim/clip.js';
 import type { Task } from '../models/task.js';
-import { makeSchedule } from '../optim/schedule.js';
-import type { KernelSet } from '../wasm/kernels.js';
+import { scheduleOf, type LrSchedule } from '../optim/schedule.js';
+import { createKernels, type KernelSet } from '../wasm/kernels.js';
 import { lossDivergence, updateDivergence } from './divergence.js';
+import { Tally, type RunTotals } from './summary.js';
 
 /** Everything a run depends on. Its numbers are a function of this object alone. */
 export interface RunSpec {
@@ -23,9 +27,10 @@ export interface RunSpec {
   data: ResolvedExperiment['data'];
   eval: z.output<typeof EvalSpec> | undefined;
   /**
-   * Which implementation of the kernels (optimizer steps, matmul, LSTM) runs: the TS reference or the
-   * wasm SIMD kernels. They agree to float32 rounding, not bit for bit, so this is part of the spec.
-   * Absent: 'js'. The planners fill it ('wasm' by default, where the runtime supports it).
+   * Which implementation of the kernels (src/nn/kernels.ts: optimizer steps, matmul, LSTM, gradient
+   * norm and clipping) the run is built with: the TS reference or the wasm SIMD kernels. They agree to
+   * float32 rounding, not bit for bit, so this is part of the spec. Absent: 'js'. The planners fill it
+   * ('wasm' by default, where the runtime supports it).
    */
   kernels?: KernelSet;
 }
@@ -53,31 +58,12 @@ export interface EvalRecord {
   accuracy: number | undefined;
 }
 
-export interface RunSummary {
+export interface RunSummary extends RunTotals {
   run: string;
   optimizer: string;
   kind: string;
   seed: number;
   params: number;
-  stepsDone: number;
-  /** Mean training loss over the last 10% of the steps done (at least one step). */
-  finalLoss: number;
-  lastLoss: number;
-  bestLoss: number;
-  bestStep: number;
-  finalValLoss: number | undefined;
-  bestValLoss: number | undefined;
-  finalValAccuracy: number | undefined;
-  finalAccuracy: number | undefined;
-  /**
-   * First step at which the run diverged (src/train/divergence.ts: non-finite loss or gradient, loss
-   * explosion, non-finite update); null if it never did. The run stops there.
-   */
-  divergedAt: number | null;
-  /** Why it diverged at `divergedAt`, e.g. "loss 3.37e4 > 1e4 × initial 2"; null if it never did. */
-  divergedReason: string | null;
-  /** RAdam: first step that applied the rectified update. */
-  firstAdaptiveStep: number | null;
   info: Record<string, number>;
   wallSeconds: number;
   stepsPerSecond: number;
@@ -91,141 +77,131 @@ export interface RunSink {
   tick(step: number, loss: number): void;
 }
 
+/** Everything a run needs, built once from its spec by `buildRun`; `trainingStep` runs one step of it. */
+export interface Run {
+  spec: RunSpec;
+  task: Task;
+  optimizer: Optimizer;
+  /** The kernels every hot loop of this run goes through, picked from spec.kernels. */
+  kernels: Kernels;
+  arena: Arena;
+  /** lr_t: the optimizer's schedule over spec.steps. */
+  lrAt: LrSchedule;
+  /** Loss of step 1, the scale of the explosion test (src/train/divergence.ts); set by step 1. */
+  initialLoss: number;
+  /** What `trainingStep` returns, refilled every step (no allocation per step). */
+  readonly result: StepResult;
+}
+
+/** What one training step measured and did. */
+export interface StepResult {
+  /** Loss (and accuracy) of batch t at θ_{t−1}. */
+  loss: number;
+  accuracy: number | undefined;
+  /** ‖g_t‖₂ of the raw gradient, before clipping. */
+  gradNorm: number;
+  lr: number;
+  /** The optimizer's report of update t; null when the step stopped before it (diverged loss or gradient). */
+  update: StepInfo | null;
+  /** Why the run diverged at this step, before or after the update; undefined if it did not. */
+  diverged: string | undefined;
+}
+
 /**
- * Build a run's dataset, model and optimizer in one arena. The dataset is built once, outside
- * Arena.build (whose builder runs twice), so a text file is read and a Markov chain solved once.
+ * Build a run from its spec: its kernels (spec.kernels, default 'js'), dataset, model and optimizer in
+ * one arena, and its lr schedule. The dataset is built once, outside Arena.build (whose builder runs
+ * twice), so a text file is read and a Markov chain solved once.
  */
-export function buildRun(spec: RunSpec, kernels: KernelSet = spec.kernels ?? 'js'): { task: Task; optimizer: Optimizer; arena: Arena } {
+export function buildRun(spec: RunSpec): Run {
+  const kernels = createKernels(spec.kernels ?? 'js');
   const dataset = spec.data ? buildDataset(spec.data, spec.seed) : undefined;
   const { value, arena } = Arena.build((arena) => {
     const task = buildTask(spec.model, spec.data, arena, spec.seed, dataset);
     const optimizer = createOptimizer(spec.optimizer, task.params.data.length, arena);
     return { task, optimizer };
   }, kernels);
-  return { ...value, arena };
+  const result: StepResult = { loss: NaN, accuracy: undefined, gradNorm: NaN, lr: NaN, update: null, diverged: undefined };
+  return { spec, ...value, kernels, arena, lrAt: scheduleOf(spec.optimizer, spec.steps), initialLoss: NaN, result };
 }
 
-export function train(spec: RunSpec, sink: RunSink): RunSummary {
-  const started = performance.now();
-  const { task, optimizer } = buildRun(spec);
+/**
+ * One full training step t (from 1), exactly as train() runs it: loss and gradient of batch t, ‖g‖₂,
+ * the divergence check (a diverged loss or gradient stops the step before the update), clipping to
+ * clip_norm, lr_t from the schedule and the optimizer's update, then the update's divergence check.
+ */
+export function trainingStep(run: Run, t: number): StepResult {
+  const { task, kernels, result: r } = run;
   const { data: p, grad: g } = task.params;
   const n = p.length;
-  const lrAt = makeSchedule(spec.optimizer.schedule, spec.optimizer.lr, { totalSteps: spec.steps, beta2: optimizer.beta2 });
-  const clipNorm = spec.optimizer.clip_norm;
-  const steps = spec.steps;
-  const tailStart = steps - Math.max(1, Math.floor(steps / 10)) + 1;
+  const { loss, accuracy } = task.trainStep(t);
+  if (t === 1) run.initialLoss = loss;
+  r.loss = loss;
+  r.accuracy = accuracy;
+  r.gradNorm = gradNorm(kernels, g, n);
+  r.lr = run.lrAt(t);
+  r.diverged = lossDivergence(loss, r.gradNorm, run.initialLoss);
+  r.update = null;
+  if (r.diverged !== undefined) return r;
+  clipGradNorm(kernels, g, n, r.gradNorm, run.spec.optimizer.clip_norm);
+  r.update = run.optimizer.step(p, g, t, r.lr);
+  r.diverged = updateDivergence(r.update.updateNorm);
+  return r;
+}
 
-  let tailSum = 0;
-  let tailCount = 0;
-  let bestLoss = Infinity;
-  let bestStep = 0;
-  let lastLoss = NaN;
-  let lastAccuracy: number | undefined;
-  let divergedAt: number | null = null;
-  let divergedReason: string | null = null;
-  let initialLoss = NaN;
-  let firstAdaptiveStep: number | null = null;
-  let stepsDone = 0;
-  let finalVal: EvalRecord | undefined;
-  let bestValLoss: number | undefined;
-
-  const runEval = (step: number): void => {
-    if (!spec.eval || !task.evaluate) return;
-    const r = task.evaluate(spec.eval.batches);
-    const rec: EvalRecord = { step, loss: r.loss, accuracy: r.accuracy };
-    finalVal = rec;
-    if (Number.isFinite(r.loss) && (bestValLoss === undefined || r.loss < bestValLoss)) bestValLoss = r.loss;
-    sink.eval(rec);
-  };
-
-  for (let t = 1; t <= steps; t++) {
-    const { loss, accuracy } = task.trainStep(t);
-    let sumSq = 0;
-    for (let i = 0; i < n; i++) sumSq += g[i]! * g[i]!;
-    const gradNorm = Math.sqrt(sumSq);
-    const logged = t === 1 || t % spec.logEvery === 0 || t === steps;
-    if (t === 1) initialLoss = loss;
-    const lossReason = lossDivergence(loss, gradNorm, initialLoss);
-    if (lossReason !== undefined) {
-      // stop before update t: the diverged step's record holds its loss, gradient norm and lr only
-      divergedAt = t;
-      divergedReason = lossReason;
-      lastLoss = loss;
-      sink.step(blankRecord(t, loss, accuracy, lrAt(t), gradNorm));
-      sink.tick(t, loss);
-      break;
-    }
-    if (clipNorm !== undefined && gradNorm > clipNorm) {
-      // torch.nn.utils.clip_grad_norm_: scale by max_norm / (total_norm + 1e-6)
-      const scale = clipNorm / (gradNorm + 1e-6);
-      for (let i = 0; i < n; i++) g[i] = g[i]! * scale;
-    }
-    const lr = lrAt(t);
-    const info = optimizer.step(p, g, t, lr);
-    stepsDone = t;
-    lastLoss = loss;
-    lastAccuracy = accuracy;
-    if (loss < bestLoss) {
-      bestLoss = loss;
-      bestStep = t;
-    }
-    if (t >= tailStart) {
-      tailSum += loss;
-      tailCount++;
-    }
-    if (info.adaptive && firstAdaptiveStep === null && optimizer.kind === 'radam') firstAdaptiveStep = t;
-    // a diverged update's step is recorded even off the log grid, as a diverged loss's is
-    const updateReason = updateDivergence(info.updateNorm);
-    if (logged || updateReason !== undefined) {
-      const alr = optimizer.adaptiveLr ? optimizer.adaptiveLr(t) : undefined;
-      sink.step({
-        step: t,
-        loss,
-        accuracy,
-        lr,
-        rhoT: info.rhoT,
-        rect: info.rect,
-        adaptive: info.adaptive,
-        gradNorm,
-        updateNorm: info.updateNorm,
-        alrMean: alr ? alr.mean : NaN,
-        alrCv: alr ? alr.cv : NaN,
-      });
-    }
-    sink.tick(t, loss);
-    if (updateReason !== undefined) {
-      divergedAt = t;
-      divergedReason = updateReason;
-      break;
-    }
-    if (spec.eval && (t % spec.eval.every === 0 || t === steps)) runEval(t);
+/** Train one run, reporting to `sink`: the loop of llm.c's train_gpt2.c, one trainingStep per step. */
+export function train(spec: RunSpec, sink: RunSink): RunSummary {
+  const started = performance.now();
+  const run = buildRun(spec);
+  const tally = new Tally(spec.steps);
+  for (let t = 1; t <= spec.steps; t++) {
+    const s = trainingStep(run, t);
+    if (s.update !== null) tally.updated(t, s.loss, s.accuracy, s.update.adaptive && run.optimizer.kind === 'radam');
+    if (s.diverged !== undefined) tally.diverged(t, s.loss, s.diverged);
+    // a diverged step is recorded even off the log grid
+    if (t === 1 || t % spec.logEvery === 0 || t === spec.steps || s.diverged !== undefined) sink.step(stepRecord(run, t, s));
+    sink.tick(t, s.loss);
+    if (s.diverged !== undefined) break;
+    if (spec.eval && (t % spec.eval.every === 0 || t === spec.steps)) evaluate(run, t, tally, sink);
   }
-
   const wallSeconds = (performance.now() - started) / 1000;
+  const totals = tally.totals();
+  const { run: name, optimizer, seed } = spec;
   return {
-    run: spec.run,
-    optimizer: spec.optimizer.name,
-    kind: spec.optimizer.kind,
-    seed: spec.seed,
-    params: n,
-    stepsDone,
-    finalLoss: divergedAt !== null ? NaN : tailCount > 0 ? tailSum / tailCount : lastLoss,
-    lastLoss,
-    bestLoss: bestStep > 0 ? bestLoss : NaN,
-    bestStep,
-    finalValLoss: finalVal?.loss,
-    bestValLoss,
-    finalValAccuracy: finalVal?.accuracy,
-    finalAccuracy: lastAccuracy,
-    divergedAt,
-    divergedReason,
-    firstAdaptiveStep,
-    info: task.info,
+    run: name,
+    optimizer: optimizer.name,
+    kind: optimizer.kind,
+    seed,
+    params: run.task.params.data.length,
+    ...totals,
+    info: run.task.info,
     wallSeconds,
-    stepsPerSecond: wallSeconds > 0 ? stepsDone / wallSeconds : NaN,
+    stepsPerSecond: wallSeconds > 0 ? totals.stepsDone / wallSeconds : NaN,
   };
 }
 
-function blankRecord(step: number, loss: number, accuracy: number | undefined, lr: number, gradNorm: number): StepRecord {
-  return { step, loss, accuracy, lr, rhoT: NaN, rect: NaN, adaptive: false, gradNorm, updateNorm: NaN, alrMean: NaN, alrCv: NaN };
+/** The validation pass after step t (models with one), told to the tally and the sink. */
+function evaluate(run: Run, t: number, tally: Tally, sink: RunSink): void {
+  if (!run.spec.eval || !run.task.evaluate) return;
+  const r = run.task.evaluate(run.spec.eval.batches);
+  tally.evaluated(r.loss, r.accuracy);
+  sink.eval({ step: t, loss: r.loss, accuracy: r.accuracy });
+}
+
+/** Step t's trace record. A step stopped before its update holds its loss, gradient norm and lr only. */
+function stepRecord(run: Run, t: number, s: StepResult): StepRecord {
+  const u = s.update;
+  const alr = u !== null && run.optimizer.adaptiveLr ? run.optimizer.adaptiveLr(t) : undefined;
+  return {
+    step: t,
+    loss: s.loss,
+    accuracy: s.accuracy,
+    lr: s.lr,
+    rhoT: u ? u.rhoT : NaN,
+    rect: u ? u.rect : NaN,
+    adaptive: u ? u.adaptive : false,
+    gradNorm: s.gradNorm,
+    updateNorm: u ? u.updateNorm : NaN,
+    alrMean: alr ? alr.mean : NaN,
+    alrCv: alr ? alr.cv : NaN,
+  };
 }

@@ -1,6 +1,8 @@
 // The WebAssembly SIMD kernels of radam-run, compiled by AssemblyScript (asc) into kernels.wasm at
-// build time. Every kernel mirrors a TypeScript reference in src/optim or src/nn; see those files for
-// the math. Memory is imported: it is the run's arena, and pointers are byte offsets into it.
+// build time. Every kernel mirrors a TypeScript reference in src/optim or src/nn (the JS kernels of
+// src/nn/kernels.ts); see those files for the math. Memory is imported: it is the run's arena, and
+// pointers are byte offsets into it.
 export { sgdStep, adamStep, secondMomentOnlyStep, radamStep } from './optim';
 export { matmul } from './matmul';
 export { lstmForward, lstmBackward } from './lstm';
+export { sumOfSquares, scaleInPlace } from './norm';

@@ -6,21 +6,30 @@
 import { matmul } from './matmul';
 import { sigmoid4, tanh4, sigmoid1, tanh1 } from './math';
 
+/** dst[j] += src[j] for j < G: four lanes at a time, then the tail. */
+@inline
+function addInto(dst: usize, src: usize, G: i32): void {
+  const G4 = G & ~3;
+  for (let j = 0; j < G4; j += 4) {
+    const at: usize = <usize>j << 2;
+    v128.store(dst + at, f32x4.add(v128.load(dst + at), v128.load(src + at)));
+  }
+  for (let j = G4; j < G; j++) {
+    const at: usize = <usize>j << 2;
+    store<f32>(dst + at, load<f32>(dst + at) + load<f32>(src + at));
+  }
+}
+
 /** gates (T·B × G) += bias (G) on every row. */
 function addBiasRows(gates: usize, bias: usize, rows: i32, G: i32): void {
-  const G4 = G & ~3;
   const rowBytes: usize = <usize>G << 2;
-  for (let r = 0; r < rows; r++) {
-    const row = gates + <usize>r * rowBytes;
-    for (let j = 0; j < G4; j += 4) {
-      const at: usize = <usize>j << 2;
-      v128.store(row + at, f32x4.add(v128.load(row + at), v128.load(bias + at)));
-    }
-    for (let j = G4; j < G; j++) {
-      const at: usize = <usize>j << 2;
-      store<f32>(row + at, load<f32>(row + at) + load<f32>(bias + at));
-    }
-  }
+  for (let r = 0; r < rows; r++) addInto(gates + <usize>r * rowBytes, bias, G);
+}
+
+/** sums (G) += Σ_r rows[r] over `count` rows of G: the bias gradient, rows in order as the TS layer. */
+function addRowSums(sums: usize, rows: usize, count: i32, G: i32): void {
+  const rowBytes: usize = <usize>G << 2;
+  for (let r = 0; r < count; r++) addInto(sums, rows + <usize>r * rowBytes, G);
 }
 
 export function lstmForward(
@@ -135,19 +144,6 @@ export function lstmBackward(
   // Parameter gradients over all steps at once: dW_hh += Σ_t ∂gates_tᵀ·h_{t−1}, dW_ih += ∂gatesᵀ·x.
   if (T > 1) matmul(dwhh, dgates + (<usize>(B * G) << 2), h, G, H, (T - 1) * B, true, false, true);
   matmul(dwih, dgates, x, G, In, T * B, true, false, true);
-  // dbias += Σ_rows ∂gates
-  const G4 = G & ~3;
-  const rowBytes: usize = <usize>G << 2;
-  for (let r = 0; r < T * B; r++) {
-    const row = dgates + <usize>r * rowBytes;
-    for (let j = 0; j < G4; j += 4) {
-      const at: usize = <usize>j << 2;
-      v128.store(dbias + at, f32x4.add(v128.load(dbias + at), v128.load(row + at)));
-    }
-    for (let j = G4; j < G; j++) {
-      const at: usize = <usize>j << 2;
-      store<f32>(dbias + at, load<f32>(dbias + at) + load<f32>(row + at));
-    }
-  }
+  addRowSums(dbias, dgates, T * B, G);
   if (dx != 0) matmul(dx, dgates, wih, T * B, In, G, false, false, true);
 }

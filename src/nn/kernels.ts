@@ -1,0 +1,85 @@
+// The seam between the numerical code and the machine: every hot loop of a run behind one interface.
+// Two implementations (src/wasm/kernels.ts): the JS reference, assembled from the loops in src/nn and
+// src/optim, and the WebAssembly SIMD kernels. A run picks one when it is built (src/train/train.ts
+// buildRun); its arena carries it (src/nn/arena.ts), and layers and optimizers take it from there.
+//
+// Both implementations take the same arguments. The scalars objects are what the optimizer kernels
+// need per step, computed once per step in float64 by the pure functions of src/optim (the wasm kernels
+// unpack them); the formulas are in the headers of src/optim/{sgd,adam,radam}.ts.
+import type { LstmBuffers, LstmParams } from './lstm.js';
+
+export interface SgdScalars {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+  /** true on the first step: the momentum buffer is initialised to d_t (no dampening), as torch. */
+  firstStep: boolean;
+}
+
+export interface AdamScalars {
+  /** lr / (1 − β₁ᵗ) */
+  stepSize: number;
+  beta1: number;
+  beta2: number;
+  /** √(1 − β₂ᵗ) */
+  biasCorrection2Sqrt: number;
+  eps: number;
+  /** L2 coefficient added to the gradient (Adam's weight_decay); 0 for AdamW. */
+  l2: number;
+  /** 1 − lr·wd for AdamW's decoupled decay; 1 for Adam. */
+  decayFactor: number;
+}
+
+export interface RAdamScalars {
+  /** lr·r_t/(1−β₁ᵗ)·√(1−β₂ᵗ) when rectified; lr/(1−β₁ᵗ) for the momentum-only step; 0 for skip. */
+  stepSize: number;
+  /** true: adaptive (rectified) step; false: un-rectified step (momentum-only or skip). */
+  rectified: boolean;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  l2: number;
+  /** 1 − lr·wd under decoupled decay, else 1 (and 1 on skipped steps). */
+  decayFactor: number;
+}
+
+/** The frozen step's scalars (second moment only, the paper's "Adam-2k"). */
+export interface SecondMomentScalars {
+  beta2: number;
+  l2: number;
+}
+
+/**
+ * One implementation of the kernels. Every array argument is a view of the run's memory (the one
+ * `memory` made); n counts floats. Each kernel's reference is named in its comment.
+ */
+export interface Kernels {
+  /**
+   * The run's memory, `bytes` long, made once when its arena is built: a plain ArrayBuffer for the JS
+   * kernels; the memory the wasm instance imports for the wasm kernels (which is why they make it).
+   */
+  memory(bytes: number): ArrayBuffer;
+  /** C (+)= op(A)·op(B) with element offsets: src/nn/matmul.ts. */
+  matmul(
+    c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number,
+    transA: boolean, transB: boolean, accumulate: boolean, cOff?: number, aOff?: number, bOff?: number,
+  ): void;
+  /** One LSTM layer over a sequence: src/nn/lstm.ts. */
+  lstmForward(buf: LstmBuffers, p: LstmParams, x: Float32Array): void;
+  /** Its backpropagation through time; `dx` null when the input needs no gradient. */
+  lstmBackward(buf: LstmBuffers, p: LstmParams, x: Float32Array, dx: Float32Array | null): void;
+  /** src/optim/sgd.ts. Returns Σ(θ_t − θ_{t−1})². */
+  sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, n: number, s: SgdScalars): number;
+  /** src/optim/adam.ts; `vmax` is the AMSGrad buffer or null. Returns Σ(θ_t − θ_{t−1})². */
+  adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, s: AdamScalars): number;
+  /** src/optim/adam.ts: a frozen step (v_t and the AMSGrad maximum only). */
+  secondMomentOnlyStep(p: Float32Array, g: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, s: SecondMomentScalars): void;
+  /** src/optim/radam.ts. Returns Σ(θ_t − θ_{t−1})². */
+  radamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, s: RAdamScalars): number;
+  /** Σ x_i² over x[0, n), summed in order in float64: src/optim/clip.ts. */
+  sumOfSquares(x: Float32Array, n: number): number;
+  /** x_i ← x_i·factor over x[0, n), each product in float64, rounded once: src/optim/clip.ts. */
+  scaleInPlace(x: Float32Array, n: number, factor: number): void;
+}

@@ -1,0 +1,157 @@
+// The WebAssembly SIMD kernels seen from TypeScript: loading kernels.wasm and `WasmKernels`, the wasm
+// implementation of src/nn/kernels.ts's `Kernels`. It takes the same arguments as the JS kernels and
+// passes byte offsets (and the scalars objects unpacked) to the module's exports. kernels.wasm is
+// compiled from src/wasm/assembly by AssemblyScript's `asc` (`npm run build:wasm`, part of
+// build/prepare; options in asconfig.json) into dist/src/wasm/, beside this file's compiled JS; it is a
+// build product, never committed, and the package runs from dist/.
+//
+// The module has no memory of its own (no data segments, no heap, no stack in memory): it imports
+// the run's memory, which `WasmKernels.memory` makes when the arena is built, so the JS views and the
+// wasm kernels read and write the same floats. One instance serves one arena, and every array handed
+// to it must be a view of that memory (asserted: anything else is a bug).
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { AdamScalars, Kernels, RAdamScalars, SecondMomentScalars, SgdScalars } from '../nn/kernels.js';
+import type { LstmBuffers, LstmParams } from '../nn/lstm.js';
+
+interface Exports {
+  sgdStep(p: number, g: number, buf: number, n: number, lr: number, momentum: number, keep: number, nesterov: number, weightDecay: number, firstStep: number): number;
+  adamStep(p: number, g: number, m: number, v: number, vmax: number, n: number, stepSize: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, biasCorrection2Sqrt: number, eps: number, l2: number, decayFactor: number): number;
+  secondMomentOnlyStep(p: number, g: number, v: number, vmax: number, n: number, beta2: number, oneMinusBeta2: number, l2: number): void;
+  radamStep(p: number, g: number, m: number, v: number, n: number, stepSize: number, rectified: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, l2: number, decayFactor: number): number;
+  matmul(c: number, a: number, b: number, M: number, N: number, K: number, transA: number, transB: number, accumulate: number): void;
+  lstmForward(gates: number, c: number, tanhC: number, h: number, x: number, wih: number, whh: number, bias: number, T: number, B: number, In: number, H: number): void;
+  lstmBackward(
+    gates: number, c: number, tanhC: number, h: number, dh: number, dgates: number, dcNext: number,
+    x: number, dx: number, wih: number, whh: number, dwih: number, dwhh: number, dbias: number,
+    T: number, B: number, In: number, H: number,
+  ): void;
+  sumOfSquares(x: number, n: number): number;
+  scaleInPlace(x: number, n: number, factor: number): void;
+}
+
+// The part of the WebAssembly JS API used here. TypeScript declares WebAssembly only in its DOM
+// libs, which this Node project does not load; typing it locally keeps it out of the public types.
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+/** Bytes per page of WebAssembly memory. */
+export const WASM_PAGE = 65536;
+
+// Where the build puts the module: beside this file's compiled JS (dist/src/wasm/).
+const WASM_FILE = fileURLToPath(new URL('./kernels.wasm', import.meta.url));
+
+/** The compiled module (immutable, shared by every instance in this thread), or why there is none. */
+let compiled: object | string | undefined;
+
+function compiledModule(): object | string {
+  if (compiled !== undefined) return compiled;
+  if (!existsSync(WASM_FILE)) return (compiled = 'kernels.wasm is not built (run `npm run build`)');
+  try {
+    compiled = new wasmApi.Module(readFileSync(WASM_FILE));
+  } catch (err) {
+    // A runtime without WebAssembly SIMD rejects the module at compile time.
+    compiled = `this runtime cannot compile the SIMD kernels (${(err as Error).message})`;
+  }
+  return compiled;
+}
+
+/** Why the wasm kernels cannot run here, or undefined when they can. */
+export function wasmUnavailableReason(): string | undefined {
+  const m = compiledModule();
+  return typeof m === 'string' ? m : undefined;
+}
+
+/** The wasm kernels: one instance per run, bound to the run's memory when its arena makes it. */
+export class WasmKernels implements Kernels {
+  /** The run's memory (null until `memory` made it). It never grows, so it never detaches. */
+  private buffer: ArrayBuffer | null = null;
+  private exports: Exports | null = null;
+
+  /** A fixed memory of ⌈bytes / 64 KiB⌉ pages (initial = maximum) and this instance's module over it. */
+  memory(bytes: number): ArrayBuffer {
+    if (this.buffer !== null) throw new Error('WasmKernels: one instance serves one arena');
+    const module = compiledModule();
+    if (typeof module === 'string') throw new Error(`wasm kernels unavailable: ${module}`);
+    const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE));
+    const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
+    this.exports = new wasmApi.Instance(module, { env: { memory } }).exports as Exports;
+    this.buffer = memory.buffer;
+    return this.buffer;
+  }
+
+  /** The module's exports, which exist once `memory` has made the memory. */
+  private get k(): Exports {
+    if (this.exports === null) throw new Error('WasmKernels: no memory yet (build the arena first)');
+    return this.exports;
+  }
+
+  /** x's byte offset in the run's memory. A view of any other memory is a bug: the kernel would read unrelated floats. */
+  private at(x: Float32Array): number {
+    if (x.buffer !== this.buffer) throw new Error("WasmKernels: an array outside the run's memory");
+    return x.byteOffset;
+  }
+
+  matmul(
+    c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number,
+    transA: boolean, transB: boolean, accumulate: boolean, cOff = 0, aOff = 0, bOff = 0,
+  ): void {
+    this.k.matmul(
+      this.at(c) + 4 * cOff, this.at(a) + 4 * aOff, this.at(b) + 4 * bOff, M, N, K,
+      transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0,
+    );
+  }
+
+  lstmForward(buf: LstmBuffers, p: LstmParams, x: Float32Array): void {
+    this.k.lstmForward(
+      this.at(buf.gates), this.at(buf.c), this.at(buf.tanhC), this.at(buf.h),
+      this.at(x), this.at(p.wih.w), this.at(p.whh.w), this.at(p.bias.w),
+      buf.T, buf.B, buf.In, buf.H,
+    );
+  }
+
+  lstmBackward(buf: LstmBuffers, p: LstmParams, x: Float32Array, dx: Float32Array | null): void {
+    this.k.lstmBackward(
+      this.at(buf.gates), this.at(buf.c), this.at(buf.tanhC), this.at(buf.h), this.at(buf.dh), this.at(buf.dgates), this.at(buf.dcNext),
+      this.at(x), dx === null ? 0 : this.at(dx), this.at(p.wih.w), this.at(p.whh.w), this.at(p.wih.g), this.at(p.whh.g), this.at(p.bias.g),
+      buf.T, buf.B, buf.In, buf.H,
+    );
+  }
+
+  sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, n: number, s: SgdScalars): number {
+    return this.k.sgdStep(
+      this.at(p), this.at(g), this.at(buf), n,
+      s.lr, s.momentum, 1 - s.dampening, s.nesterov ? 1 : 0, s.weightDecay, s.firstStep ? 1 : 0,
+    );
+  }
+
+  adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, s: AdamScalars): number {
+    return this.k.adamStep(
+      this.at(p), this.at(g), this.at(m), this.at(v), vmax === null ? 0 : this.at(vmax), n,
+      s.stepSize, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.biasCorrection2Sqrt, s.eps, s.l2, s.decayFactor,
+    );
+  }
+
+  secondMomentOnlyStep(p: Float32Array, g: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, s: SecondMomentScalars): void {
+    this.k.secondMomentOnlyStep(this.at(p), this.at(g), this.at(v), vmax === null ? 0 : this.at(vmax), n, s.beta2, 1 - s.beta2, s.l2);
+  }
+
+  radamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, s: RAdamScalars): number {
+    return this.k.radamStep(
+      this.at(p), this.at(g), this.at(m), this.at(v), n,
+      s.stepSize, s.rectified ? 1 : 0, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.eps, s.l2, s.decayFactor,
+    );
+  }
+
+  sumOfSquares(x: Float32Array, n: number): number {
+    return this.k.sumOfSquares(this.at(x), n);
+  }
+
+  scaleInPlace(x: Float32Array, n: number, factor: number): void {
+    this.k.scaleInPlace(this.at(x), n, factor);
+  }
+}

@@ -1,0 +1,57 @@
+// The kernels seam (src/nn/kernels.ts): every hot loop of a model and its optimizer goes through the
+// kernels its arena was built with, so handing the arena other kernels changes which code runs, and
+// nothing else does. Checked with the JS kernels wrapped to count their calls.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Arena } from '../src/nn/arena.js';
+import type { Kernels } from '../src/nn/kernels.js';
+import { jsKernels } from '../src/wasm/kernels.js';
+import { Lstm, Transformer } from '../src/config/models.js';
+import { OptimizerSpec } from '../src/config/optimizers.js';
+import { buildLstm } from '../src/models/lstm.js';
+import { buildTransformer } from '../src/models/transformer.js';
+import { createOptimizer } from '../src/optim/optimizer.js';
+import type { Task } from '../src/models/task.js';
+import { toyTokens } from './models-fixtures.js';
+
+/** The JS kernels, each call counted by kernel name. */
+function counted(): { kernels: Kernels; calls: Map<string, number> } {
+  const calls = new Map<string, number>();
+  const wrapped = Object.entries(jsKernels).map(([name, fn]: [string, (...args: unknown[]) => unknown]) => [
+    name,
+    (...args: unknown[]) => {
+      calls.set(name, (calls.get(name) ?? 0) + 1);
+      return fn(...args);
+    },
+  ]);
+  return { kernels: Object.fromEntries(wrapped) as unknown as Kernels, calls };
+}
+
+test('an LSTM model and its Adam step run through the arena\'s kernels, with the same numbers as the JS kernels', () => {
+  // 2 layers: forward = 2 LSTM layer calls + the head's matmul; backward = 2 layer calls + the head's
+  // two (dinp and dweight); one Adam step; the arena's memory made once.
+  const build = (kernels: Kernels) =>
+    Arena.build((a) => {
+      const task = buildLstm(Lstm.parse({ kind: 'lstm', embed: 4, hidden: 5, layers: 2 }), toyTokens('random', 3, 4, 6), a, 0);
+      return { task, optimizer: createOptimizer(OptimizerSpec.parse({ kind: 'adam' }), task.params.data.length, a) };
+    }, kernels).value;
+  const { kernels, calls } = counted();
+  const spied = build(kernels);
+  const plain = build(jsKernels);
+  for (const { task, optimizer } of [spied, plain]) {
+    task.trainStep(1);
+    optimizer.step(task.params.data, task.params.grad, 1, 1e-3);
+  }
+  assert.deepEqual(Object.fromEntries(calls), { memory: 1, lstmForward: 2, lstmBackward: 2, matmul: 3, adamStep: 1 });
+  assert.deepEqual(spied.task.params.data, plain.task.params.data);
+});
+
+test('a transformer runs every product through the arena\'s kernels: 4 linears and 2 per (batch, head) a block, plus the head', () => {
+  // B = 2 sequences, 2 heads, 3 blocks: forward = 3·(4 + 2·2·2) + 1 = 37 matmuls.
+  const { kernels, calls } = counted();
+  const spec = Transformer.parse({ kind: 'transformer', d_model: 8, heads: 2, layers: 3, d_ff: 12, context: 5 });
+  const task: Task = Arena.build((a) => buildTransformer(spec, toyTokens('random', 2, 5, 7), a, 0), kernels).value;
+  calls.clear();
+  task.evaluate!(1);
+  assert.deepEqual(Object.fromEntries(calls), { matmul: 37 });
+});
