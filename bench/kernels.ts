@@ -10,7 +10,7 @@ import type { ModelSpec } from '../src/config/models.js';
 import type { DataSpec } from '../src/config/data.js';
 import type { NamedOptimizer } from '../src/config/schema.js';
 import type { ParamView } from '../src/nn/arena.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/base/rng.js';
 import type { MatmulShape } from './workloads.js';
 import { createKernels, type KernelSet } from '../src/wasm/kernels.js';
 import { wasmUnavailableReason } from '../src/wasm/wasm-kernels.js';

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Repeat } from './kernels.js';
 import { fillNormal } from './kernels.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/base/rng.js';
 
 // ---- the slice of the TensorFlow.js API used here ----------------------------------------------
 export interface Tensor {

@@ -1,7 +1,7 @@
 // The programmatic API of radam-run: load a config, plan and run sweeps or comparisons, and use the
 // optimizer core directly.
 export { loadExperiment as loadConfig, loadExperiment, validateExperiment, type LoadedExperiment, type Overrides } from './config/load.js';
-export { ConfigError } from './config/errors.js';
+export { ConfigError } from './base/errors.js';
 export type { ResolvedExperiment, ExperimentInput } from './config/schema.js';
 export { Experiment } from './config/schema.js';
 export { planRuns, shardRuns, parseShard, type PlannedRun, type SweepPlan, type Shard } from './run/sweep-plan.js';

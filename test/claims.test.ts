@@ -10,7 +10,7 @@ import { Claim } from '../src/config/claims.js';
 import { evaluateClaim, type ClaimData, type JudgedRun } from '../src/run/claims.js';
 import { welchGreater, studentTQuantile } from '../src/run/stats.js';
 import { loadExperiment } from '../src/config/load.js';
-import { ConfigError } from '../src/config/errors.js';
+import { ConfigError } from '../src/base/errors.js';
 import { repoRoot, assertClose } from './helpers.js';
 
 function run(optimizer: string, seed: number, record: Record<string, unknown>, point: Record<string, unknown> = {}, lr = 0.01): JudgedRun {

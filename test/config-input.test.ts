@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, truncateSync, writeFi
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { loadExperiment, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH } from '../src/config/load.js';
-import { ConfigError } from '../src/config/errors.js';
+import { ConfigError } from '../src/base/errors.js';
 import { closest } from '../src/config/format.js';
-import { printable, quote } from '../src/config/quote.js';
+import { printable, quote } from '../src/base/quote.js';
 import { CosineSchedule } from '../src/config/optimizers.js';
 import { Rosenbrock } from '../src/config/models.js';
 import { repoRoot } from './helpers.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DataSpec } from '../src/config/data.js';
 import type { Dataset, TokenBatch, VectorBatch } from '../src/data/batch.js';
 import { buildDataset } from '../src/data/datasets.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/base/rng.js';
 import { allocTokenBatch, allocVectorBatch } from './data-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'radam-data-'));

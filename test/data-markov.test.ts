@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataSpec } from '../src/config/data.js';
-import { ConfigError } from '../src/config/errors.js';
+import { ConfigError } from '../src/base/errors.js';
 import type { TokenBatch, TokenDataset } from '../src/data/batch.js';
 import { buildDataset } from '../src/data/datasets.js';
 import { entropyRate, markovTransitions, stationaryDistribution, type MarkovSpec } from '../src/data/markov.js';

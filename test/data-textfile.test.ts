@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSpec } from '../src/config/data.js';
-import { ConfigError } from '../src/config/errors.js';
+import { ConfigError } from '../src/base/errors.js';
 import type { TokenDataset } from '../src/data/batch.js';
 import { buildDataset } from '../src/data/datasets.js';
 import { readCorpus } from '../src/data/textfile.js';

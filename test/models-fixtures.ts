@@ -3,7 +3,7 @@
 // number, so calling fillTrain(1) twice yields the same batch (needed by the gradient checks), and
 // sequential training steps draw from one stream without allocating (needed by the heap test).
 import type { TokenBatch, TokenDataset, VectorBatch, VectorDataset } from '../src/data/batch.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/base/rng.js';
 
 /** Batch `step` = the step-th draw of one stream; out-of-order requests replay from the start. */
 function sequential<B>(purpose: string, fill: (rng: Rng, out: B) => void): (step: number, out: B) => void {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Arena } from '../src/nn/arena.js';
 import { jsKernels } from '../src/wasm/kernels.js';
 import { LinearModel, Lstm, Mlp, Transformer } from '../src/config/models.js';
-import { ConfigError } from '../src/config/errors.js';
+import { ConfigError } from '../src/base/errors.js';
 import { buildMlp } from '../src/models/mlp.js';
 import { buildLstm } from '../src/models/lstm.js';
 import { buildTransformer } from '../src/models/transformer.js';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Arena } from '../src/nn/arena.js';
 import { jsKernels } from '../src/wasm/kernels.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/base/rng.js';
 import { attentionBuffers, attentionForward, attentionBackward } from '../src/nn/attention.js';
 import { assertGradient, project, randomFloats } from './nn-gradcheck.js';
 import { assertClose } from './helpers.js';

@@ -11,7 +11,7 @@
 // or a transposed index produces errors of the order of the gradient itself (≫ 1%), see the
 // "would catch" tests in nn-layers.test.ts. GRADCHECK_LOG=1 prints every check's worst ratio (the margin).
 import assert from 'node:assert/strict';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/base/rng.js';
 
 export interface GradCheckOptions {
   /** Perturbation δ. */

@@ -2,7 +2,7 @@
 // layers, plus the properties of the loss heads: softmax-CE stable for huge logits, MSE by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/base/rng.js';
 import { linearForward, linearBackward } from '../src/nn/linear.js';
 import { jsKernels } from '../src/wasm/kernels.js';
 import { embeddingForward, embeddingBackward } from '../src/nn/embedding.js';

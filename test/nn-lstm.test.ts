@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Arena, type Param } from '../src/nn/arena.js';
 import { jsKernels } from '../src/wasm/kernels.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/base/rng.js';
 import { lstmBuffers, lstmForward, lstmBackward, type LstmParams, type LstmBuffers } from '../src/nn/lstm.js';
 import { assertGradient, project, randomFloats } from './nn-gradcheck.js';
 import { assertClose } from './helpers.js';

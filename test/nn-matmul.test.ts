@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matmul } from '../src/nn/matmul.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/base/rng.js';
 
 function randomFloats(n: number, rng: Rng): Float32Array {
   const out = new Float32Array(n);

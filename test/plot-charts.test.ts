@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { ConfigError } from '../src/config/errors.js';
+import { ConfigError } from '../src/base/errors.js';
 import { buildCharts, type Chart } from '../src/report/charts/index.js';
 import { readOutputDir } from '../src/results/output-data.js';
 import { curvesChart } from '../src/report/charts/curves.js';

@@ -5,7 +5,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../src/config/errors.js';
+import { ConfigError } from '../src/base/errors.js';
 import { plotCommand } from '../src/cli/plot.js';
 import { writeReport } from '../src/report/report.js';
 import { reproduceOutput, rosenbrockOutput, sweepOutput, tmp, varianceOutput } from './plot-fixtures.js';

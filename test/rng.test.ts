@@ -2,7 +2,7 @@
 // gradient noise) comes from this stream, so it is pinned against an independent reference here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/base/rng.js';
 
 // ---- An independent reference, in BigInt, transcribed from the published algorithms ---------------
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { stringify } from 'yaml';
 import { loadExperiment } from '../src/config/load.js';
-import { ConfigError } from '../src/config/errors.js';
+import { ConfigError } from '../src/base/errors.js';
 import { planRuns, shardRuns, parseShard } from '../src/run/sweep-plan.js';
 import { runSweep } from '../src/run/sweep.js';
 import { mergeSweeps } from '../src/run/merge.js';

@@ -15,7 +15,7 @@
 // and an absolute floor of 1e-37 for results that fall into float32's subnormal range.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/base/rng.js';
 import { WASM_PAGE, WasmKernels, wasmUnavailableReason } from '../src/wasm/wasm-kernels.js';
 import { createKernels, type KernelSet } from '../src/wasm/kernels.js';
 import { sgdStep } from '../src/optim/sgd.js';

@@ -5,7 +5,7 @@ import { OutputDir } from '../results/output-dir.js';
 import { createProgress } from '../report/progress.js';
 import { renderSummaryTable } from '../report/table.js';
 import { planCompare } from '../run/plan.js';
-import { EXIT_FAILED_CHECK } from '../config/errors.js';
+import { EXIT_FAILED_CHECK } from '../base/errors.js';
 import { withInterrupt } from './interrupt.js';
 import { renderTerminalChart } from '../report/terminal-chart.js';
 import { writeReportAndSay } from './plot.js';

@@ -2,7 +2,7 @@
 // keeps its finished runs, a compare writes nothing, no staging directory survives — and the command
 // then says what was kept and exits with 128 + the signal number. A second signal ends the process
 // at once (its leftovers are recognisably ours and removed by the next run).
-import type { StopSignal } from '../config/errors.js';
+import type { StopSignal } from '../base/errors.js';
 
 export async function withInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();

@@ -3,7 +3,7 @@
 // command throws becomes its message and exit code here (report); a command that finished but failed a
 // check (a crashed run, a failed claim) sets process.exitCode itself.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, EXIT_BAD_INPUT, EXIT_FAILED_CHECK, EXIT_SIGINT, EXIT_SIGTERM, InterruptedError } from '../config/errors.js';
+import { ConfigError, EXIT_BAD_INPUT, EXIT_FAILED_CHECK, EXIT_SIGINT, EXIT_SIGTERM, InterruptedError } from '../base/errors.js';
 import { errnoText, SaveError } from '../results/fs-errors.js';
 import { toolVersion } from '../base/version.js';
 

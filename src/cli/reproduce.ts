@@ -2,7 +2,7 @@
 // value and PASS/FAIL, write claims.csv (and JUnit XML), exit 0 only if every claim holds.
 import chalk from 'chalk';
 import { loadExperiment } from '../config/load.js';
-import { ConfigError, EXIT_FAILED_CHECK } from '../config/errors.js';
+import { ConfigError, EXIT_FAILED_CHECK } from '../base/errors.js';
 import { runReproduce } from '../run/reproduce.js';
 import { OutputDir } from '../results/output-dir.js';
 import { planCompare } from '../run/plan.js';

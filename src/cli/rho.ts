@@ -1,6 +1,6 @@
 // `radam-run rho`: RAdam's ρ_t, r_t and phase per step, as a table or CSV.
 import { stringify } from 'csv-stringify/sync';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../base/errors.js';
 import { rectify, rhoInf } from '../optim/rectify.js';
 
 export async function rhoCommand(flags: { beta2: number; steps: number; threshold: number; csv?: boolean }): Promise<void> {

@@ -1,7 +1,7 @@
 // `radam-run sweep CONFIG` and `radam-run merge DIR... --out DIR`.
 import { join } from 'node:path';
 import chalk from 'chalk';
-import { EXIT_FAILED_CHECK, InterruptedError } from '../config/errors.js';
+import { EXIT_FAILED_CHECK, InterruptedError } from '../base/errors.js';
 import { loadExperiment, type LoadedExperiment } from '../config/load.js';
 import { resolveKernels, type KernelSet } from '../wasm/kernels.js';
 import { checkOutputPath } from '../results/paths.js';

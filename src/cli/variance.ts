@@ -1,7 +1,7 @@
 // `radam-run variance`: Monte Carlo of the adaptive learning rate's variance (the paper's Fig. 3)
 // written to DIR/variance.csv, with a short table on stdout.
 import cliProgress from 'cli-progress';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../base/errors.js';
 import { formatCount } from '../config/data.js';
 import { simulateVariance, simulatedSteps } from '../optim/variance.js';
 import { manifestHeader, OutputDir } from '../results/output-dir.js';

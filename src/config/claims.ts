@@ -1,7 +1,7 @@
 // zod schema of an experiment's `claims`: structured, validated statements about its results that
 // `radam-run reproduce` checks (and CI keeps checked). Data, not code.
 import { z } from 'zod';
-import { quote } from './quote.js';
+import { quote } from '../base/quote.js';
 
 export const METRICS = {
   final_train_loss: 'lower',

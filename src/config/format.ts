@@ -2,7 +2,7 @@
 // "did you mean" for misspelt keys, kinds and enum values. The keys a misspelt key is checked against
 // are the ones the schema allows at that place. User text is quoted through quote() (escaped, capped).
 import { z } from 'zod';
-import { quote } from './quote.js';
+import { quote } from '../base/quote.js';
 
 type Issue = z.core.$ZodIssue;
 

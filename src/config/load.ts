@@ -5,9 +5,9 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { Experiment, resolveNames, type ResolvedExperiment } from './schema.js';
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../base/errors.js';
 import { describeValue, formatIssues, formatPath } from './format.js';
-import { fileKind, printable, quote } from './quote.js';
+import { fileKind, printable, quote } from '../base/quote.js';
 
 export interface Overrides {
   /** `path=value` assignments; value parsed as YAML (numbers, booleans, lists). */

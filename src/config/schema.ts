@@ -5,7 +5,7 @@ import { ModelSpec, acceptedData } from './models.js';
 import { DataSpec } from './data.js';
 import { SweepSpec, firstRepeated } from './sweep.js';
 import { Claim } from './claims.js';
-import { quote } from './quote.js';
+import { quote } from '../base/quote.js';
 
 export const EvalSpec = z
   .strictObject({

@@ -3,7 +3,7 @@
 import type { Blobs } from '../config/data.js';
 import type { z } from 'zod';
 import type { VectorBatch, VectorDataset } from './batch.js';
-import { Rng } from './rng.js';
+import { Rng } from '../base/rng.js';
 import { checkLength, trainStream, valBatches, type DrawBatch } from './stream.js';
 
 export type BlobsSpec = z.output<typeof Blobs>;

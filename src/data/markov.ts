@@ -9,10 +9,10 @@
 // (c mod V^(k−1))·V + x. Tables: transitions[c·V + x] = P(x | c). B = batch, T = seq_len.
 import type { MarkovText } from '../config/data.js';
 import { markovSizeProblem } from '../config/data.js';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../base/errors.js';
 import type { z } from 'zod';
 import type { TokenBatch, TokenDataset } from './batch.js';
-import { Rng } from './rng.js';
+import { Rng } from '../base/rng.js';
 import { checkLength, trainStream, valBatches, type DrawBatch } from './stream.js';
 
 export type MarkovSpec = z.output<typeof MarkovText>;

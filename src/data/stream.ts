@@ -1,7 +1,7 @@
 // The training stream shared by every dataset: batch `step` is the step-th draw from one sequential
 // Rng(seed, 'data/train'). Validation batch `index` is drawn from its own Rng(seed, 'data/val/<index>'),
 // so it is the same batch every time it is asked for and independent of the training stream.
-import { Rng } from './rng.js';
+import { Rng } from '../base/rng.js';
 
 /** Draws one batch from `rng` into `out` (no allocation). */
 export type DrawBatch<B> = (rng: Rng, out: B) => void;

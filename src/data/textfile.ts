@@ -4,8 +4,8 @@
 // streams never share a character. B = batch, T = seq_len.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { CORPUS_MAX_BYTES, formatBytes, type TextFile } from '../config/data.js';
-import { ConfigError } from '../config/errors.js';
-import { fileKind } from '../config/quote.js';
+import { ConfigError } from '../base/errors.js';
+import { fileKind } from '../base/quote.js';
 import type { z } from 'zod';
 import type { TokenBatch, TokenDataset } from './batch.js';
 import { checkLength, trainStream, valBatches, type DrawBatch } from './stream.js';

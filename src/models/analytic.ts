@@ -3,7 +3,7 @@
 // is random, so a trace can be checked by hand.
 import type { Arena } from '../nn/arena.js';
 import type { ModelSpec } from '../config/models.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../base/rng.js';
 import type { LossResult, Task } from './task.js';
 
 type AnalyticSpec = Extract<ModelSpec, { kind: 'rosenbrock' | 'quadratic' | 'rastrigin' }>;

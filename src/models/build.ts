@@ -4,7 +4,7 @@ import type { ModelSpec } from '../config/models.js';
 import type { DataSpec } from '../config/data.js';
 import type { Dataset } from '../data/batch.js';
 import { buildDataset } from '../data/datasets.js';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../base/errors.js';
 import { buildAnalytic } from './analytic.js';
 import { buildMlp } from './mlp.js';
 import { buildLstm } from './lstm.js';

@@ -6,7 +6,7 @@
 //   nn.LayerNorm:        weight 1, bias 0
 // Every draw comes from one stream per run, Rng(seed, "init"), consumed in declaration order.
 import type { Param } from '../nn/arena.js';
-import type { Rng } from '../data/rng.js';
+import type { Rng } from '../base/rng.js';
 
 export function initUniform(p: Param, bound: number, rng: Rng): void {
   const w = p.w;

@@ -7,7 +7,7 @@
 import type { Arena, Param } from '../nn/arena.js';
 import type { ModelSpec } from '../config/models.js';
 import type { TokenBatch, TokenDataset } from '../data/batch.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../base/rng.js';
 import { embeddingForward, embeddingBackward } from '../nn/embedding.js';
 import { lstmParams, lstmBuffers, type LstmBuffers, type LstmParams } from '../nn/lstm.js';
 import { linearForward, linearBackward } from '../nn/linear.js';

@@ -5,7 +5,7 @@
 import type { Arena, Param } from '../nn/arena.js';
 import type { ModelSpec } from '../config/models.js';
 import type { VectorBatch, VectorDataset } from '../data/batch.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../base/rng.js';
 import { linearForward, linearBackward } from '../nn/linear.js';
 import { activationForward, activationBackward, type Activation } from '../nn/activation.js';
 import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';

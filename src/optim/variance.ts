@@ -2,7 +2,7 @@
 // gᵢ ~ N(0, 1), the adaptive learning rate ψ_t = √((1−β₂ᵗ) / ((1−β₂) Σᵢ β₂^{t−i} gᵢ²)) has a variance
 // that is huge (divergent, in fact) in the first steps and shrinks with t. The paper approximates
 // Var[ψ_t] ≈ ρ_t / (2(ρ_t−2)(ρ_t−4)) (σ = 1), which gives r_t = √(Var[ψ_∞]/Var[ψ_t]).
-import { Rng } from '../data/rng.js';
+import { Rng } from '../base/rng.js';
 import { rectification, rhoInf, rhoT } from './rectify.js';
 
 export interface VarianceRow {

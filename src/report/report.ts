@@ -6,7 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { stringify as yamlStringify } from 'yaml';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../base/errors.js';
 import { toolVersion } from '../base/version.js';
 import { carriesMark, CHART_MARK, checkOutputPath, existingAncestor, REPORT_MARK } from '../results/paths.js';
 import { unusableOutput } from '../results/fs-errors.js';

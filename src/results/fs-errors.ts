@@ -1,6 +1,6 @@
 // File-system failures as the user's problem, not a bug: one-line messages for errno codes, the
 // SaveError of results computed but not saved (exit 1), and the ConfigError of an unusable path (exit 2).
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../base/errors.js';
 
 /** What an errno means, for one-line messages. */
 const ERRNO_TEXT: Record<string, string> = {

@@ -3,7 +3,7 @@
 // beside it; what plot and the report draw from.
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../base/errors.js';
 import { canonicalJson } from '../base/canonical-json.js';
 import type { Row } from './cells.js';
 import { LR_ROBUSTNESS, SWEEP_POINTS, SweepSummary, type RobustnessRow } from './aggregate.js';

@@ -9,7 +9,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync,
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../base/errors.js';
 import { toolVersion } from '../base/version.js';
 import { isStaleTag, PROCESS_TAG, processAlive, removeStaleTemps, writeFileExclusive } from './atomic.js';
 import { pathProblem, unusableOutput } from './fs-errors.js';

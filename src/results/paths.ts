@@ -2,8 +2,8 @@
 // systems, new or written by radam-run), and the marks by which radam-run recognises files it wrote.
 import { closeSync, existsSync, openSync, readSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError } from '../config/errors.js';
-import { fileKind } from '../config/quote.js';
+import { ConfigError } from '../base/errors.js';
+import { fileKind } from '../base/quote.js';
 import { PROCESS_TAG } from './atomic.js';
 import { errnoText, pathProblem, unusableOutput } from './fs-errors.js';
 

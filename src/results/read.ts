@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse, type CsvError } from 'csv-parse/sync';
 import type { z } from 'zod';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../base/errors.js';
 import { formatIssues } from '../config/format.js';
 import type { CsvSpec, Row } from './cells.js';
 

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../base/errors.js';
 import { removeStaleTemps, writeFileAtomic, writeFileExclusive } from './atomic.js';
 import { unusableOutput } from './fs-errors.js';
 import { checkOutputPath } from './paths.js';

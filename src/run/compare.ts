@@ -1,7 +1,7 @@
 // `compare`: plan the runs of an experiment, train them concurrently on worker threads, and write
 // the output contract (curves.csv, trace.csv, summary.csv, summary.json, manifest.json) atomically.
 import type { LoadedExperiment } from '../config/load.js';
-import { InterruptedError } from '../config/errors.js';
+import { InterruptedError } from '../base/errors.js';
 import type { RunSpec } from '../train/train.js';
 import type { KernelSet } from '../wasm/kernels.js';
 import { SaveError } from '../results/fs-errors.js';

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RunSpec } from '../train/train.js';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../base/errors.js';
 import type { RunEvents, RunResult } from '../results/run-result.js';
 import type { FromWorker, ToWorker } from './messages.js';
 

@@ -2,7 +2,7 @@
 // aggregated there. Aggregates are a function of the stored runs alone, so a merge of all shards
 // reproduces the files of an unsharded sweep.
 import { join, resolve } from 'node:path';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../base/errors.js';
 import { writeAggregate, type SweepAggregate } from '../results/aggregate.js';
 import { SaveError } from '../results/fs-errors.js';
 import { copyRun, runProblem, scanRuns } from '../results/run-store.js';

@@ -1,6 +1,6 @@
 // Checks of planned runs before any output is written or any worker started: what would otherwise
 // fail every run (or the first one) after minutes of work is a ConfigError up front.
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../base/errors.js';
 import type { RunSpec } from '../train/train.js';
 import { sizeChecker } from '../models/size.js';
 import { buildDataset } from '../data/datasets.js';

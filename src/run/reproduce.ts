@@ -2,7 +2,7 @@
 // claims against the results and write claims.csv / claims.json (and JUnit XML on request).
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LoadedExperiment } from '../config/load.js';
-import { ConfigError, InterruptedError } from '../config/errors.js';
+import { ConfigError, InterruptedError } from '../base/errors.js';
 import type { RunSpec } from '../train/train.js';
 import type { KernelSet } from '../wasm/kernels.js';
 import { writeFileAtomic } from '../results/atomic.js';

@@ -5,14 +5,14 @@
 import { relative } from 'node:path';
 import type { LoadedExperiment } from '../config/load.js';
 import { setPath as applyValue, validateExperiment } from '../config/load.js';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../base/errors.js';
 import { Experiment } from '../config/schema.js';
 import { OptimizerSpec } from '../config/optimizers.js';
 import type { SweepSpec, SweepValues } from '../config/sweep.js';
 import { closest } from '../config/format.js';
 import { formatCount } from '../config/data.js';
 import { sizeChecker } from '../models/size.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../base/rng.js';
 import type { RunSpec } from '../train/train.js';
 import { resolveKernels } from '../wasm/kernels.js';
 import type { PlanOptions } from './plan.js';

@@ -3,7 +3,7 @@
 // everything complete in OUT (results/aggregate.ts). A killed sweep loses at most its in-flight runs;
 // running the same sweep into the same OUT again skips complete runs and redoes the rest.
 import type { LoadedExperiment } from '../config/load.js';
-import { InterruptedError, type StopSignal } from '../config/errors.js';
+import { InterruptedError, type StopSignal } from '../base/errors.js';
 import type { KernelSet } from '../wasm/kernels.js';
 import { writeAggregate, type SweepAggregate } from '../results/aggregate.js';
 import { SaveError } from '../results/fs-errors.js';

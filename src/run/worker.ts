@@ -1,7 +1,7 @@
 // A training worker: receives RunSpecs, trains each, streams records back in batches and progress
 // ticks at most every 100 ms. Only the main thread writes files or draws progress.
 import { parentPort } from 'node:worker_threads';
-import { ConfigError } from '../config/errors.js';
+import { ConfigError } from '../base/errors.js';
 import { train, type EvalRecord, type StepRecord } from '../train/train.js';
 import type { FromWorker, ToWorker } from './messages.js';
 

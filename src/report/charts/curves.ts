@@ -1,7 +1,7 @@
 // Loss (or accuracy) curves: one line per optimizer, the mean over seeds with a min–max band where
 // there are several seeds; for a compare (train or validation split) and for a sweep's best points.
 import type { TopLevelSpec } from 'vega-lite';
-import { ConfigError } from '../../config/errors.js';
+import { ConfigError } from '../../base/errors.js';
 import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, maxOf, meanBand, smoothRuns, type BandPoint, type Chart, type Observation, wantsLog } from './common.js';
 import type { BestPoint, CurveRow } from '../../results/output-data.js';
 

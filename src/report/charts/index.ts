@@ -1,6 +1,6 @@
 // Which charts an output directory gets, in report order: compare curves and RAdam traces, a sweep's
 // robustness and best curves, the variance figure. Specs only; rendering is report.ts's job.
-import { ConfigError } from '../../config/errors.js';
+import { ConfigError } from '../../base/errors.js';
 import { alrCvChart, alrMeanChart } from './adaptive-lr.js';
 import type { Chart } from './common.js';
 import { bestCurvesChart, checkMetric, curvesChart, type CurveOptions } from './curves.js';
