@@ -17,7 +17,7 @@ export const EvalSpec = z
 /** Logged steps per run: each is held in memory (about 100 bytes) until the run's CSVs are written. */
 const MAX_LOGGED_STEPS = 1_000_000;
 
-export const Experiment = z
+const ExperimentFields = z
   .strictObject({
     name: z
       .string()
@@ -33,85 +33,119 @@ export const Experiment = z
     optimizers: z.array(OptimizerSpec).min(1).describe('optimizers to compare'),
     sweep: SweepSpec.optional(),
     claims: z.array(Claim).optional().describe('statements about the results that `reproduce` checks'),
-  })
-  .superRefine((exp, ctx) => {
-    const seen = new Map<string, number>();
-    exp.optimizers.forEach((opt, i) => {
-      const name = opt.name ?? opt.kind;
-      const first = seen.get(name);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['optimizers', i, 'name'],
-          message: `expected a unique name, got ${quote(name)} again (also optimizers[${first}]); set \`name\` to tell them apart`,
-        });
-      } else seen.set(name, i);
-    });
-    // a run's logged steps are held in memory until it ends (about 100 bytes each)
-    const logged = Math.ceil(exp.steps / exp.log_every);
-    if (logged > MAX_LOGGED_STEPS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['log_every'],
-        message: `expected at least ${Math.ceil(exp.steps / MAX_LOGGED_STEPS)} for ${exp.steps} steps (a run logs at most ${MAX_LOGGED_STEPS} steps), got ${exp.log_every}`,
-      });
-    }
-    const repeated = firstRepeated(exp.seeds);
-    if (repeated !== undefined) ctx.addIssue({ code: 'custom', path: ['seeds'], message: `expected distinct seeds, got ${repeated} more than once` });
-    const accepted = acceptedData(exp.model.kind);
-    if (accepted.length === 0 && exp.data !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['data'],
-        message: `expected no dataset for the analytic model "${exp.model.kind}", got data.kind "${exp.data.kind}"`,
-      });
-    }
-    if (accepted.length > 0 && (exp.data === undefined || !accepted.includes(exp.data.kind))) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['data'],
-        message: `expected a dataset of kind ${accepted.map((k) => `"${k}"`).join(' or ')} for model "${exp.model.kind}", got ${
-          exp.data === undefined ? 'none' : `"${exp.data.kind}"`
-        }`,
-      });
-    }
-    if (exp.eval !== undefined && accepted.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['eval'], message: 'expected no eval section for an analytic model (it has no validation data)' });
-    }
-    const names = exp.optimizers.map((o) => o.name ?? o.kind);
-    (exp.claims ?? []).forEach((claim, i) => {
-      for (const key of ['optimizer', 'better_than'] as const) {
-        const name = claim[key];
-        if (name !== undefined && !names.includes(name)) {
-          ctx.addIssue({ code: 'custom', path: ['claims', i, key], message: `expected one of the optimizers ${names.map((n) => quote(n, 40)).join(', ')}, got ${quote(name)}` });
-        }
-      }
-      if ((claim.metric === 'lr_robustness' || claim.metric === 'lr_spread') && exp.sweep === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['claims', i, 'metric'], message: `expected a sweep section for the metric ${claim.metric} (it compares learning rates), got none` });
-      }
-      if (claim.point !== undefined && exp.sweep === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['claims', i, 'point'], message: 'expected no point without a sweep section' });
-      }
-    });
-    exp.optimizers.forEach((opt, i) => {
-      // torch.optim.SGD refuses these too: Nesterov momentum needs a momentum and zero dampening
-      if (opt.kind === 'sgd' && opt.nesterov && (opt.momentum <= 0 || opt.dampening !== 0)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['optimizers', i, 'nesterov'],
-          message: `expected momentum > 0 and dampening 0 with nesterov (as torch.optim.SGD), got momentum ${opt.momentum} and dampening ${opt.dampening}`,
-        });
-      }
-      const s = opt.schedule;
-      if ((s.kind === 'untuned-warmup' || s.kind === 'exp-warmup') && s.beta2 === undefined && opt.kind === 'sgd') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['optimizers', i, 'schedule', 'beta2'],
-          message: `expected a beta2 for ${s.kind} with sgd (it has no β₂ of its own to derive the warmup from)`,
-        });
-      }
-    });
   });
+
+type ExperimentFields = z.output<typeof ExperimentFields>;
+
+/** The experiment config: its fields, then the rules across fields (messages in this order). */
+export const Experiment = ExperimentFields.superRefine((exp, ctx) => {
+  checkOptimizerNames(exp, ctx);
+  checkLogEvery(exp, ctx);
+  checkSeeds(exp, ctx);
+  checkData(exp, ctx);
+  checkClaims(exp, ctx);
+  checkOptimizerOptions(exp, ctx);
+});
+
+/** Optimizer names (defaulting to the kind) are unique. */
+function checkOptimizerNames(exp: ExperimentFields, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  exp.optimizers.forEach((opt, i) => {
+    const name = opt.name ?? opt.kind;
+    const first = seen.get(name);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['optimizers', i, 'name'],
+        message: `expected a unique name, got ${quote(name)} again (also optimizers[${first}]); set \`name\` to tell them apart`,
+      });
+    } else seen.set(name, i);
+  });
+}
+
+/** The logged steps of a run fit in memory. */
+function checkLogEvery(exp: ExperimentFields, ctx: z.RefinementCtx): void {
+  // a run's logged steps are held in memory until it ends (about 100 bytes each)
+  const logged = Math.ceil(exp.steps / exp.log_every);
+  if (logged > MAX_LOGGED_STEPS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['log_every'],
+      message: `expected at least ${Math.ceil(exp.steps / MAX_LOGGED_STEPS)} for ${exp.steps} steps (a run logs at most ${MAX_LOGGED_STEPS} steps), got ${exp.log_every}`,
+    });
+  }
+}
+
+/** Seeds are distinct. */
+function checkSeeds(exp: ExperimentFields, ctx: z.RefinementCtx): void {
+  const repeated = firstRepeated(exp.seeds);
+  if (repeated !== undefined) ctx.addIssue({ code: 'custom', path: ['seeds'], message: `expected distinct seeds, got ${repeated} more than once` });
+}
+
+/** The dataset (or its absence) and eval section suit the model. */
+function checkData(exp: ExperimentFields, ctx: z.RefinementCtx): void {
+  const accepted = acceptedData(exp.model.kind);
+  if (accepted.length === 0 && exp.data !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['data'],
+      message: `expected no dataset for the analytic model "${exp.model.kind}", got data.kind "${exp.data.kind}"`,
+    });
+  }
+  if (accepted.length > 0 && (exp.data === undefined || !accepted.includes(exp.data.kind))) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['data'],
+      message: `expected a dataset of kind ${accepted.map((k) => `"${k}"`).join(' or ')} for model "${exp.model.kind}", got ${
+        exp.data === undefined ? 'none' : `"${exp.data.kind}"`
+      }`,
+    });
+  }
+  if (exp.eval !== undefined && accepted.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['eval'], message: 'expected no eval section for an analytic model (it has no validation data)' });
+  }
+}
+
+/** Claims name optimizers of this config and use sweep metrics only with a sweep. */
+function checkClaims(exp: ExperimentFields, ctx: z.RefinementCtx): void {
+  const names = exp.optimizers.map((o) => o.name ?? o.kind);
+  (exp.claims ?? []).forEach((claim, i) => {
+    for (const key of ['optimizer', 'better_than'] as const) {
+      const name = claim[key];
+      if (name !== undefined && !names.includes(name)) {
+        ctx.addIssue({ code: 'custom', path: ['claims', i, key], message: `expected one of the optimizers ${names.map((n) => quote(n, 40)).join(', ')}, got ${quote(name)}` });
+      }
+    }
+    if ((claim.metric === 'lr_robustness' || claim.metric === 'lr_spread') && exp.sweep === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['claims', i, 'metric'], message: `expected a sweep section for the metric ${claim.metric} (it compares learning rates), got none` });
+    }
+    if (claim.point !== undefined && exp.sweep === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['claims', i, 'point'], message: 'expected no point without a sweep section' });
+    }
+  });
+}
+
+/** Option combinations torch refuses, and warmups that need a β₂. */
+function checkOptimizerOptions(exp: ExperimentFields, ctx: z.RefinementCtx): void {
+  exp.optimizers.forEach((opt, i) => {
+    // torch.optim.SGD refuses these too: Nesterov momentum needs a momentum and zero dampening
+    if (opt.kind === 'sgd' && opt.nesterov && (opt.momentum <= 0 || opt.dampening !== 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['optimizers', i, 'nesterov'],
+        message: `expected momentum > 0 and dampening 0 with nesterov (as torch.optim.SGD), got momentum ${opt.momentum} and dampening ${opt.dampening}`,
+      });
+    }
+    const s = opt.schedule;
+    if ((s.kind === 'untuned-warmup' || s.kind === 'exp-warmup') && s.beta2 === undefined && opt.kind === 'sgd') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['optimizers', i, 'schedule', 'beta2'],
+        message: `expected a beta2 for ${s.kind} with sgd (it has no β₂ of its own to derive the warmup from)`,
+      });
+    }
+  });
+}
 
 export type ExperimentInput = z.input<typeof Experiment>;
 type ExperimentParsed = z.output<typeof Experiment>;
