@@ -195,3 +195,13 @@ test('printable() and quote() escape invisible characters and cap by length, nev
   assert.equal(printable('a😀', 2), 'a…');
   assert.equal(printable('a😀', 3), 'a😀');
 });
+
+test('a value matching none of a plain union says which forms are accepted (never "expected Invalid input")', () => {
+  const dir = tmp('union');
+  const sweep = write(dir, 'sweep.yaml', stringify({ ...base, sweep: { params: { lr: 5 } } }));
+  assert.deepEqual(problems(sweep), [
+    'sweep.params.lr: expected a list of values, {log_uniform: [low, high]}, {uniform: [low, high]}, {int_uniform: [low, high]} or {choice: [values]}, got 5',
+  ]);
+  const claim = write(dir, 'claim.yaml', stringify({ ...base, claims: [{ metric: 'diverged', optimizer: 'adam', equals: 'no' }] }));
+  assert.deepEqual(problems(claim), ['claims[0].equals: expected a boolean or a number, got "no"']);
+});

@@ -30,7 +30,7 @@ export const Claim = z
     better_than: z.string().optional().describe('another optimizer name: `optimizer` must be better on the metric'),
     below: z.number().optional().describe('the value must be < this'),
     above: z.number().optional().describe('the value must be > this'),
-    equals: z.union([z.boolean(), z.number()]).optional().describe('the value must equal this (true/false for diverged: every seed / no seed)'),
+    equals: z.union([z.boolean(), z.number()], { error: 'a boolean or a number' }).optional().describe('the value must equal this (true/false for diverged: every seed / no seed)'),
     by: z.number().nonnegative().default(0).describe('better_than: relative margin (0.05 = at least 5% better)'),
     by_abs: z.number().nonnegative().default(0).describe('better_than: absolute margin'),
     over_seeds: z

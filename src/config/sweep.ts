@@ -18,7 +18,9 @@ const IntUniform = z.strictObject({ int_uniform: z.tuple([z.number().int(), z.nu
 const Choice = z.strictObject({ choice: z.array(z.unknown()).min(1).describe('values to pick from uniformly') });
 
 /** A swept value set: a list (grid axis, or uniform choice when random) or a distribution (random). */
-export const SweepValues = z.union([z.array(z.unknown()).min(1), LogUniform, Uniform, IntUniform, Choice]);
+export const SweepValues = z.union([z.array(z.unknown()).min(1), LogUniform, Uniform, IntUniform, Choice], {
+  error: 'a list of values, {log_uniform: [low, high]}, {uniform: [low, high]}, {int_uniform: [low, high]} or {choice: [values]}',
+});
 export type SweepValues = z.output<typeof SweepValues>;
 
 export const SweepSpec = z
