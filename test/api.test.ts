@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, planRuns, runSweep, ConfigError, rhoT, rectification } from 'radam-run';
+import { loadConfig, planRuns, runSweep, ConfigError, rhoT, rectification, Arena, createKernels, createOptimizer, OptimizerSpec } from 'radam-run';
 
 test('the package entry exports a working loadConfig → planRuns → runSweep pipeline', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'radam-api-'));
@@ -25,4 +25,22 @@ test('the package entry exports a working loadConfig → planRuns → runSweep p
   assert.ok(Math.abs(rhoT(0.999, 5) - 4.995998) < 1e-6);
   assert.ok(Math.abs(rectification(0.999, 6) - 0.025821) < 1e-6);
   assert.throws(() => loadConfig(join(dir, 'missing.yaml')), ConfigError);
+});
+
+test('the package entry lets a user step an optimizer of the core on their own parameters', () => {
+  // SGD with momentum 0.9 on θ = [1, −2] with a constant gradient g = [2, 4], lr 0.1 (torch.optim.SGD):
+  //   step 1: b = g,            θ = [1 − 0.2, −2 − 0.4]            = [0.8, −2.4]
+  //   step 2: b = 0.9·g + g,    θ = [0.8 − 0.1·3.8, −2.4 − 0.1·7.6] = [0.42, −3.16]
+  const spec = OptimizerSpec.parse({ kind: 'sgd', lr: 0.1, momentum: 0.9 });
+  const { value, arena } = Arena.build((a) => {
+    const { w, g } = a.param('theta', [2]);
+    return { w, g, optimizer: createOptimizer(spec, 2, a) };
+  }, createKernels('js'));
+  assert.equal(arena.byteLength > 0, true);
+  value.w.set([1, -2]);
+  for (const t of [1, 2]) {
+    value.g.set([2, 4]);
+    value.optimizer.step(value.w, value.g, t, 0.1);
+  }
+  assert.ok(Math.abs(value.w[0]! - 0.42) < 1e-6 && Math.abs(value.w[1]! + 3.16) < 1e-6, `got ${value.w}`);
 });
