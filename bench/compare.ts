@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import type { Kernels } from './kernels.js';
+import type { KernelSet } from '../src/wasm/kernels.js';
 import { num, type Table } from './table.js';
 
 export interface CompareRow {
@@ -17,7 +17,7 @@ export interface CompareRow {
 }
 
 /** Time `compare` of `config` once per kernel set; `steps` overrides the config's (quick runs). */
-export function benchCompare(root: string, config: string, kernels: Kernels[], steps: number | undefined, notes: string[]): { table: Table; row: CompareRow | undefined } {
+export function benchCompare(root: string, config: string, kernels: KernelSet[], steps: number | undefined, notes: string[]): { table: Table; row: CompareRow | undefined } {
   const rel = relative(root, config);
   const row: CompareRow = { config: rel, steps, seconds: {} };
   if (!existsSync(config)) {
@@ -27,16 +27,16 @@ export function benchCompare(root: string, config: string, kernels: Kernels[], s
   const out = mkdtempSync(join(tmpdir(), 'radam-run-bench-compare-'));
   try {
     for (const k of kernels) {
-      const args = [join(root, 'bin', 'radam-run.js'), 'compare', config, '--kernels', k.name, '-q', '--force', '-o', join(out, k.name)];
+      const args = [join(root, 'bin', 'radam-run.js'), 'compare', config, '--kernels', k, '-q', '--force', '-o', join(out, k)];
       if (steps !== undefined) args.push('--steps', String(steps));
       const started = performance.now();
       const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
       const seconds = (performance.now() - started) / 1000;
       if (r.status !== 0) {
-        notes.push(`compare ${rel} --kernels ${k.name}: exited ${r.status} (${r.stderr.trim().split('\n').pop()})`);
+        notes.push(`compare ${rel} --kernels ${k}: exited ${r.status} (${r.stderr.trim().split('\n').pop()})`);
         continue;
       }
-      row.seconds[k.name] = seconds;
+      row.seconds[k] = seconds;
     }
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -46,13 +46,13 @@ export function benchCompare(root: string, config: string, kernels: Kernels[], s
     row,
     table: {
       title: `compare ${rel}: wall time of the whole command`,
-      columns: ['<config', 'steps', ...kernels.map((k) => `${k.name} s`), ...kernels.filter((k) => k.name !== 'js').map((k) => `js ÷ ${k.name}`)],
+      columns: ['<config', 'steps', ...kernels.map((k) => `${k} s`), ...kernels.filter((k) => k !== 'js').map((k) => `js ÷ ${k}`)],
       rows: [
         [
           rel,
           steps === undefined ? 'config' : String(steps),
-          ...kernels.map((k) => num(row.seconds[k.name])),
-          ...kernels.filter((k) => k.name !== 'js').map((k) => (base === undefined || row.seconds[k.name] === undefined ? '–' : `${num(base / row.seconds[k.name]!)}×`)),
+          ...kernels.map((k) => num(row.seconds[k])),
+          ...kernels.filter((k) => k !== 'js').map((k) => (base === undefined || row.seconds[k] === undefined ? '–' : `${num(base / row.seconds[k]!)}×`)),
         ],
       ],
       notes: [

@@ -11,6 +11,9 @@ export interface MeasureOptions {
   warmupMs: number;
 }
 
+/** `run(iterations)` repeats the measured thing; built once, allocation-free when run. */
+export type Repeat = (iterations: number) => void;
+
 export const FULL: MeasureOptions = { sampleMs: 100, samples: 7, warmupMs: 300 };
 export const QUICK: MeasureOptions = { sampleMs: 10, samples: 3, warmupMs: 20 };
 
@@ -29,7 +32,7 @@ export interface Timing {
  * Time `run(iterations)`, which must do `iterations` repetitions of the thing measured. Warm-up
  * doubles the batch until one batch takes a quarter of `sampleMs`, then sizes it to `sampleMs`.
  */
-export function measure(run: (iterations: number) => void, o: MeasureOptions): Timing {
+export function measure(run: Repeat, o: MeasureOptions): Timing {
   let iterations = 1;
   let spent = 0;
   let perIteration = Infinity;

@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Repeat } from './kernels.js';
-import { fillNormal } from './kernels.js';
+import type { Repeat } from './measure.js';
+import { fillNormal } from './ours.js';
 import { Rng } from '../src/base/rng.js';
 
 // ---- the slice of the TensorFlow.js API used here ----------------------------------------------

@@ -1,6 +1,6 @@
 // What `npm run bench` measures: the optimizer specs and the bytes each step touches, the models run
 // side by side with TensorFlow.js, and the matmul calls each model makes per training step (read off
-// src/nn/{linear,lstm,attention}.ts and src/models/*.ts; keep in step with them).
+// src/nn/{linear,lstm,attention}.ts and src/models/*.ts; test/bench.test.ts counts a real step's calls against them).
 import { OptimizerSpec } from '../src/config/optimizers.js';
 import { ModelSpec } from '../src/config/models.js';
 import { DataSpec } from '../src/config/data.js';

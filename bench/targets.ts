@@ -1,0 +1,58 @@
+// The performance targets of issues #3 (js kernels vs TensorFlow.js) and #6 (the wasm SIMD kernels),
+// checked on one run's numbers: the last table of `npm run bench`.
+import type { KernelSet } from '../src/wasm/kernels.js';
+import type { Results, TargetRow } from './results.js';
+import { num, type Table } from './table.js';
+import { PEER_LSTM, PEER_MLP } from './workloads.js';
+
+export function targets(kernels: KernelSet[], results: Results): TargetRow[] {
+  const out: TargetRow[] = [];
+  for (const k of kernels) {
+    const models = results.matmulModels.filter((m) => m.ours[k]);
+    if (models.length > 0) {
+      const worst = Math.min(...models.map((m) => m.ours[k]!.gflops));
+      out.push({ issue: 3, target: "matmul at the models' shapes (lowest model, flop-weighted)", kernels: k, value: worst, goal: 3, unit: 'GFLOP/s', met: worst >= 3 });
+    }
+    const lstm = peerSpeedup(results, PEER_LSTM.label, `${k} vs tfjs-cpu`);
+    if (lstm !== undefined) out.push({ issue: 3, target: 'char LSTM step vs TensorFlow.js CPU', kernels: k, value: lstm, goal: 10, unit: '× faster', met: lstm >= 10 });
+    const mlp = peerSpeedup(results, PEER_MLP.label, `${k} vs tfjs-wasm`);
+    if (mlp !== undefined) out.push({ issue: 3, target: 'MLP step vs TensorFlow.js wasm', kernels: k, value: mlp, goal: 1, unit: '× faster', met: mlp >= 1 });
+  }
+  if (kernels.includes('wasm')) out.push(...wasmTargets(results));
+  return out;
+}
+
+/** Issue 6: the WebAssembly SIMD kernels, against the memory baseline, the js kernels and the peers. */
+function wasmTargets(results: Results): TargetRow[] {
+  const out: TargetRow[] = [];
+  const atLeast = (target: string, value: number | undefined, goal: number, unit = '× faster'): void => {
+    if (value !== undefined && Number.isFinite(value)) out.push({ issue: 6, target, kernels: 'wasm', value, goal, unit, met: value >= goal });
+  };
+  for (const row of results.optimizers.filter((r) => r.params === 1e6 && r.ours['wasm'])) {
+    const ratio = row.ours['wasm']!.timeRatioToCopy;
+    out.push({ issue: 6, target: `${row.optimizer} step, 10⁶ params, vs copying its bytes`, kernels: 'wasm', value: ratio, goal: 1.5, unit: '× copy time', met: ratio <= 1.5, atMost: true });
+  }
+  atLeast('adam step, 10⁶ params, vs TensorFlow.js wasm', peerSpeedup(results, 'adam step', 'wasm vs tfjs-wasm'), 5);
+  const matmul = results.matmulModels.filter((m) => m.ours['wasm'] && m.ours['js']).map((m) => m.ours['wasm']!.gflops / m.ours['js']!.gflops);
+  if (matmul.length > 0) atLeast("matmul at the models' shapes vs the js kernel (lowest model)", Math.min(...matmul), 3);
+  atLeast('MLP 64-128-10 step vs TensorFlow.js wasm', peerSpeedup(results, PEER_MLP.label, 'wasm vs tfjs-wasm'), 2);
+  atLeast('char LSTM step vs TensorFlow.js CPU', peerSpeedup(results, PEER_LSTM.label, 'wasm vs tfjs-cpu'), 20);
+  for (const c of results.compare) {
+    const [js, wasm] = [c.seconds['js'], c.seconds['wasm']];
+    if (js !== undefined && wasm !== undefined) atLeast(`compare ${c.config}${c.steps ? ` (${c.steps} steps)` : ''} wall time, js ÷ wasm`, js / wasm, 2, '× shorter');
+  }
+  return out;
+}
+
+/** The speedup `key` (e.g. "wasm vs tfjs-cpu") of the peer workload whose label starts with `prefix`. */
+function peerSpeedup(results: Results, prefix: string, key: string): number | undefined {
+  return results.peers.find((r) => r.workload.startsWith(prefix))?.speedup[key];
+}
+
+export function targetTable(rows: TargetRow[]): Table {
+  return {
+    title: 'Targets',
+    columns: ['issue', '<target', '<ours', 'measured', 'goal', '<'],
+    rows: rows.map((r) => [`#${r.issue}`, r.target, r.kernels, `${num(r.value)} ${r.unit}`, `${r.atMost ? '≤' : '≥'} ${r.goal}`, r.met ? 'met' : 'MISSED']),
+  };
+}
