@@ -4,7 +4,7 @@
 // and skips to stderr); the same numbers go to bench/results.json. Never run by the tests for timing.
 // This file is the entry point: it runs the sections (one file each, below) in order.
 //
-//   npm run bench                      full run (about two minutes on 2 cores)
+//   npm run bench                      full run (3–5 minutes on 2 cores, first TF.js install included)
 //   npm run bench -- --quick           smoke run: short batches, few samples
 //   npm run bench -- --no-peers        skip TensorFlow.js (no install)
 //   npm run bench -- --only optim,matmul,models,peers,compare   a subset of the sections
