@@ -4,6 +4,7 @@
 // the tool itself writes (a diverged run's Infinity update norm, empty cells) is not an error. And `plot`
 // replaces only files it wrote: a report or chart of the user's is left alone.
 import { before, test } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -176,7 +177,15 @@ const DAMAGES: Damage[] = [
     what: "a best run's curves.csv with its header only",
     fixture: 'sweep',
     damage: (d) => writeFileSync(join(d, bestRun(d), 'curves.csv'), `${CURVES_HEADER}\n`),
-    message: (d) => `${d}/${bestRun(d)}/curves.csv: expected a header row and at least one data row, got only the header`,
+    // the run store's completeness rule comes first: the file no longer matches what the run recorded,
+    // 13 rows (60 steps logged every 5th and the first: steps 1, 5, 10, …, 60; no validation rows)
+    message: (d) => `${d}/${bestRun(d)}: expected a complete run, got one where curves.csv has 0 rows, summary.json records 13`,
+  },
+  {
+    what: "one changed value in a best run's curves.csv (a well-formed CSV, not the one the run wrote)",
+    fixture: 'sweep',
+    damage: (d) => setCell(join(d, bestRun(d), 'curves.csv'), 3, 'loss', '0.5'),
+    message: (d) => `${d}/${bestRun(d)}: expected a complete run, got one where curves.csv does not match the checksum in summary.json`,
   },
   {
     what: 'a sweep without lr_robustness.csv',
@@ -257,8 +266,11 @@ test("what radam-run itself writes is valid: a diverged run's Infinity update no
 test("a failed sweep run's curves.csv may be a header only: that run crashed before its first logged step", () => {
   const dir = copyOf(fixtures.sweep);
   const run = join(dir, bestRun(dir));
-  editJson(join(run, 'summary.json'), (summary) => Object.assign(summary, { status: 'failed', error: 'worker crashed' }));
-  writeFileSync(join(run, 'curves.csv'), `${CURVES_HEADER}\n`);
+  const curves = `${CURVES_HEADER}\n`;
+  writeFileSync(join(run, 'curves.csv'), curves);
+  // as the run store writes a failed run: its summary records the checksum of the header-only file
+  const sha256 = createHash('sha256').update(curves).digest('hex');
+  editJson(join(run, 'summary.json'), (summary) => Object.assign(summary, { status: 'failed', error: 'worker crashed', files: { ...summary.files, 'curves.csv': { rows: 0, sha256 } } }));
   const r = cli(['plot', dir]);
   assert.equal(r.code, 0, r.stderr);
 });

@@ -352,3 +352,21 @@ test('Ctrl-C on the CLI keeps finished runs, says how many remain, and the rerun
   assert.match(rerun.stderr, new RegExp(`${kept.length} of 16 runs already complete`));
   assert.match(rerun.stderr, /16\/16 runs complete/);
 });
+
+test('a summary.json that is not an object, or whose checksums are not numbers, is called what it is when redone', async () => {
+  const dir = tmp();
+  const loaded = loadExperiment(writeConfig(dir, grid));
+  const out = join(dir, 'out');
+  await runSweep(loaded, { out, shard: { index: 1, count: 8 } });
+  const [first, second] = readdirSync(join(out, 'runs'));
+  writeFileSync(join(out, 'runs', first!, 'summary.json'), 'null\n');
+  const file = join(out, 'runs', second!, 'summary.json');
+  const stored = JSON.parse(readFileSync(file, 'utf8'));
+  writeFileSync(file, JSON.stringify({ ...stored, files: { ...stored.files, 'curves.csv': { ...stored.files['curves.csv'], rows: 'x' } } }));
+  const notices: string[] = [];
+  const result = await runSweep(loaded, { out, shard: { index: 1, count: 8 }, events: { notice: (m) => notices.push(m) } });
+  // neither names another run: one has no fields at all, the other a row count that is text
+  assert.ok(notices.includes(`runs/${first}: incomplete or corrupt (summary.json is not a run summary (its shape)); it will be redone`), notices.join('\n'));
+  assert.ok(notices.includes(`runs/${second}: incomplete or corrupt (summary.json is not a run summary (files.curves.csv.rows)); it will be redone`), notices.join('\n'));
+  assert.equal(result.ran, 2);
+});

@@ -8,6 +8,10 @@ import { OptimizerSpec } from '../src/config/optimizers.js';
 import type { Kernels } from '../src/nn/kernels.js';
 import { buildRun, train, trainingStep, type RunSpec, type StepRecord } from '../src/train/train.js';
 import { jsKernels } from '../src/wasm/kernels.js';
+import { sgdScalars } from '../src/optim/sgd.js';
+import { adamScalars } from '../src/optim/adam.js';
+import { radamScalars } from '../src/optim/radam.js';
+import { rectify } from '../src/optim/rectify.js';
 
 function rosenbrockSpec(kernels: 'js' | 'wasm'): RunSpec {
   // clipping (‖∇f(θ₀)‖ ≈ 163 > 50) and a warmup, so every part of the step is exercised
@@ -33,14 +37,13 @@ for (const kernels of ['js', 'wasm'] as const) {
 }
 
 test('trainingStep measures ‖g‖ and clips through the run\'s kernels: Σg² every step, a scaling only when ‖g‖ > clip_norm', () => {
-  const run = buildRun(rosenbrockSpec('js'));
   const calls: string[] = [];
   const spy: Kernels = {
     ...jsKernels,
     sumOfSquares: (x, n) => (calls.push('sumOfSquares'), jsKernels.sumOfSquares(x, n)),
     scaleInPlace: (x, n, f) => (calls.push('scaleInPlace'), jsKernels.scaleInPlace(x, n, f)),
   };
-  run.kernels = spy;
+  const run = buildRun(rosenbrockSpec('js'), spy);
   const first = trainingStep(run, 1);
   // ∇f(−1.5, 2) = (−155, −50): ‖g‖ = √26525 ≈ 162.9 > 50, so the gradient is clipped
   assert.equal(first.gradNorm, Math.sqrt(155 * 155 + 50 * 50));
@@ -64,4 +67,32 @@ test('a step whose loss diverged stops before the update: no update report, θ u
   assert.equal(s.update, null);
   assert.equal(s.diverged, 'loss 3.37e4 > 1e4 × initial 2');
   assert.deepEqual(run.task.params.data, before);
+});
+
+test('an optimizer refills one scalars object every step (no object per step), equal to the pure function\'s', () => {
+  const seen = new Set<object>();
+  const spy: Kernels = {
+    ...jsKernels,
+    sgdStep: (p, g, b, n, s) => (seen.add(s), jsKernels.sgdStep(p, g, b, n, s)),
+    adamStep: (p, g, m, v, vmax, n, s) => (seen.add(s), jsKernels.adamStep(p, g, m, v, vmax, n, s)),
+    radamStep: (p, g, m, v, n, s) => (seen.add(s), jsKernels.radamStep(p, g, m, v, n, s)),
+  };
+  for (const kind of ['sgd', 'adam', 'adamw', 'radam'] as const) {
+    // lr 1e-4: SGD at 0.01 leaves Rosenbrock's valley within a few steps and the run would stop
+    const opt = OptimizerSpec.parse({ kind, lr: 1e-4, schedule: { kind: 'linear-warmup', steps: 5 } });
+    const spec: RunSpec = { ...rosenbrockSpec('js'), optimizer: { ...opt, name: kind } };
+    const run = buildRun(spec, spy);
+    seen.clear();
+    let last: unknown;
+    for (let t = 1; t <= 8; t++) {
+      assert.equal(trainingStep(run, t).diverged, undefined, `${kind} step ${t}`);
+      last = [...seen][0];
+    }
+    assert.equal(seen.size, 1, `${kind}: ${seen.size} scalars objects over 8 steps`);
+    // what step 8 used is what the pure function gives for (spec, 8, lr_8), rectification included
+    const lr = run.lrAt(8);
+    const expected =
+      opt.kind === 'sgd' ? sgdScalars(opt, 8, lr) : opt.kind === 'radam' ? radamScalars(opt, 8, lr, rectify(opt.betas[1], 8, opt.rho_threshold)) : adamScalars(opt, 8, lr);
+    assert.deepEqual(last, expected, kind);
+  }
 });

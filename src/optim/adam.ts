@@ -25,18 +25,21 @@ export function l2Coefficient(spec: AdamSpec | RAdamSpec): number {
   return decoupledDecay(spec) ? 0 : spec.weight_decay;
 }
 
-/** The scalars of step t (from 1) at learning rate lr. */
-export function adamScalars(spec: AdamSpec, t: number, lr: number): AdamScalars {
+/** The scalars of step t (from 1) at learning rate lr; written into `out` when given (an optimizer refills its own, so a step allocates nothing). */
+export function adamScalars(spec: AdamSpec, t: number, lr: number, out: AdamScalars = blankAdamScalars()): AdamScalars {
   const [beta1, beta2] = spec.betas;
-  return {
-    stepSize: lr / biasCorrection(beta1, t),
-    beta1,
-    beta2,
-    biasCorrection2Sqrt: Math.sqrt(biasCorrection(beta2, t)),
-    eps: spec.eps,
-    l2: l2Coefficient(spec),
-    decayFactor: decoupledDecay(spec) ? 1 - lr * spec.weight_decay : 1,
-  };
+  out.stepSize = lr / biasCorrection(beta1, t);
+  out.beta1 = beta1;
+  out.beta2 = beta2;
+  out.biasCorrection2Sqrt = Math.sqrt(biasCorrection(beta2, t));
+  out.eps = spec.eps;
+  out.l2 = l2Coefficient(spec);
+  out.decayFactor = decoupledDecay(spec) ? 1 - lr * spec.weight_decay : 1;
+  return out;
+}
+
+function blankAdamScalars(): AdamScalars {
+  return { stepSize: 0, beta1: 0, beta2: 0, biasCorrection2Sqrt: 0, eps: 0, l2: 0, decayFactor: 0 };
 }
 
 /** The scalars of a frozen step (t ≤ freeze_steps), Adam's or RAdam's. */

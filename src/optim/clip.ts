@@ -2,7 +2,7 @@
 // clip_by_global_norm): ‖g‖₂ = √Σg_i², and when ‖g‖₂ > max_norm, g ← g·max_norm/(‖g‖₂ + 10⁻⁶).
 // The two loops are kernels (src/nn/kernels.ts); the ones here are the JS reference. The norm is
 // written to trace.csv at full precision, so the wasm versions must match these bit for bit: the sum is
-// sequential in float64 (no lanes, no reassociation), each product rounded once to float32.
+// sequential in float64 (no lanes, no reassociation), and each clipped g_i is its float64 product rounded once to float32.
 import type { Kernels } from '../nn/kernels.js';
 
 /** Σ x_i² over x[0, n): each x_i widened to float64, squared and added in order. */

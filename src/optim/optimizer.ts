@@ -7,7 +7,7 @@ import type { AdamSpec, OptimizerSpec, RAdamSpec, SgdSpec } from '../config/opti
 import { sgdScalars } from './sgd.js';
 import { adamScalars, adaptiveLrStats, biasCorrection, secondMomentScalars } from './adam.js';
 import { radamScalars } from './radam.js';
-import { rectify, rhoT } from './rectify.js';
+import { rectify, rhoT, type RectifyInfo } from './rectify.js';
 
 export interface StepInfo {
   /** ρ_t (RAdam only; NaN otherwise). */
@@ -37,10 +37,11 @@ function sgd(spec: SgdSpec, n: number, arena: Arena): Optimizer {
   const kernels = arena.kernels;
   const buf = arena.floats(spec.momentum !== 0 ? n : 0);
   const info: StepInfo = { rhoT: NaN, rect: NaN, adaptive: false, updateNorm: 0 };
+  const scalars = sgdScalars(spec, 1, 0);
   return {
     kind: 'sgd',
     step(p, g, t, lr) {
-      info.updateNorm = Math.sqrt(kernels.sgdStep(p, g, buf, n, sgdScalars(spec, t, lr)));
+      info.updateNorm = Math.sqrt(kernels.sgdStep(p, g, buf, n, sgdScalars(spec, t, lr, scalars)));
       return info;
     },
   };
@@ -53,12 +54,17 @@ function adamFamily(spec: AdamSpec | RAdamSpec, n: number, arena: Arena): Optimi
   const v = arena.floats(n);
   const vmax = spec.kind !== 'radam' && spec.amsgrad ? arena.floats(n) : null;
   const info: StepInfo = { rhoT: NaN, rect: NaN, adaptive: false, updateNorm: 0 };
+  // each step refills these (the scalars functions write into them): a step allocates nothing
+  const frozen = secondMomentScalars(spec);
+  const r: RectifyInfo = { rhoT: NaN, rectified: false, rect: 0 };
+  const radam = spec.kind === 'radam' ? radamScalars(spec, 1, 0, r) : undefined;
+  const adam = spec.kind !== 'radam' ? adamScalars(spec, 1, 0) : undefined;
   return {
     kind: spec.kind,
     step(p, g, t, lr) {
       if (t <= spec.freeze_steps) {
         // The paper's "Adam-2k": v_t moves, m_t and θ stay.
-        kernels.secondMomentOnlyStep(p, g, v, vmax, n, secondMomentScalars(spec));
+        kernels.secondMomentOnlyStep(p, g, v, vmax, n, frozen);
         if (spec.kind === 'radam') {
           info.rhoT = rhoT(spec.betas[1], t);
           info.rect = 0;
@@ -66,13 +72,13 @@ function adamFamily(spec: AdamSpec | RAdamSpec, n: number, arena: Arena): Optimi
         info.adaptive = false;
         info.updateNorm = 0;
       } else if (spec.kind === 'radam') {
-        const r = rectify(spec.betas[1], t, spec.rho_threshold);
-        info.updateNorm = Math.sqrt(kernels.radamStep(p, g, m, v, n, radamScalars(spec, t, lr, r)));
+        rectify(spec.betas[1], t, spec.rho_threshold, r);
+        info.updateNorm = Math.sqrt(kernels.radamStep(p, g, m, v, n, radamScalars(spec, t, lr, r, radam)));
         info.rhoT = r.rhoT;
         info.rect = r.rect;
         info.adaptive = r.rectified;
       } else {
-        info.updateNorm = Math.sqrt(kernels.adamStep(p, g, m, v, vmax, n, adamScalars(spec, t, lr)));
+        info.updateNorm = Math.sqrt(kernels.adamStep(p, g, m, v, vmax, n, adamScalars(spec, t, lr, adam)));
         info.adaptive = true;
       }
       return info;

@@ -11,25 +11,27 @@ import type { RAdamScalars } from '../nn/kernels.js';
 import { biasCorrection, decoupledDecay, l2Coefficient } from './adam.js';
 import type { RectifyInfo } from './rectify.js';
 
-/** The scalars of step t (from 1) at learning rate lr, given that step's rectification `r` (./rectify.ts). */
-export function radamScalars(spec: RAdamSpec, t: number, lr: number, r: RectifyInfo): RAdamScalars {
+/** The scalars of step t (from 1) at learning rate lr, given that step's rectification `r` (./rectify.ts); written into `out` when given. */
+export function radamScalars(spec: RAdamSpec, t: number, lr: number, r: RectifyInfo, out: RAdamScalars = blankRAdamScalars()): RAdamScalars {
   const [beta1, beta2] = spec.betas;
   const biasCorrection1 = biasCorrection(beta1, t);
   const skip = !r.rectified && spec.unrectified === 'skip';
-  const stepSize = r.rectified
+  out.stepSize = r.rectified
     ? (lr * r.rect * Math.sqrt(biasCorrection(beta2, t))) / biasCorrection1
     : skip
       ? 0
       : lr / biasCorrection1;
-  return {
-    stepSize,
-    rectified: r.rectified,
-    beta1,
-    beta2,
-    eps: spec.eps,
-    l2: l2Coefficient(spec),
-    decayFactor: decoupledDecay(spec) && !skip ? 1 - lr * spec.weight_decay : 1,
-  };
+  out.rectified = r.rectified;
+  out.beta1 = beta1;
+  out.beta2 = beta2;
+  out.eps = spec.eps;
+  out.l2 = l2Coefficient(spec);
+  out.decayFactor = decoupledDecay(spec) && !skip ? 1 - lr * spec.weight_decay : 1;
+  return out;
+}
+
+function blankRAdamScalars(): RAdamScalars {
+  return { stepSize: 0, rectified: false, beta1: 0, beta2: 0, eps: 0, l2: 0, decayFactor: 0 };
 }
 
 /** One RAdam step in place. Returns Σ(θ_t − θ_{t−1})². */

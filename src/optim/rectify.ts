@@ -33,11 +33,13 @@ export interface RectifyInfo {
   rect: number;
 }
 
-/** The per-step decision of RAdam: rectify when ρ_t > threshold (torch: 5; the paper prints 4). ρ_t is computed once. */
-export function rectify(beta2: number, t: number, threshold: number): RectifyInfo {
+/** The per-step decision of RAdam: rectify when ρ_t > threshold (torch: 5; the paper prints 4). ρ_t is computed once; written into `out` when given. */
+export function rectify(beta2: number, t: number, threshold: number, out: RectifyInfo = { rhoT: 0, rectified: false, rect: 0 }): RectifyInfo {
   const rho = rhoT(beta2, t);
-  if (rho > threshold) return { rhoT: rho, rectified: true, rect: rectificationOf(rho, rhoInf(beta2)) };
-  return { rhoT: rho, rectified: false, rect: 0 };
+  out.rhoT = rho;
+  out.rectified = rho > threshold;
+  out.rect = out.rectified ? rectificationOf(rho, rhoInf(beta2)) : 0;
+  return out;
 }
 
 /** The first step t at which ρ_t > threshold (ρ_t is increasing in t), or null if never. */

@@ -6,16 +6,15 @@
 import type { SgdSpec } from '../config/optimizers.js';
 import type { SgdScalars } from '../nn/kernels.js';
 
-/** The scalars of step t (from 1) at learning rate lr. */
-export function sgdScalars(spec: SgdSpec, t: number, lr: number): SgdScalars {
-  return {
-    lr,
-    momentum: spec.momentum,
-    dampening: spec.dampening,
-    nesterov: spec.nesterov,
-    weightDecay: spec.weight_decay,
-    firstStep: t === 1,
-  };
+/** The scalars of step t (from 1) at learning rate lr; written into `out` when given (an optimizer refills its own). */
+export function sgdScalars(spec: SgdSpec, t: number, lr: number, out: SgdScalars = { lr: 0, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, firstStep: false }): SgdScalars {
+  out.lr = lr;
+  out.momentum = spec.momentum;
+  out.dampening = spec.dampening;
+  out.nesterov = spec.nesterov;
+  out.weightDecay = spec.weight_decay;
+  out.firstStep = t === 1;
+  return out;
 }
 
 /** One SGD step in place. Returns Σ(θ_t − θ_{t−1})² for the trace's update norm. */

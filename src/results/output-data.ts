@@ -11,7 +11,7 @@ import { CLAIMS } from './claims.js';
 import { Manifest } from './output-dir.js';
 import { readCsv, readJson, type Table } from './read.js';
 import { CompareSummary, CURVES, SUMMARY, TRACE } from './run-files.js';
-import { runDir, StoredSummary } from './run-store.js';
+import { runDir, runProblem, StoredSummary } from './run-store.js';
 import { SWEEP_PLOTTED, SweepJson } from './sweep-dir.js';
 import { readVariance, type VarianceFileRow } from './variance-file.js';
 
@@ -102,13 +102,16 @@ function readCompare(dir: string): CompareData {
   return { curves, trace, summary: summary.table, summaryRows: summary.rows };
 }
 
-/** The curves of the plan's runs at one point; runs not (yet) complete in this directory have none. */
+/** The curves of the plan's runs at one point; runs not (yet) stored in this directory have none. */
 function pointCurves(dir: string, plan: SweepJson, optimizer: string, point: Record<string, unknown>): CurveRow[] {
   const key = canonicalJson(point);
   const runs = plan.runs.filter((r) => r.optimizer === optimizer && canonicalJson(r.point) === key);
   return runs.flatMap((r) => {
     const stored = runDir(dir, r.id);
-    if (!existsSync(stored)) return [];
+    // the run store's rule: a run directory appears complete, so one that fails the check is damaged
+    const problem = runProblem(dir, r.id);
+    if (problem === 'missing') return [];
+    if (problem !== undefined) throw new ConfigError(`${stored}: expected a complete run, got one where ${problem}`);
     // a run that crashed before its first logged step leaves a curves.csv with a header only
     const failed = readJson(join(stored, 'summary.json'), RunStatus).status === 'failed';
     return readCsv(join(stored, 'curves.csv'), CURVES, failed).rows;

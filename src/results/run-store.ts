@@ -74,7 +74,8 @@ export function runProblem(outDir: string, id: string): string | undefined {
     if (!spec.success || spec.data.id !== id || shortHash(spec.data.spec) !== id) return 'spec.json does not match the run id';
     const raw: unknown = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     const head = SummaryHead.safeParse(raw);
-    if (!head.success || head.data.id !== id) return 'summary.json names another run';
+    if (!head.success) return notSummary(head.error);
+    if (head.data.id !== id) return 'summary.json names another run';
     for (const f of CSV_FILES) {
       const text = readFileSync(join(dir, f), 'utf8');
       const expected = head.data.files?.[f];
@@ -84,11 +85,15 @@ export function runProblem(outDir: string, id: string): string | undefined {
       if (actual.sha256 !== expected.sha256) return `${f} does not match the checksum in summary.json`;
     }
     const summary = StoredSummary.safeParse(raw);
-    if (!summary.success) return `summary.json is not a run summary (${summary.error.issues[0]?.path.join('.') || 'its shape'})`;
-    return undefined;
+    return summary.success ? undefined : notSummary(summary.error);
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'a file is missing' : 'a file is unreadable or not valid JSON';
   }
+}
+
+/** The problem of a summary.json that fails its schema, naming the first field at fault. */
+function notSummary(error: z.ZodError): string {
+  return `summary.json is not a run summary (${error.issues[0]?.path.join('.') || 'its shape'})`;
 }
 
 export function isRunComplete(outDir: string, id: string): boolean {

@@ -82,9 +82,9 @@ export interface Run {
   spec: RunSpec;
   task: Task;
   optimizer: Optimizer;
-  /** The kernels every hot loop of this run goes through, picked from spec.kernels. */
-  kernels: Kernels;
-  arena: Arena;
+  /** The kernels every hot loop of this run goes through (the arena's, which its layers and optimizer hold). */
+  readonly kernels: Kernels;
+  readonly arena: Arena;
   /** lr_t: the optimizer's schedule over spec.steps. */
   lrAt: LrSchedule;
   /** Loss of step 1, the scale of the explosion test (src/train/divergence.ts); set by step 1. */
@@ -110,10 +110,10 @@ export interface StepResult {
 /**
  * Build a run from its spec: its kernels (spec.kernels, default 'js'), dataset, model and optimizer in
  * one arena, and its lr schedule. The dataset is built once, outside Arena.build (whose builder runs
- * twice), so a text file is read and a Markov chain solved once.
+ * twice), so a text file is read and a Markov chain solved once. `kernels` replaces the spec's set for
+ * tools that wrap an implementation (tests counting kernel calls); the numbers are then theirs.
  */
-export function buildRun(spec: RunSpec): Run {
-  const kernels = createKernels(spec.kernels ?? 'js');
+export function buildRun(spec: RunSpec, kernels: Kernels = createKernels(spec.kernels ?? 'js')): Run {
   const dataset = spec.data ? buildDataset(spec.data, spec.seed) : undefined;
   const { value, arena } = Arena.build((arena) => {
     const task = buildTask(spec.model, spec.data, arena, spec.seed, dataset);
