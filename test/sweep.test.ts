@@ -256,7 +256,7 @@ test('merge refuses a shard whose sweep.json names a run by a path instead of an
   writeFileSync(join(shard, 'sweep.json'), JSON.stringify(plan, null, 2) + '\n');
   assert.throws(
     () => mergeSweeps([shard], join(dir, 'merged')),
-    (e: unknown) => e instanceof ConfigError && e.message === `${shard}: expected a sweep output directory (with a readable sweep.json), got none`,
+    (e: unknown) => e instanceof ConfigError && e.message === `${shard}/sweep.json: runs[0].id: expected a run id (letters, digits, - and _), got "../../elsewhere"`,
   );
   assert.equal(existsSync(join(dir, 'merged')), false);
 });

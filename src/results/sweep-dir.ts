@@ -2,7 +2,7 @@
 // exclusively) marks OUT as the output of one sweep; shards of that sweep share it, any other sweep is
 // refused unless it takes OUT over with --force. The runs live in OUT/runs (run-store.ts), the
 // aggregates beside them (aggregate.ts).
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../base/errors.js';
@@ -10,6 +10,7 @@ import { removeStaleTemps, writeFileAtomic, writeFileExclusive } from './atomic.
 import { unusableOutput } from './fs-errors.js';
 import { checkOutputPath } from './paths.js';
 import { RunId } from './run-store.js';
+import { readJson } from './read.js';
 
 /** What a sweep writes into OUT (besides claims and reports). */
 export const SWEEP_FILES = ['sweep.json', 'runs', 'runs.csv', 'sweep_summary.csv', 'sweep_summary.json', 'lr_robustness.csv'];
@@ -82,9 +83,7 @@ export function openSweepOut(given: string, plan: SweepJson, force: boolean, not
 
 /** The plan in `dir`/sweep.json (`given`: the directory as the user named it). */
 export function readSweepJson(dir: string, given: string): SweepJson {
-  try {
-    return SweepJson.parse(JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')));
-  } catch {
-    throw new ConfigError(`${given}: expected a sweep output directory (with a readable sweep.json), got none`);
-  }
+  if (!existsSync(join(dir, 'sweep.json'))) throw new ConfigError(`${given}: expected a sweep output directory (with a readable sweep.json), got none`);
+  // there is one: say what is wrong with it (not JSON, or which field), naming the file
+  return readJson(join(given, 'sweep.json'), SweepJson);
 }
