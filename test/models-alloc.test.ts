@@ -8,8 +8,6 @@
 // step per layer — what this guards against — costs hundreds of bytes per step in every trial.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { Arena } from '../src/nn/arena.js';
 import { jsKernels } from '../src/wasm/kernels.js';
 import { Lstm, Mlp, Transformer } from '../src/config/models.js';
@@ -18,34 +16,7 @@ import { buildLstm } from '../src/models/lstm.js';
 import { buildTransformer } from '../src/models/transformer.js';
 import type { Task } from '../src/models/task.js';
 import { replayed, toyTokens, toyVectors } from './models-fixtures.js';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-
-const WARMUP = 500;
-const MAX_TRIALS = 20;
-const STEPS_PER_TRIAL = 500;
-const MAX_BYTES_PER_STEP = 128;
-
-/** Trials of STEPS_PER_TRIAL steps until one is quiet; returns the quietest seen. */
-function quietestTrial(task: Task): { bytesPerStep: number; arrayBufferGrowth: number } {
-  let step = 1;
-  for (; step <= WARMUP; step++) task.trainStep(step);
-  let best = Infinity;
-  let arrayBufferGrowth = 0;
-  for (let trial = 0; trial < MAX_TRIALS && !(best < MAX_BYTES_PER_STEP); trial++) {
-    gc();
-    const profiler = new v8.GCProfiler();
-    profiler.start();
-    const before = process.memoryUsage();
-    for (let k = 0; k < STEPS_PER_TRIAL; k++, step++) task.trainStep(step);
-    const after = process.memoryUsage();
-    const collections = profiler.stop().statistics.length;
-    arrayBufferGrowth = Math.max(arrayBufferGrowth, after.arrayBuffers - before.arrayBuffers);
-    if (collections === 0) best = Math.min(best, (after.heapUsed - before.heapUsed) / STEPS_PER_TRIAL);
-  }
-  return { bytesPerStep: best, arrayBufferGrowth };
-}
+import { MAX_BYTES_PER_STEP, MAX_TRIALS, quietestTrial } from './alloc-check.js';
 
 const cases: [string, () => Task][] = [
   ['mlp', () => Arena.build((a) => buildMlp(Mlp.parse({ kind: 'mlp', hidden: [16, 16], activation: 'gelu' }), replayed(toyVectors('classification', 8, 4, 3), 7), a, 1), jsKernels).value],
@@ -65,7 +36,8 @@ const cases: [string, () => Task][] = [
 
 for (const [name, make] of cases) {
   test(`${name}: steady-state training steps do not allocate`, () => {
-    const { bytesPerStep, arrayBufferGrowth } = quietestTrial(make());
+    const task = make();
+    const { bytesPerStep, arrayBufferGrowth } = quietestTrial((i) => task.trainStep(i));
     assert.equal(arrayBufferGrowth <= 0, true, `${name}: ArrayBuffers grew by ${arrayBufferGrowth} bytes during training steps`);
     assert.ok(Number.isFinite(bytesPerStep), `${name}: all ${MAX_TRIALS} trials triggered a garbage collection (heavy allocation)`);
     assert.ok(bytesPerStep < MAX_BYTES_PER_STEP, `${name}: ${bytesPerStep.toFixed(1)} heap bytes per step in the quietest of ${MAX_TRIALS} trials`);

@@ -12,6 +12,7 @@ import {
 import { maxPool2dBackward, maxPool2dBuffers, maxPool2dForward } from '../src/nn/maxpool2d.js';
 import { assertGradient, project } from './nn-gradcheck.js';
 import { assertClose } from './helpers.js';
+import { MAX_BYTES_PER_STEP, MAX_TRIALS, quietestTrial } from './alloc-check.js';
 
 interface ConvCase {
   B: number; C: number; H: number; W: number; Cout: number; k: number; stride: number; padding: Padding;
@@ -204,3 +205,29 @@ for (const c of [CASES[0]!, CASES[4]!, { B: 3, C: 8, H: 14, W: 14, Cout: 16, k: 
     }
   });
 }
+
+test('conv2d and maxpool2d forward + backward allocate nothing after warm-up', () => {
+  const c: ConvCase = { B: 2, C: 2, H: 8, W: 8, Cout: 3, k: 3, stride: 1, padding: 'same' };
+  const { value: v } = Arena.build((a) => {
+    const g = conv2dGeometry(c.C, c.H, c.W, c.Cout, c.k, c.stride, c.padding);
+    const p = conv2dParams(a, 'conv', g);
+    const conv = conv2dBuffers(a, g, c.B);
+    const pool = maxPool2dBuffers(a, c.B, c.Cout, g.Ho, g.Wo, 2, 2);
+    const x = a.floats(c.B * c.C * c.H * c.W);
+    const dx = a.floats(x.length);
+    for (let i = 0; i < x.length; i++) x[i] = Math.sin(i);
+    return { p, conv, pool, x, dx };
+  }, jsKernels);
+  const step = () => {
+    conv2dForward(jsKernels, v.conv, v.p, v.x);
+    maxPool2dForward(v.pool, v.conv.out);
+    v.pool.dout.fill(1);
+    v.conv.dout.fill(0);
+    maxPool2dBackward(v.pool, v.conv.dout);
+    conv2dBackward(jsKernels, v.conv, v.p, v.x, v.dx);
+  };
+  const { bytesPerStep, arrayBufferGrowth } = quietestTrial(step);
+  assert.ok(arrayBufferGrowth <= 0, `ArrayBuffers grew by ${arrayBufferGrowth} bytes`);
+  assert.ok(Number.isFinite(bytesPerStep), `all ${MAX_TRIALS} trials triggered a garbage collection (heavy allocation)`);
+  assert.ok(bytesPerStep < MAX_BYTES_PER_STEP, `${bytesPerStep.toFixed(1)} heap bytes per step in the quietest trial`);
+});
