@@ -231,3 +231,20 @@ test('conv2d and maxpool2d forward + backward allocate nothing after warm-up', (
   assert.ok(Number.isFinite(bytesPerStep), `all ${MAX_TRIALS} trials triggered a garbage collection (heavy allocation)`);
   assert.ok(bytesPerStep < MAX_BYTES_PER_STEP, `${bytesPerStep.toFixed(1)} heap bytes per step in the quietest trial`);
 });
+
+test('the wasm im2col and col2im equal the JS ones bit for bit (a copy; one f32 add per read, same order)', () => {
+  for (const c of CASES) {
+    const js = convLayer(c, 'js');
+    const w = convLayer(c, 'wasm');
+    const dcols = (v: typeof js) => { for (let i = 0; i < v.buf.dcols.length; i++) v.buf.dcols[i] = Math.sin(i); };
+    dcols(js);
+    dcols(w);
+    const off = (c.B - 1) * c.C * c.H * c.W; // the last image: offsets are honoured
+    jsKernels.im2col(js.buf.cols, js.x, off, js.g);
+    w.kernels.im2col(w.buf.cols, w.x, off, w.g);
+    assert.deepEqual([...w.buf.cols], [...js.buf.cols], `im2col ${label(c)}`);
+    jsKernels.col2im(js.dx, off, js.buf.dcols, js.g);
+    w.kernels.col2im(w.dx, off, w.buf.dcols, w.g);
+    assert.deepEqual([...w.dx], [...js.dx], `col2im ${label(c)}`);
+  }
+});

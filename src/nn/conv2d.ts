@@ -1,6 +1,8 @@
 // 2-D convolution (cross-correlation, as PyTorch's nn.Conv2d and TF's conv2d) over NCHW activations,
 // by im2col + the run's matmul: per image, the input patches are unrolled into a columns matrix and the
-// layer is one product out = W·cols, so the wasm kernel set runs it at its SIMD matmul speed.
+// layer is one product out = W·cols, so the wasm kernel set runs it at its SIMD matmul speed. im2col and
+// col2im here are the JS kernels' (src/nn/kernels.ts) and the reference of the wasm ones
+// (src/wasm/assembly/conv.ts); the layer calls them through the run's kernels.
 //
 // Legend: B = batch, C = input channels, Cout = output channels, H×W = input plane, k = kernel size
 // (square), s = stride, Ho×Wo = output plane, CKK = C·k·k (rows of cols), HWo = Ho·Wo (its columns).
@@ -152,7 +154,7 @@ export function conv2dForward(kernels: Kernels, buf: Conv2dBuffers, p: Conv2dPar
   const HWo = g.Ho * g.Wo;
   const bias = p.bias.w;
   for (let b = 0; b < B; b++) {
-    im2col(cols, x, b * g.C * g.H * g.W, g);
+    kernels.im2col(cols, x, b * g.C * g.H * g.W, g);
     const outOff = b * g.Cout * HWo;
     kernels.matmul(out, p.weight.w, cols, g.Cout, HWo, CKK, false, false, false, outOff);
     for (let o = 0; o < g.Cout; o++) {
@@ -177,7 +179,7 @@ export function conv2dBackward(
   for (let b = 0; b < B; b++) {
     const xOff = b * g.C * g.H * g.W;
     const doutOff = b * g.Cout * HWo;
-    im2col(cols, x, xOff, g);
+    kernels.im2col(cols, x, xOff, g);
     kernels.matmul(p.weight.g, dout, cols, g.Cout, CKK, HWo, false, true, true, 0, doutOff, 0);
     for (let o = 0; o < g.Cout; o++) {
       const plane = doutOff + o * HWo;
@@ -187,6 +189,6 @@ export function conv2dBackward(
     }
     if (dx === null) continue;
     kernels.matmul(dcols, p.weight.w, dout, CKK, HWo, g.Cout, true, false, false, 0, 0, doutOff);
-    col2im(dx, xOff, dcols, g);
+    kernels.col2im(dx, xOff, dcols, g);
   }
 }

@@ -6,6 +6,7 @@
 // Both implementations take the same arguments. The scalars objects are what the optimizer kernels
 // need per step, computed once per step in float64 by the pure functions of src/optim (the wasm kernels
 // unpack them); the formulas are in the headers of src/optim/{sgd,adam,radam}.ts.
+import type { Conv2dGeometry } from './conv2d.js';
 import type { LstmBuffers, LstmParams } from './lstm.js';
 
 export interface SgdScalars {
@@ -66,6 +67,10 @@ export interface Kernels {
     c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number,
     transA: boolean, transB: boolean, accumulate: boolean, cOff?: number, aOff?: number, bOff?: number,
   ): void;
+  /** conv2d's patch unrolling of the image at x[xOff…] into cols: src/nn/conv2d.ts. */
+  im2col(cols: Float32Array, x: Float32Array, xOff: number, g: Conv2dGeometry): void;
+  /** Its adjoint, adding dcols into the image at dx[dxOff…]: src/nn/conv2d.ts. */
+  col2im(dx: Float32Array, dxOff: number, dcols: Float32Array, g: Conv2dGeometry): void;
   /** One LSTM layer over a sequence: src/nn/lstm.ts. */
   lstmForward(buf: LstmBuffers, p: LstmParams, x: Float32Array): void;
   /** Its backpropagation through time; `dx` null when the input needs no gradient. */

@@ -5,6 +5,7 @@
 import type { Kernels } from '../nn/kernels.js';
 import { matmul } from '../nn/matmul.js';
 import { lstmBackward, lstmForward } from '../nn/lstm.js';
+import { col2im, im2col } from '../nn/conv2d.js';
 import { sgdStep } from '../optim/sgd.js';
 import { adamStep, secondMomentOnlyStep } from '../optim/adam.js';
 import { radamStep } from '../optim/radam.js';
@@ -19,6 +20,8 @@ export type KernelSet = (typeof KERNEL_SETS)[number];
 export const jsKernels: Kernels = {
   memory: (bytes) => new ArrayBuffer(bytes),
   matmul,
+  im2col,
+  col2im,
   lstmForward,
   lstmBackward,
   sgdStep,

@@ -12,6 +12,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AdamScalars, Kernels, RAdamScalars, SecondMomentScalars, SgdScalars } from '../nn/kernels.js';
+import type { Conv2dGeometry } from '../nn/conv2d.js';
 import type { LstmBuffers, LstmParams } from '../nn/lstm.js';
 
 interface Exports {
@@ -20,6 +21,8 @@ interface Exports {
   secondMomentOnlyStep(p: number, g: number, v: number, vmax: number, n: number, beta2: number, oneMinusBeta2: number, l2: number): void;
   radamStep(p: number, g: number, m: number, v: number, n: number, stepSize: number, rectified: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, l2: number, decayFactor: number): number;
   matmul(c: number, a: number, b: number, M: number, N: number, K: number, transA: number, transB: number, accumulate: number): void;
+  im2col(cols: number, x: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number): void;
+  col2im(dx: number, dcols: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number): void;
   lstmForward(gates: number, c: number, tanhC: number, h: number, x: number, wih: number, whh: number, bias: number, T: number, B: number, In: number, H: number): void;
   lstmBackward(
     gates: number, c: number, tanhC: number, h: number, dh: number, dgates: number, dcNext: number,
@@ -104,6 +107,14 @@ export class WasmKernels implements Kernels {
       this.at(c) + 4 * cOff, this.at(a) + 4 * aOff, this.at(b) + 4 * bOff, M, N, K,
       transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0,
     );
+  }
+
+  im2col(cols: Float32Array, x: Float32Array, xOff: number, g: Conv2dGeometry): void {
+    this.k.im2col(this.at(cols), this.at(x) + 4 * xOff, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+  }
+
+  col2im(dx: Float32Array, dxOff: number, dcols: Float32Array, g: Conv2dGeometry): void {
+    this.k.col2im(this.at(dx) + 4 * dxOff, this.at(dcols), g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
   }
 
   lstmForward(buf: LstmBuffers, p: LstmParams, x: Float32Array): void {

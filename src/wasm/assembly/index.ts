@@ -6,3 +6,4 @@ export { sgdStep, adamStep, secondMomentOnlyStep, radamStep } from './optim';
 export { matmul } from './matmul';
 export { lstmForward, lstmBackward } from './lstm';
 export { sumOfSquares, scaleInPlace } from './norm';
+export { im2col, col2im } from './conv';
