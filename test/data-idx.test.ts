@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ConfigError } from '../src/base/errors.js';
 import { DataSpec } from '../src/config/data.js';
+import { validateExperiment } from '../src/config/load.js';
 import type { VectorBatch, VectorDataset } from '../src/data/batch.js';
 import { buildDataset } from '../src/data/datasets.js';
 import { DEBIAN_FASHION_MNIST, IDX_FILES, idxCandidates, locateIdx, readIdxBytes, readIdxSet } from '../src/data/idx.js';
@@ -258,4 +259,22 @@ test('the real Fashion-MNIST files: counts, label histogram and pixel sums', (t)
   const sum = (px: Uint8Array): number => px.reduce((a, v) => a + v, 0);
   assert.equal(sum(train.pixels), 3431114169);
   assert.equal(sum(t10k.pixels), 573469082);
+});
+
+test('epochs instead of steps: steps = ⌈epochs × 55000 / batch⌉, exactly one of the two, only with the MNIST kinds', () => {
+  const config = (extra: Record<string, unknown>, data: Record<string, unknown> = { kind: 'fashion-mnist', batch: 128 }): unknown => ({
+    name: 'e',
+    model: { kind: 'linear' },
+    data,
+    optimizers: [{ kind: 'adam' }],
+    ...extra,
+  });
+  assert.equal(validateExperiment(config({ epochs: 1 }), root).steps, 430); // 55000 / 128 = 429.7
+  assert.equal(validateExperiment(config({ epochs: 2 }, { kind: 'mnist', batch: 100 }), root).steps, 1100);
+  assert.equal(validateExperiment(config({ steps: 17 }), root).steps, 17);
+  assert.equal(validateExperiment(config({ steps: 17 }), root).epochs, undefined);
+  throwsConfig(() => validateExperiment(config({ steps: 5, epochs: 1 }), root), /^epochs: expected either steps or epochs, got both/);
+  throwsConfig(() => validateExperiment(config({}), root), /^steps: expected steps \(or epochs/);
+  throwsConfig(() => validateExperiment(config({ epochs: 1 }, { kind: 'blobs' }), root), /^epochs: expected epochs only with data\.kind "fashion-mnist" or "mnist".*got "blobs"/);
+  throwsConfig(() => validateExperiment(config({ epochs: 1e6, log_every: 1e5 }, { kind: 'mnist', batch: 1 }), root), /^epochs: expected at most 10000000 steps, got 55000000000/);
 });

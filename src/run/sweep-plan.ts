@@ -56,7 +56,7 @@ export interface Shard {
 
 type Scope = { kind: 'experiment' } | { kind: 'one'; optimizer: string } | { kind: 'all'; optimizers: string[] };
 
-const TOP_LEVEL = Object.keys(Experiment.shape);
+const TOP_LEVEL = Object.keys(Experiment.in.shape);
 const NOT_SWEEPABLE = new Set(['name', 'description', 'seeds', 'sweep', 'optimizers']);
 
 /** One line naming a run for people: `<id> <optimizer> seed=<s> <path>=<value> …`. */
