@@ -22,7 +22,7 @@ type IdxRole = keyof typeof IDX_FILES;
 export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
 /** N images of rows × cols unsigned bytes, image i at pixels[i·rows·cols …]. */
-export interface IdxImages {
+interface IdxImages {
   count: number;
   rows: number;
   cols: number;
@@ -37,8 +37,6 @@ export interface LabeledImages extends IdxImages {
 }
 
 export interface IdxSet {
-  /** The directory the files were read from. */
-  dir: string;
   train: LabeledImages;
   test: LabeledImages;
 }
@@ -129,7 +127,8 @@ function parseHeader(bytes: Uint8Array, file: string, magic: number, what: strin
   for (let d = 0; d < dims; d++) sizes.push(view.getUint32(4 * (1 + d), false));
   const payload = sizes.reduce((a, b) => a * b, 1);
   if (bytes.length !== headerBytes + payload) {
-    fail(file, `${headerBytes} + ${sizes.join(' × ')} = ${headerBytes + payload} bytes`, `${bytes.length}${bytes.length < headerBytes + payload ? ' (truncated)' : ''}`);
+    const unpacked = file.endsWith('.gz') ? ' (decompressed)' : '';
+    fail(file, `${headerBytes} + ${sizes.join(' × ')} = ${headerBytes + payload} bytes${unpacked}`, `${bytes.length}${bytes.length < headerBytes + payload ? ' (truncated)' : ''}`);
   }
   return sizes;
 }
@@ -139,13 +138,13 @@ function hex(n: number): string {
 }
 
 /** An images file (magic 0x803: count, rows, cols). */
-export function parseIdxImages(bytes: Uint8Array, file: string): IdxImages {
+function parseIdxImages(bytes: Uint8Array, file: string): IdxImages {
   const [count, rows, cols] = parseHeader(bytes, file, IMAGES_MAGIC, 'images') as [number, number, number];
   return { count, rows, cols, pixels: bytes.subarray(16) };
 }
 
 /** A labels file (magic 0x801: count), every label below `classes`. */
-export function parseIdxLabels(bytes: Uint8Array, file: string, classes: number): Uint8Array {
+function parseIdxLabels(bytes: Uint8Array, file: string, classes: number): Uint8Array {
   parseHeader(bytes, file, LABELS_MAGIC, 'labels');
   const labels = bytes.subarray(8);
   const bad = labels.findIndex((l) => l >= classes);
@@ -176,7 +175,6 @@ export function readIdxSet(files: Record<IdxRole, string>): IdxSet {
     .join('\u0000');
   if (cached?.key === key) return cached.set;
   const set: IdxSet = {
-    dir: files.trainImages.replace(/\/[^/]*$/, ''),
     train: readSplit(files.trainImages, files.trainLabels, 28, 28, 10),
     test: readSplit(files.testImages, files.testLabels, 28, 28, 10),
   };

@@ -12,7 +12,7 @@ import { checkLength } from './stream.js';
 type MnistSpec = z.output<typeof FashionMnist> | z.output<typeof Mnist>;
 
 /** Training images kept for validation: 5,000 of 60,000. */
-export function validationCount(trainImages: number): number {
+function validationCount(trainImages: number): number {
   return Math.round(trainImages / 12);
 }
 
@@ -26,7 +26,7 @@ function copyExample(set: LabeledImages, image: number, out: VectorBatch, row: n
 }
 
 /** A uniformly random permutation of 0..n−1 (Fisher–Yates) from Rng(seed, 'data/train/epoch/<epoch>'). */
-export function epochOrder(seed: number, epoch: number, n: number): Uint32Array {
+function epochOrder(seed: number, epoch: number, n: number): Uint32Array {
   const rng = new Rng(seed, `data/train/epoch/${epoch}`);
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
