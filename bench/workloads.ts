@@ -77,6 +77,9 @@ export function dataDims(data: DataSpec, vocab?: number): { batch: number; input
     case 'text-file':
       // The vocabulary comes from the file: pass it once known, else 96 (printable ASCII) stands in.
       return { batch: data.batch, inputs: vocab ?? 96, outputs: vocab ?? 96, seqLen: data.seq_len };
+    case 'fashion-mnist':
+    case 'mnist':
+      return { batch: data.batch, inputs: 28 * 28, outputs: 10, seqLen: 1 };
   }
 }
 

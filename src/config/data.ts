@@ -146,5 +146,26 @@ export const TextFile = z
   })
   .describe('character-level corpus; vocabulary = the distinct characters; train = first 90%, validation = last 10%');
 
-export const DataSpec = z.discriminatedUnion('kind', [Blobs, Spirals, Teacher, MarkovText, TextFile]);
+/** An MNIST-like dataset: 28 × 28 grey images in 10 classes from four IDX files (see src/data/idx.ts). */
+function idxImages<K extends 'fashion-mnist' | 'mnist'>(kind: K, where: string, description: string) {
+  return z
+    .strictObject({
+      kind: z.literal(kind),
+      batch: count.default(128).describe('examples per batch'),
+      path: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'directory holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte ' +
+            `(each raw or .gz; relative paths are resolved against the config file); default ${where}`,
+        ),
+    })
+    .describe(`${description}: 784 pixels in [0, 1], 10 classes; train = first 55,000 training images (reshuffled every epoch), validation = last 5,000, test = the 10,000 t10k images`);
+}
+
+export const FashionMnist = idxImages('fashion-mnist', '$RADAM_RUN_DATA/fashion-mnist, then /usr/share/datasets/fashion-mnist (apt-get install dataset-fashion-mnist)', 'Zalando’s Fashion-MNIST clothing images');
+export const Mnist = idxImages('mnist', '$RADAM_RUN_DATA/mnist', 'MNIST handwritten digits');
+
+export const DataSpec = z.discriminatedUnion('kind', [Blobs, Spirals, Teacher, MarkovText, TextFile, FashionMnist, Mnist]);
 export type DataSpec = z.output<typeof DataSpec>;

@@ -151,7 +151,10 @@ function applyOverrides(raw: unknown, overrides: Overrides): void {
     if (problem) problems.push(`--set ${printable(path)}: ${problem}`);
   }
   const obj = raw as Record<string, unknown>;
-  if (overrides.steps !== undefined) obj.steps = overrides.steps;
+  if (overrides.steps !== undefined) {
+    obj.steps = overrides.steps;
+    delete obj.epochs; // --steps replaces a config's epochs
+  }
   if (overrides.seeds !== undefined) obj.seeds = overrides.seeds;
   if (problems.length) throw new ConfigError(problems);
 }

@@ -87,7 +87,7 @@ export const ModelSpec = z.discriminatedUnion('kind', [Rosenbrock, Quadratic, Ra
 export type ModelSpec = z.output<typeof ModelSpec>;
 
 /** Data kinds whose batches are dense vectors (VectorDataset) / token sequences (TokenDataset). */
-const VECTOR_DATA = ['blobs', 'spirals', 'teacher'] as const;
+const VECTOR_DATA = ['blobs', 'spirals', 'teacher', 'fashion-mnist', 'mnist'] as const;
 const TOKEN_DATA = ['markov-text', 'text-file'] as const;
 
 /** Which data kinds a model kind accepts; analytic models take none. */

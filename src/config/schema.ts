@@ -14,6 +14,10 @@ export const EvalSpec = z
   })
   .describe('validation loss (and accuracy) rows in curves.csv');
 
+const MAX_STEPS = 10_000_000;
+/** Training images of the MNIST kinds, which `epochs` counts passes over (src/data/mnist.ts). */
+const EPOCH_EXAMPLES = 55_000;
+
 /** Logged steps per run: each is held in memory (about 100 bytes) until the run's CSVs are written. */
 const MAX_LOGGED_STEPS = 1_000_000;
 
@@ -24,7 +28,12 @@ const ExperimentFields = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, "_", "-" or "." (starting with a letter or digit)')
       .describe('experiment name; used in output directory names'),
     description: z.string().optional().describe('free text, copied to the manifest'),
-    steps: z.number().int().positive().max(10_000_000).describe('optimizer steps per run (at most 10⁷)'),
+    steps: z.number().int().positive().max(MAX_STEPS).optional().describe('optimizer steps per run (at most 10⁷); or give epochs instead'),
+    epochs: z
+      .number()
+      .positive()
+      .optional()
+      .describe('instead of steps, for fashion-mnist and mnist: passes over the 55,000 training images (steps = ⌈epochs × 55000 / batch⌉)'),
     seeds: z.array(z.number().int().nonnegative()).min(1).default([0]).describe('one run per optimizer × seed'),
     log_every: z.number().int().positive().default(1).describe('record every N-th step (and the first and last)'),
     model: ModelSpec,
@@ -37,15 +46,43 @@ const ExperimentFields = z
 
 type ExperimentFields = z.output<typeof ExperimentFields>;
 
-/** The experiment config: its fields, then the rules across fields (messages in this order). */
+/** The experiment config: its fields, then the rules across fields (messages in this order); epochs become steps. */
 export const Experiment = ExperimentFields.superRefine((exp, ctx) => {
+  checkSteps(exp, ctx);
   checkOptimizerNames(exp, ctx);
   checkLogEvery(exp, ctx);
   checkSeeds(exp, ctx);
   checkData(exp, ctx);
   checkClaims(exp, ctx);
   checkOptimizerOptions(exp, ctx);
-});
+}).transform((exp) => ({ ...exp, steps: runSteps(exp) }));
+
+/** Steps per run: `steps`, or ⌈epochs × 55000 / batch⌉ (0 when neither is given: checkSteps refuses that). */
+function runSteps(exp: ExperimentFields): number {
+  if (exp.steps !== undefined) return exp.steps;
+  if (exp.epochs === undefined || exp.data === undefined) return 0;
+  return Math.ceil((exp.epochs * EPOCH_EXAMPLES) / exp.data.batch);
+}
+
+/** Exactly one of steps and epochs; epochs only with the MNIST kinds and within the step limit. */
+function checkSteps(exp: ExperimentFields, ctx: z.RefinementCtx): void {
+  if (exp.steps === undefined && exp.epochs === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['steps'], message: 'expected steps (or epochs, for fashion-mnist and mnist data), got neither' });
+    return;
+  }
+  if (exp.epochs === undefined) return;
+  if (exp.steps !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['epochs'], message: `expected either steps or epochs, got both (steps ${exp.steps}, epochs ${exp.epochs})` });
+  } else if (exp.data?.kind !== 'fashion-mnist' && exp.data?.kind !== 'mnist') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['epochs'],
+      message: `expected epochs only with data.kind "fashion-mnist" or "mnist" (other datasets are endless streams), got ${exp.data === undefined ? 'no dataset' : `"${exp.data.kind}"`}; give steps`,
+    });
+  } else if (runSteps(exp) > MAX_STEPS) {
+    ctx.addIssue({ code: 'custom', path: ['epochs'], message: `expected at most ${MAX_STEPS} steps, got ${runSteps(exp)} (${exp.epochs} epochs of batch ${exp.data.batch})` });
+  }
+}
 
 /** Optimizer names (defaulting to the kind) are unique. */
 function checkOptimizerNames(exp: ExperimentFields, ctx: z.RefinementCtx): void {
@@ -66,12 +103,12 @@ function checkOptimizerNames(exp: ExperimentFields, ctx: z.RefinementCtx): void 
 /** The logged steps of a run fit in memory. */
 function checkLogEvery(exp: ExperimentFields, ctx: z.RefinementCtx): void {
   // a run's logged steps are held in memory until it ends (about 100 bytes each)
-  const logged = Math.ceil(exp.steps / exp.log_every);
+  const logged = Math.ceil(runSteps(exp) / exp.log_every);
   if (logged > MAX_LOGGED_STEPS) {
     ctx.addIssue({
       code: 'custom',
       path: ['log_every'],
-      message: `expected at least ${Math.ceil(exp.steps / MAX_LOGGED_STEPS)} for ${exp.steps} steps (a run logs at most ${MAX_LOGGED_STEPS} steps), got ${exp.log_every}`,
+      message: `expected at least ${Math.ceil(runSteps(exp) / MAX_LOGGED_STEPS)} for ${runSteps(exp)} steps (a run logs at most ${MAX_LOGGED_STEPS} steps), got ${exp.log_every}`,
     });
   }
 }

@@ -26,6 +26,10 @@ export interface VectorDataset {
   fillTrain(step: number, out: VectorBatch): void;
   /** Fill `out` with validation batch `index` (0, 1, …). */
   fillVal(index: number, out: VectorBatch): void;
+  /** Fill `out` with test batch `index` (0, 1, …), for datasets with a held-out test set (the MNIST kinds). */
+  fillTest?: (index: number, out: VectorBatch) => void;
+  /** Examples in the test set (batches past it wrap around). */
+  testCount?: number;
   /** Facts about the problem for the summary, e.g. `noise_variance` (the irreducible MSE) for teacher regression. */
   info: Record<string, number>;
 }

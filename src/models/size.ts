@@ -8,6 +8,7 @@
 import { ModelSpec } from '../config/models.js';
 import { DataSpec, MarkovText, formatBytes, formatCount } from '../config/data.js';
 import type { OptimizerSpec } from '../config/optimizers.js';
+import { locateIdx } from '../data/idx.js';
 import { loadCorpus, requireWindows } from '../data/textfile.js';
 import { contextProblem } from './transformer.js';
 
@@ -149,6 +150,9 @@ export function dataShape(spec: DataSpec, corpus: (path: string) => CorpusSize):
       return { kind: 'tokens', batch: spec.batch, seqLen: spec.seq_len, vocab: spec.vocab };
     case 'text-file':
       return { kind: 'tokens', batch: spec.batch, seqLen: spec.seq_len, vocab: corpus(spec.path).vocab };
+    case 'fashion-mnist':
+    case 'mnist':
+      return { kind: 'vectors', batch: spec.batch, inputDim: 28 * 28, outputDim: 10, classification: true };
   }
 }
 
@@ -193,6 +197,7 @@ function sizeProblems(runs: readonly SizedRun[], corpus: (path: string) => Corpu
   for (const [model, byData] of groups) {
     for (const [data, optimizers] of byData) {
       if (data?.kind === 'text-file') requireWindows(corpus(data.path).characters, data.seq_len, data.path);
+      if (data?.kind === 'fashion-mnist' || data?.kind === 'mnist') locateIdx(data.kind, data.path); // the files are there (by name)
       const shape = data === undefined ? undefined : dataShape(data, corpus);
       if (model.kind === 'transformer' && shape?.kind === 'tokens') {
         const problem = contextProblem(model, shape.seqLen);

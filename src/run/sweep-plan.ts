@@ -56,7 +56,7 @@ export interface Shard {
 
 type Scope = { kind: 'experiment' } | { kind: 'one'; optimizer: string } | { kind: 'all'; optimizers: string[] };
 
-const TOP_LEVEL = Object.keys(Experiment.shape);
+const TOP_LEVEL = Object.keys(Experiment.in.shape);
 const NOT_SWEEPABLE = new Set(['name', 'description', 'seeds', 'sweep', 'optimizers']);
 
 /** One line naming a run for people: `<id> <optimizer> seed=<s> <path>=<value> …`. */
@@ -123,7 +123,7 @@ export function planRuns(loaded: LoadedExperiment, options: PlanOptions = {}): S
       for (const seed of seeds) {
         // a data file enters the id by its path relative to the config, so shards on machines with
         // different checkout locations agree on the ids
-        const data = resolved.data && 'path' in resolved.data ? { ...resolved.data, path: relative(baseDir, resolved.data.path) } : resolved.data;
+        const data = resolved.data && 'path' in resolved.data && resolved.data.path !== undefined ? { ...resolved.data, path: relative(baseDir, resolved.data.path) } : resolved.data;
         const body = { v: SPEC_VERSION, seed, optimizer, steps: resolved.steps, logEvery: resolved.log_every, model: resolved.model, data, eval: resolved.eval, kernels };
         const id = shortHash(body);
         if (seen.has(id)) continue;
