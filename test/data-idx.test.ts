@@ -13,6 +13,7 @@ import type { VectorBatch, VectorDataset } from '../src/data/batch.js';
 import { buildDataset } from '../src/data/datasets.js';
 import { DEBIAN_FASHION_MNIST, IDX_FILES, idxCandidates, locateIdx, readIdxBytes, readIdxSet } from '../src/data/idx.js';
 import { allocVectorBatch } from './data-fixtures.js';
+import { imagesFile, labelsFile, writeIdxFixture, type IdxFixture } from './idx-fixtures.js';
 import { spawnCli } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'radam-idx-'));
@@ -20,48 +21,9 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 const PIXELS = 28 * 28;
 
-/** Image i of a fixture: pixel 0 = i mod 256, pixel 1 = ⌊i / 256⌋, pixel 2 = 255 (test images: 254), the rest (i + j) mod 256. */
-function imagesFile(count: number, test = false): Buffer {
-  const b = Buffer.alloc(16 + count * PIXELS);
-  b.writeUInt32BE(0x803, 0);
-  b.writeUInt32BE(count, 4);
-  b.writeUInt32BE(28, 8);
-  b.writeUInt32BE(28, 12);
-  for (let i = 0; i < count; i++) {
-    const at = 16 + i * PIXELS;
-    for (let j = 3; j < PIXELS; j++) b[at + j] = (i + j) % 256;
-    b[at] = i % 256;
-    b[at + 1] = Math.floor(i / 256);
-    b[at + 2] = test ? 254 : 255;
-  }
-  return b;
-}
-
-/** Label i = i mod 10. */
-function labelsFile(count: number): Buffer {
-  const b = Buffer.alloc(8 + count);
-  b.writeUInt32BE(0x801, 0);
-  b.writeUInt32BE(count, 4);
-  for (let i = 0; i < count; i++) b[8 + i] = i % 10;
-  return b;
-}
-
-/** A directory with the four files (train: `train` images, test: `test`), gzipped or raw; `edit` may replace any. */
-function fixtureDir(name: string, opts: { train?: number; test?: number; gz?: boolean; edit?: (files: Record<string, Buffer>) => void } = {}): string {
-  const dir = join(root, name);
-  mkdirSync(dir, { recursive: true });
-  const files: Record<string, Buffer> = {
-    [IDX_FILES.trainImages]: imagesFile(opts.train ?? 120),
-    [IDX_FILES.trainLabels]: labelsFile(opts.train ?? 120),
-    [IDX_FILES.testImages]: imagesFile(opts.test ?? 30, true),
-    [IDX_FILES.testLabels]: labelsFile(opts.test ?? 30),
-  };
-  opts.edit?.(files);
-  for (const [file, bytes] of Object.entries(files)) {
-    if (opts.gz) writeFileSync(join(dir, `${file}.gz`), gzipSync(bytes));
-    else writeFileSync(join(dir, file), bytes);
-  }
-  return dir;
+/** A fixture directory under this file's temporary root (test/idx-fixtures.ts). */
+function fixtureDir(name: string, opts: IdxFixture = {}): string {
+  return writeIdxFixture(join(root, name), opts);
 }
 
 function dataset(path: string, batch: number, seed = 0, kind = 'fashion-mnist'): VectorDataset {

@@ -11,6 +11,8 @@ export const EvalSpec = z
   .strictObject({
     every: z.number().int().positive().describe('evaluate every N steps (and after the last)'),
     batches: z.number().int().positive().max(10_000).default(4).describe('validation batches per evaluation (at most 10⁴)'),
+    // optional, not default(false): an absent key keeps the run ids (hashes of the resolved spec) of existing configs
+    test: z.boolean().optional().describe('also evaluate every test image at each evaluation (fashion-mnist, mnist): split=test rows and final_test_* (default false)'),
   })
   .describe('validation loss (and accuracy) rows in curves.csv');
 
@@ -141,7 +143,13 @@ function checkData(exp: ExperimentFields, ctx: z.RefinementCtx): void {
   if (exp.eval !== undefined && accepted.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['eval'], message: 'expected no eval section for an analytic model (it has no validation data)' });
   }
+  if (exp.eval?.test === true && exp.data !== undefined && !TEST_SPLIT_DATA.includes(exp.data.kind)) {
+    ctx.addIssue({ code: 'custom', path: ['eval', 'test'], message: `expected a dataset with a test split (fashion-mnist or mnist) for eval.test, got data.kind "${exp.data.kind}"` });
+  }
 }
+
+/** Dataset kinds with a held-out test set (src/data/mnist.ts fillTest). */
+const TEST_SPLIT_DATA: readonly string[] = ['fashion-mnist', 'mnist'];
 
 /** Claims name optimizers of this config and use sweep metrics only with a sweep. */
 function checkClaims(exp: ExperimentFields, ctx: z.RefinementCtx): void {

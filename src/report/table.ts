@@ -25,10 +25,12 @@ function pct(x: number | undefined | null): string {
 export function renderSummaryTable(results: RunResult[]): string {
   const hasVal = results.some((r) => r.summary?.finalValLoss !== undefined);
   const hasAcc = results.some((r) => r.summary?.finalValAccuracy !== undefined || r.summary?.finalAccuracy !== undefined);
+  const hasTest = results.some((r) => r.summary?.finalTestAccuracy !== undefined);
   const hasRAdam = results.some((r) => r.spec.optimizer.kind === 'radam');
   const headers = ['run', 'optimizer', 'final loss', 'best loss'];
   if (hasVal) headers.push('val loss', 'best val');
   if (hasAcc) headers.push(hasVal ? 'val acc' : 'acc');
+  if (hasTest) headers.push('test acc');
   if (hasRAdam) headers.push('rectified from');
   headers.push('status', 'steps/s');
 
@@ -49,6 +51,10 @@ export function renderSummaryTable(results: RunResult[]): string {
     }
     if (hasAcc) {
       cells.push(pct(hasVal ? s?.finalValAccuracy : s?.finalAccuracy));
+      styles.push(null);
+    }
+    if (hasTest) {
+      cells.push(pct(s?.finalTestAccuracy));
       styles.push(null);
     }
     if (hasRAdam) {

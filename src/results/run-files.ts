@@ -49,6 +49,9 @@ export const SummaryRecord = z.object({
   wall_seconds: z.number(),
   steps_per_second: optionalNumber,
   diverged_reason: z.string().nullable(),
+  // optional: summaries stored before eval.test existed (a sweep's runs/<id>/summary.json) still read
+  final_test_loss: optionalNumber.optional(),
+  final_test_accuracy: optionalNumber.optional(),
 });
 export type SummaryRecord = z.infer<typeof SummaryRecord>;
 
@@ -58,7 +61,7 @@ export function curvesCsv(results: RunResult[]): string {
   const rows: Cell[][] = [];
   for (const r of results) {
     const { run, optimizer, seed } = r.spec;
-    // train rows and val rows interleaved by step; at equal steps train comes first
+    // train rows and eval rows (val, then test) interleaved by step; at equal steps train comes first
     const evals = r.evals;
     let e = 0;
     for (const s of r.steps) {
@@ -67,7 +70,7 @@ export function curvesCsv(results: RunResult[]): string {
     }
     while (e < evals.length) pushEval(evals[e++]!);
     function pushEval(v: (typeof evals)[number]): void {
-      rows.push([run, optimizer.name, seed, v.step, 'val', num(v.loss), num(v.accuracy)]);
+      rows.push([run, optimizer.name, seed, v.step, v.split, num(v.loss), num(v.accuracy)]);
     }
   }
   return toCsv(CURVES_COLUMNS, rows);
@@ -122,6 +125,8 @@ export function summaryRecord(s: RunSummary): SummaryRecord {
     wall_seconds: s.wallSeconds,
     steps_per_second: opt(s.stepsPerSecond),
     diverged_reason: s.divergedReason,
+    final_test_loss: opt(s.finalTestLoss),
+    final_test_accuracy: opt(s.finalTestAccuracy),
   };
 }
 
@@ -131,7 +136,7 @@ export function summaryCsv(summaries: RunSummary[]): string {
     return SUMMARY_COLUMNS.map((c) => {
       const v = rec[c];
       if (typeof v === 'boolean') return v ? 1 : 0;
-      return v === null ? '' : typeof v === 'number' ? num(v) : v;
+      return v === null || v === undefined ? '' : typeof v === 'number' ? num(v) : v;
     });
   });
   return toCsv(SUMMARY_COLUMNS, rows);
@@ -157,7 +162,7 @@ export const CompareSummary = z.looseObject({ runs: z.array(z.looseObject({ run:
 
 /** curves.csv read back: every column of the contract. */
 export const CURVES = {
-  columns: { run: name, optimizer: name, seed: integer, step: integer, split: oneOf('train', 'val'), loss: numberOrEmpty, accuracy: numberOrEmpty } satisfies KindsOf<typeof CURVES_COLUMNS>,
+  columns: { run: name, optimizer: name, seed: integer, step: integer, split: oneOf('train', 'val', 'test'), loss: numberOrEmpty, accuracy: numberOrEmpty } satisfies KindsOf<typeof CURVES_COLUMNS>,
   optional: {},
 };
 

@@ -1,5 +1,5 @@
 // A run's bookkeeping as it trains: the losses its summary reports (tail mean, best, last), the first
-// adaptive step, where and why it diverged, and the validation results. train() owns one `Tally` and
+// adaptive step, where and why it diverged, the validation and test results. train() owns one `Tally` and
 // tells it what each step did; `totals()` is the summary's share of it.
 
 /** The part of a run's summary that training accumulates (src/train/train.ts RunSummary). */
@@ -14,6 +14,9 @@ export interface RunTotals {
   bestValLoss: number | undefined;
   finalValAccuracy: number | undefined;
   finalAccuracy: number | undefined;
+  /** The last test-set pass (eval.test); undefined without one. */
+  finalTestLoss: number | undefined;
+  finalTestAccuracy: number | undefined;
   /**
    * First step at which the run diverged (src/train/divergence.ts: non-finite loss or gradient, loss
    * explosion, non-finite update); null if it never did. The run stops there.
@@ -40,6 +43,7 @@ export class Tally {
   private divergedReason: string | null = null;
   private finalVal: { loss: number; accuracy: number | undefined } | undefined;
   private bestValLoss: number | undefined;
+  private finalTest: { loss: number; accuracy: number | undefined } | undefined;
 
   constructor(steps: number) {
     this.tailStart = steps - Math.max(1, Math.floor(steps / 10)) + 1;
@@ -74,6 +78,11 @@ export class Tally {
     if (Number.isFinite(loss) && (this.bestValLoss === undefined || loss < this.bestValLoss)) this.bestValLoss = loss;
   }
 
+  /** A test-set pass gave `loss` (and `accuracy`). */
+  tested(loss: number, accuracy: number | undefined): void {
+    this.finalTest = { loss, accuracy };
+  }
+
   totals(): RunTotals {
     return {
       stepsDone: this.stepsDone,
@@ -85,6 +94,8 @@ export class Tally {
       bestValLoss: this.bestValLoss,
       finalValAccuracy: this.finalVal?.accuracy,
       finalAccuracy: this.lastAccuracy,
+      finalTestLoss: this.finalTest?.loss,
+      finalTestAccuracy: this.finalTest?.accuracy,
       divergedAt: this.divergedAt,
       divergedReason: this.divergedReason,
       firstAdaptiveStep: this.firstAdaptiveStep,

@@ -14,6 +14,7 @@ import { scheduleOf, type LrSchedule } from '../optim/schedule.js';
 import { createKernels, type KernelSet } from '../wasm/kernels.js';
 import { lossDivergence, updateDivergence } from './divergence.js';
 import { Tally, type RunTotals } from './summary.js';
+import { testSplit, type TestSplit } from './test-split.js';
 
 /** Everything a run depends on. Its numbers are a function of this object alone. */
 export interface RunSpec {
@@ -51,9 +52,10 @@ export interface StepRecord {
   alrCv: number;
 }
 
-/** Validation after `step` updates, i.e. at θ_step. */
+/** Validation (or, with eval.test, the whole test set) after `step` updates, i.e. at θ_step. */
 export interface EvalRecord {
   step: number;
+  split: 'val' | 'test';
   loss: number;
   accuracy: number | undefined;
 }
@@ -91,6 +93,8 @@ export interface Run {
   initialLoss: number;
   /** What `trainingStep` returns, refilled every step (no allocation per step). */
   readonly result: StepResult;
+  /** The test-set pass, when spec.eval.test is on. */
+  readonly test: TestSplit | undefined;
 }
 
 /** What one training step measured and did. */
@@ -114,14 +118,16 @@ export interface StepResult {
  * tools that wrap an implementation (tests counting kernel calls); the numbers are then theirs.
  */
 export function buildRun(spec: RunSpec, kernels: Kernels = createKernels(spec.kernels ?? 'js')): Run {
-  const dataset = spec.data ? buildDataset(spec.data, spec.seed) : undefined;
+  const built = spec.data ? buildDataset(spec.data, spec.seed) : undefined;
+  const test = spec.eval?.test === true ? testSplit(built) : undefined;
+  const dataset = test ? test.dataset : built;
   const { value, arena } = Arena.build((arena) => {
     const task = buildTask(spec.model, spec.data, arena, spec.seed, dataset);
     const optimizer = createOptimizer(spec.optimizer, task.params.data.length, arena);
     return { task, optimizer };
   }, kernels);
   const result: StepResult = { loss: NaN, accuracy: undefined, gradNorm: NaN, lr: NaN, update: null, diverged: undefined };
-  return { spec, ...value, kernels, arena, lrAt: scheduleOf(spec.optimizer, spec.steps), initialLoss: NaN, result };
+  return { spec, ...value, kernels, arena, lrAt: scheduleOf(spec.optimizer, spec.steps), initialLoss: NaN, result, test };
 }
 
 /**
@@ -179,12 +185,16 @@ export function train(spec: RunSpec, sink: RunSink): RunSummary {
   };
 }
 
-/** The validation pass after step t (models with one), told to the tally and the sink. */
+/** The validation pass after step t (models with one), then the test pass (eval.test), told to the tally and the sink. */
 function evaluate(run: Run, t: number, tally: Tally, sink: RunSink): void {
   if (!run.spec.eval || !run.task.evaluate) return;
   const r = run.task.evaluate(run.spec.eval.batches);
   tally.evaluated(r.loss, r.accuracy);
-  sink.eval({ step: t, loss: r.loss, accuracy: r.accuracy });
+  sink.eval({ step: t, split: 'val', loss: r.loss, accuracy: r.accuracy });
+  if (run.test === undefined) return;
+  const test = run.test.evaluate(run.task);
+  tally.tested(test.loss, test.accuracy);
+  sink.eval({ step: t, split: 'test', loss: test.loss, accuracy: test.accuracy });
 }
 
 /** Step t's trace record. A step stopped before its update holds its loss, gradient norm and lr only. */
