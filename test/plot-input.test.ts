@@ -210,7 +210,7 @@ const BAD_CELLS: [keyof typeof fixtures, string, number, string, string, string]
   // Number("0x10") is 16: the check is on the text, not on what Number() makes of it
   ['compare', 'trace.csv', 3, 'step', '0x10', 'expected an integer in column step, got "0x10"'],
   ['compare', 'trace.csv', 4, 'lr', '', 'expected a number in column lr, got an empty cell'],
-  ['compare', 'curves.csv', 2, 'split', 'test', 'expected one of train, val in column split, got "test"'],
+  ['compare', 'curves.csv', 2, 'split', 'valid', 'expected one of train, val, test in column split, got "valid"'],
   ['variance', 'variance.csv', 7, 'var_sim', '1.2.3', 'expected a number in column var_sim, got "1.2.3"'],
   ['reproduce', 'claims.csv', 2, 'status', 'MAYBE', 'expected one of PASS, FAIL in column status, got "MAYBE"'],
 ];
