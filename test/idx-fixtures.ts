@@ -1,10 +1,11 @@
 // Small IDX directories for the model tests, written by the tests themselves: images whose class is
 // easy to see (class k lights a 6×6 square at a position of its own, over faint seeded noise), so a
-// tiny CNN learns them in a few dozen steps. The IDX layout itself is tested in data-idx.test.ts.
+// tiny CNN learns them in a few dozen steps (the IDX layout itself is tested in data-idx.test.ts); and
+// whether the real Fashion-MNIST files are here, for the tests of the shipped configs that need them.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../src/base/rng.js';
-import { IDX_FILES } from '../src/data/idx.js';
+import { IDX_FILES, locateIdx } from '../src/data/idx.js';
 
 const SIDE = 28;
 
@@ -46,4 +47,14 @@ export function writeSquaresIdx(dir: string, train: number, test: number): strin
   writeFileSync(join(dir, IDX_FILES.testImages), imagesFile(testLabels, rng));
   writeFileSync(join(dir, IDX_FILES.testLabels), labelsFile(testLabels));
   return dir;
+}
+
+/** Why the real Fashion-MNIST files cannot be found here (the one-line message), or undefined when they can. */
+export function fashionMnistMissing(): string | undefined {
+  try {
+    locateIdx('fashion-mnist', undefined);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }

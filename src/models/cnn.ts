@@ -15,7 +15,7 @@ import { linearForward, linearBackward } from '../nn/linear.js';
 import { activationForward, activationBackward } from '../nn/activation.js';
 import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
 import { initLayer } from './init.js';
-import { activations, linearLayers } from './mlp.js';
+import { activations, linearLayers, vectorFeed } from './mlp.js';
 import { networkTask, zeroAll, type Network } from './neural.js';
 import type { Task } from './task.js';
 
@@ -82,11 +82,7 @@ export function buildCnn(spec: CnnSpec, data: VectorDataset, arena: Arena, seed:
   const denseInput = (l: number): Float32Array => (l === 0 ? last.out : post[l - 1]!);
 
   const net: Network = {
-    params: arena.params,
-    predictions: B,
-    info: data.info,
-    fillTrain: (step) => data.fillTrain(step, batch),
-    fillVal: (index) => data.fillVal(index, batch),
+    ...vectorFeed(arena, data, batch),
     forward(): number {
       for (let i = 0; i < blocks.length; i++) {
         const b = blocks[i]!;

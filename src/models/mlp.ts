@@ -54,11 +54,7 @@ export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed:
   const input = (l: number): Float32Array => (l === 0 ? batch.x : post[l - 1]!);
 
   const net: Network = {
-    params: arena.params,
-    predictions: B,
-    info: data.info,
-    fillTrain: (step) => data.fillTrain(step, batch),
-    fillVal: (index) => data.fillVal(index, batch),
+    ...vectorFeed(arena, data, batch),
     forward(): number {
       for (let l = 0; l < L; l++) {
         linearForward(kernels, pre[l]!, input(l), weights[l]!.w, biases[l]!.w, B, widths[l]!, widths[l + 1]!);
@@ -80,6 +76,17 @@ export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed:
     },
   };
   return networkTask(net);
+}
+
+/** The Network fields that feed a model on vector data its batches (one prediction per row). */
+export function vectorFeed(arena: Arena, data: VectorDataset, batch: VectorBatch): Pick<Network, 'params' | 'predictions' | 'info' | 'fillTrain' | 'fillVal'> {
+  return {
+    params: arena.params,
+    predictions: data.batch,
+    info: data.info,
+    fillTrain: (step) => data.fillTrain(step, batch),
+    fillVal: (index) => data.fillVal(index, batch),
+  };
 }
 
 export function linearLayers(arena: Arena, widths: number[], rng: Rng, init: InitSpec): Layers {
