@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Arena } from '../src/nn/arena.js';
 import { jsKernels } from '../src/wasm/kernels.js';
-import { LinearModel, Mlp, Lstm, Transformer } from '../src/config/models.js';
+import { Cnn, LinearModel, Mlp, Lstm, Transformer } from '../src/config/models.js';
 import { buildMlp } from '../src/models/mlp.js';
+import { buildCnn } from '../src/models/cnn.js';
 import { buildLstm } from '../src/models/lstm.js';
 import { buildTransformer } from '../src/models/transformer.js';
 import type { Task } from '../src/models/task.js';
@@ -65,3 +66,16 @@ for (const norm of ['pre', 'post'] as const) {
     checkTask(`transformer/${norm}`, task);
   });
 }
+
+test('cnn (same and valid padding, stride 2, pooled and unpooled blocks, truncated-normal init): gradient check', () => {
+  // 1×28×28 → conv 3×3 same ×2 → pool 2/2 → 2×14×14 → conv 3×3 valid stride 2 ×3 (no pool) → 3×6×6 = 108 → 5 → 4.
+  const spec = Cnn.parse({
+    kind: 'cnn',
+    conv: [{ channels: 2, kernel: 3 }, { channels: 3, kernel: 3, padding: 'valid', stride: 2, pool: 'none' }],
+    dense: [5],
+    init: { kind: 'truncated-normal', std: 0.3, bias: 0.05 },
+  });
+  // δ = 3e-4 as the ReLU mlp: no perturbation crosses a ReLU kink or changes a pool's maximum.
+  const task = Arena.build((a) => buildCnn(spec, toyVectors('classification', 2, 28 * 28, 4), a, 6), jsKernels).value;
+  checkTask('cnn', task, { eps: 3e-4 });
+});

@@ -7,11 +7,12 @@ import { buildDataset } from '../data/datasets.js';
 import { ConfigError } from '../base/errors.js';
 import { buildAnalytic } from './analytic.js';
 import { buildMlp } from './mlp.js';
+import { buildCnn } from './cnn.js';
 import { buildLstm } from './lstm.js';
 import { buildTransformer } from './transformer.js';
 import type { Task } from './task.js';
 
-type NeuralSpec = Extract<ModelSpec, { kind: 'linear' | 'mlp' | 'lstm' | 'transformer' }>;
+type NeuralSpec = Extract<ModelSpec, { kind: 'linear' | 'mlp' | 'cnn' | 'lstm' | 'transformer' }>;
 
 /**
  * `dataset` may be passed already built from `data` (Arena.build runs its builder twice; building the
@@ -25,6 +26,7 @@ export function buildTask(model: ModelSpec, data: DataSpec | undefined, arena: A
       return buildAnalytic(model, arena, seed);
     case 'linear':
     case 'mlp':
+    case 'cnn':
     case 'lstm':
     case 'transformer':
       if (data === undefined) throw new ConfigError(`data: expected a dataset for model "${model.kind}", got none`);
@@ -40,6 +42,9 @@ export function buildNeural(model: NeuralSpec, dataset: Dataset, arena: Arena, s
     case 'mlp':
       if (dataset.kind !== 'vectors') throw new ConfigError(`data: expected vector data for model "${model.kind}", got token sequences`);
       return buildMlp(model, dataset, arena, seed);
+    case 'cnn':
+      if (dataset.kind !== 'vectors') throw new ConfigError(`data: expected images for model "cnn", got token sequences`);
+      return buildCnn(model, dataset, arena, seed);
     case 'lstm':
       if (dataset.kind !== 'tokens') throw new ConfigError(`data: expected token sequences for model "lstm", got vector data`);
       return buildLstm(model, dataset, arena, seed);

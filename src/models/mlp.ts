@@ -3,27 +3,27 @@
 // softmax cross-entropy for classification datasets and MSE for regression datasets.
 // B = batch, D = input dim, K = outputs (classes or targets); layer l maps widths[l] → widths[l+1].
 import type { Arena, Param } from '../nn/arena.js';
-import type { ModelSpec } from '../config/models.js';
+import type { InitSpec, ModelSpec } from '../config/models.js';
 import type { VectorBatch, VectorDataset } from '../data/batch.js';
 import { Rng } from '../base/rng.js';
 import { linearForward, linearBackward } from '../nn/linear.js';
 import { activationForward, activationBackward, type Activation } from '../nn/activation.js';
 import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
 import { mseForward, mseBackward } from '../nn/mse.js';
-import { initLinear } from './init.js';
+import { initLayer } from './init.js';
 import { networkTask, zeroAll, type Network } from './neural.js';
 import type { Task } from './task.js';
 
 type MlpSpec = Extract<ModelSpec, { kind: 'linear' | 'mlp' }>;
 
 /** The linear layers' parameters, layer l mapping widths[l] → widths[l+1], initialised in order. */
-interface Layers {
+export interface Layers {
   weights: Param[];
   biases: Param[];
 }
 
 /** Activations of B rows: pre[l] = output of linear layer l; post[l] = act(pre[l]) for hidden layers; d* their gradients. */
-interface Activations {
+export interface Activations {
   pre: Float32Array[];
   post: Float32Array[];
   dpre: Float32Array[];
@@ -39,7 +39,7 @@ export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed:
   const L = widths.length - 1; // linear layers
   const kernels = arena.kernels;
 
-  const { weights, biases } = linearLayers(arena, widths, new Rng(seed, 'init'));
+  const { weights, biases } = linearLayers(arena, widths, new Rng(seed, 'init'), spec.init);
   const batch: VectorBatch = {
     x: arena.floats(B * data.inputDim),
     labels: arena.ints(classify ? B : 0),
@@ -54,11 +54,7 @@ export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed:
   const input = (l: number): Float32Array => (l === 0 ? batch.x : post[l - 1]!);
 
   const net: Network = {
-    params: arena.params,
-    predictions: B,
-    info: data.info,
-    fillTrain: (step) => data.fillTrain(step, batch),
-    fillVal: (index) => data.fillVal(index, batch),
+    ...vectorFeed(arena, data, batch),
     forward(): number {
       for (let l = 0; l < L; l++) {
         linearForward(kernels, pre[l]!, input(l), weights[l]!.w, biases[l]!.w, B, widths[l]!, widths[l + 1]!);
@@ -82,19 +78,30 @@ export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed:
   return networkTask(net);
 }
 
-function linearLayers(arena: Arena, widths: number[], rng: Rng): Layers {
+/** The Network fields that feed a model on vector data its batches (one prediction per row). */
+export function vectorFeed(arena: Arena, data: VectorDataset, batch: VectorBatch): Pick<Network, 'params' | 'predictions' | 'info' | 'fillTrain' | 'fillVal'> {
+  return {
+    params: arena.params,
+    predictions: data.batch,
+    info: data.info,
+    fillTrain: (step) => data.fillTrain(step, batch),
+    fillVal: (index) => data.fillVal(index, batch),
+  };
+}
+
+export function linearLayers(arena: Arena, widths: number[], rng: Rng, init: InitSpec): Layers {
   const layers: Layers = { weights: [], biases: [] };
   for (let l = 0; l + 1 < widths.length; l++) {
     const w = arena.param(`fc${l}.w`, [widths[l + 1]!, widths[l]!]);
     const b = arena.param(`fc${l}.b`, [widths[l + 1]!]);
-    initLinear(w, b, widths[l]!, rng);
+    initLayer(w, b, widths[l]!, rng, init);
     layers.weights.push(w);
     layers.biases.push(b);
   }
   return layers;
 }
 
-function activations(arena: Arena, B: number, widths: number[]): Activations {
+export function activations(arena: Arena, B: number, widths: number[]): Activations {
   const a: Activations = { pre: [], post: [], dpre: [], dpost: [] };
   const L = widths.length - 1;
   for (let l = 0; l < L; l++) {

@@ -11,6 +11,8 @@ import type { OptimizerSpec } from '../config/optimizers.js';
 import { locateIdx } from '../data/idx.js';
 import { loadCorpus, requireWindows } from '../data/textfile.js';
 import { contextProblem } from './transformer.js';
+import { cnnPlanes } from './cnn.js';
+import { conv2dGeometry } from '../nn/conv2d.js';
 
 /** A run's arena must fit one WebAssembly.Memory, whose limit here is 2 GiB. */
 export const MAX_ARENA_BYTES = 2 ** 31;
@@ -46,6 +48,9 @@ export function modelSlots(model: ModelSpec, data: DataShape | undefined): Model
     case 'mlp':
       if (data?.kind !== 'vectors') throw new Error(`modelSlots: model "${model.kind}" needs vector data`);
       return mlpSlots(model.kind === 'mlp' ? model.hidden : [], data);
+    case 'cnn':
+      if (data?.kind !== 'vectors') throw new Error('modelSlots: model "cnn" needs image data');
+      return cnnSlots(model, data);
     case 'lstm':
       if (data?.kind !== 'tokens') throw new Error('modelSlots: model "lstm" needs token data');
       return lstmSlots(model, data);
@@ -58,9 +63,15 @@ export function modelSlots(model: ModelSpec, data: DataShape | undefined): Model
 /** src/models/mlp.ts: layer l maps widths[l] → widths[l+1]. */
 function mlpSlots(hidden: readonly number[], d: Extract<DataShape, { kind: 'vectors' }>): ModelSlots {
   const { batch: B, inputDim: D, outputDim: K, classification } = d;
-  const widths = [D, ...hidden, K];
+  const dense = denseSlots([D, ...hidden, K], B, classification);
+  const lengths = [B * D, classification ? B : 0, classification ? 0 : B * K, ...dense.lengths]; // x, labels, targets
+  return { params: dense.params, buffers: buffers(lengths) };
+}
+
+/** The linear layers of mlp.ts (linearLayers, activations) and the probabilities of a classifier. */
+function denseSlots(widths: readonly number[], B: number, classification: boolean): { params: number; lengths: number[] } {
   let params = 0;
-  const lengths = [B * D, classification ? B : 0, classification ? 0 : B * K]; // x, labels, targets
+  const lengths: number[] = [];
   for (let l = 0; l + 1 < widths.length; l++) {
     const out = widths[l + 1]!;
     params += out * widths[l]! + out; // weight, bias
@@ -68,8 +79,30 @@ function mlpSlots(hidden: readonly number[], d: Extract<DataShape, { kind: 'vect
     const hiddenLayer = l + 2 < widths.length;
     lengths.push(n, n, hiddenLayer ? n : 0, hiddenLayer ? n : 0); // pre, dpre, post, dpost
   }
-  lengths.push(classification ? B * K : 0); // probs
-  return { params, buffers: buffers(lengths) };
+  lengths.push(classification ? B * widths[widths.length - 1]! : 0); // probs
+  return { params, lengths };
+}
+
+/** src/models/cnn.ts: conv blocks (src/nn/conv2d.ts, maxpool2d.ts), then mlp.ts's dense layers. */
+function cnnSlots(spec: Extract<ModelSpec, { kind: 'cnn' }>, d: Extract<DataShape, { kind: 'vectors' }>): ModelSlots {
+  const { batch: B, outputDim: K } = d;
+  const planes = cnnPlanes(spec);
+  let params = 0;
+  const lengths = [B * d.inputDim, B, 0]; // x, labels, targets
+  spec.conv.forEach((layer, i) => {
+    const { C, H, W } = planes[i]!;
+    const g = conv2dGeometry(C, H, W, layer.channels, layer.kernel, layer.stride, layer.padding);
+    params += g.Cout * C * g.k * g.k + g.Cout; // weight, bias
+    const out = B * g.Cout * g.Ho * g.Wo;
+    const cols = C * g.k * g.k * g.Ho * g.Wo;
+    lengths.push(out, out, cols, cols, out, out); // conv out, dout, cols, dcols; ReLU act, dact
+    const next = planes[i + 1]!;
+    const pooled = B * next.C * next.H * next.W;
+    if (next.pooled) lengths.push(pooled, pooled, pooled); // pool out, dout, argmax
+  });
+  const last = planes[planes.length - 1]!;
+  const dense = denseSlots([last.C * last.H * last.W, ...spec.dense, K], B, true);
+  return { params: params + dense.params, buffers: buffers([...lengths, ...dense.lengths]) };
 }
 
 /** src/models/lstm.ts and src/nn/lstm.ts. */

@@ -1,0 +1,135 @@
+// The `cnn` model: a convolutional classifier of 1×28×28 images (fashion-mnist, mnist), as DeepOBS's
+// nets: blocks of conv → ReLU → (optional) max-pool, flatten, ReLU dense layers, a linear output layer,
+// softmax cross-entropy. Activations are NCHW; the last block's output is already the flattened
+// (B, C·H·W) matrix the first dense layer reads (see src/nn/conv2d.ts).
+// B = batch, K = classes; block i maps (C_i, H_i, W_i) → (C_{i+1}, H_{i+1}, W_{i+1}); dense layer l maps
+// widths[l] → widths[l+1], widths[0] = the flattened features.
+import type { Arena } from '../nn/arena.js';
+import type { ModelSpec } from '../config/models.js';
+import type { VectorBatch, VectorDataset } from '../data/batch.js';
+import { ConfigError } from '../base/errors.js';
+import { Rng } from '../base/rng.js';
+import { conv2dBackward, conv2dBuffers, conv2dForward, conv2dGeometry, conv2dParams, type Conv2dBuffers, type Conv2dParams } from '../nn/conv2d.js';
+import { maxPool2dBackward, maxPool2dBuffers, maxPool2dForward, type MaxPool2dBuffers } from '../nn/maxpool2d.js';
+import { linearForward, linearBackward } from '../nn/linear.js';
+import { activationForward, activationBackward } from '../nn/activation.js';
+import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
+import { initLayer } from './init.js';
+import { activations, linearLayers, vectorFeed } from './mlp.js';
+import { networkTask, zeroAll, type Network } from './neural.js';
+import type { Task } from './task.js';
+
+type CnnSpec = Extract<ModelSpec, { kind: 'cnn' }>;
+
+/** The input images: one channel, 28×28 (the MNIST kinds' 784 inputs, row-major). */
+export const CNN_INPUT = { C: 1, H: 28, W: 28 } as const;
+
+/** One conv → ReLU → pool block and its buffers; `out`/`dout` are the block's output (the pool's, or the ReLU's). */
+interface Block {
+  p: Conv2dParams;
+  conv: Conv2dBuffers;
+  act: Float32Array;
+  dact: Float32Array;
+  pool: MaxPool2dBuffers | null;
+  out: Float32Array;
+  dout: Float32Array;
+}
+
+/** The (C, H, W) of each block's input and output, in order: planes[i] → planes[i+1]; throws a ConfigError if a plane vanishes. */
+export function cnnPlanes(spec: CnnSpec): { C: number; H: number; W: number; pooled: boolean }[] {
+  const planes: { C: number; H: number; W: number; pooled: boolean }[] = [{ ...CNN_INPUT, pooled: false }];
+  spec.conv.forEach((layer, i) => {
+    const { C, H, W } = planes[i]!;
+    const field = `model.conv[${i}]`;
+    if (layer.padding === 'valid' && (H < layer.kernel || W < layer.kernel)) {
+      throw new ConfigError(`${field}.kernel: expected at most the input plane ${H}×${W} with padding valid, got ${layer.kernel}`);
+    }
+    const g = conv2dGeometry(C, H, W, layer.channels, layer.kernel, layer.stride, layer.padding);
+    const pool = layer.pool ?? spec.pool;
+    if (pool === 'none') {
+      planes.push({ C: layer.channels, H: g.Ho, W: g.Wo, pooled: false });
+      return;
+    }
+    if (g.Ho < pool.kernel || g.Wo < pool.kernel) {
+      throw new ConfigError(`${field}: expected a conv output of at least the ${pool.kernel}×${pool.kernel} pool window, got ${g.Ho}×${g.Wo}`);
+    }
+    const size = (n: number): number => Math.floor((n - pool.kernel) / pool.stride) + 1;
+    planes.push({ C: layer.channels, H: size(g.Ho), W: size(g.Wo), pooled: true });
+  });
+  return planes;
+}
+
+export function buildCnn(spec: CnnSpec, data: VectorDataset, arena: Arena, seed: number): Task {
+  const { C, H, W } = CNN_INPUT;
+  if (data.inputDim !== C * H * W || data.task !== 'classification') {
+    throw new ConfigError(`data: expected ${C}×${H}×${W} images with class labels for model "cnn", got ${data.inputDim} inputs (${data.task})`);
+  }
+  const B = data.batch;
+  const K = data.outputDim;
+  const kernels = arena.kernels;
+  const rng = new Rng(seed, 'init');
+  const blocks = convBlocks(spec, arena, B, rng);
+  const last = blocks[blocks.length - 1]!;
+  const widths = [last.out.length / B, ...spec.dense, K];
+  const L = widths.length - 1;
+  const { weights, biases } = linearLayers(arena, widths, rng, spec.init);
+  const batch: VectorBatch = { x: arena.floats(B * C * H * W), labels: arena.ints(B), targets: arena.floats(0) };
+  const { pre, post, dpre, dpost } = activations(arena, B, widths);
+  const probs = arena.floats(B * K);
+  const logits = pre[L - 1]!;
+  const actGrads = [...blocks.flatMap((b) => [b.conv.dout, b.dact, ...(b.pool ? [b.pool.dout] : [])]), ...dpre, ...dpost];
+  const blockInput = (i: number): Float32Array => (i === 0 ? batch.x : blocks[i - 1]!.out);
+  const denseInput = (l: number): Float32Array => (l === 0 ? last.out : post[l - 1]!);
+
+  const net: Network = {
+    ...vectorFeed(arena, data, batch),
+    forward(): number {
+      for (let i = 0; i < blocks.length; i++) {
+        const b = blocks[i]!;
+        conv2dForward(kernels, b.conv, b.p, blockInput(i));
+        activationForward('relu', b.act, b.conv.out, b.act.length);
+        if (b.pool !== null) maxPool2dForward(b.pool, b.act);
+      }
+      for (let l = 0; l < L; l++) {
+        linearForward(kernels, pre[l]!, denseInput(l), weights[l]!.w, biases[l]!.w, B, widths[l]!, widths[l + 1]!);
+        if (l < L - 1) activationForward('relu', post[l]!, pre[l]!, B * widths[l + 1]!);
+      }
+      return softmaxCrossEntropyForward(probs, logits, batch.labels, B, K);
+    },
+    classification: true,
+    correct: () => countCorrect(logits, batch.labels, B, K),
+    backward(): void {
+      zeroAll(actGrads);
+      softmaxCrossEntropyBackward(dpre[L - 1]!, probs, batch.labels, B, K, 1 / B);
+      for (let l = L - 1; l >= 0; l--) {
+        if (l < L - 1) activationBackward('relu', dpre[l]!, dpost[l]!, pre[l]!, post[l]!, B * widths[l + 1]!);
+        const dinp = l === 0 ? last.dout : dpost[l - 1]!;
+        linearBackward(kernels, dinp, weights[l]!.g, biases[l]!.g, dpre[l]!, denseInput(l), weights[l]!.w, B, widths[l]!, widths[l + 1]!);
+      }
+      for (let i = blocks.length - 1; i >= 0; i--) {
+        const b = blocks[i]!;
+        if (b.pool !== null) maxPool2dBackward(b.pool, b.dact);
+        activationBackward('relu', b.conv.dout, b.dact, b.conv.out, b.act, b.act.length);
+        conv2dBackward(kernels, b.conv, b.p, blockInput(i), i === 0 ? null : blocks[i - 1]!.dout);
+      }
+    },
+  };
+  return networkTask(net);
+}
+
+/** The conv blocks' parameters (initialised in order, before the dense layers') and buffers. */
+function convBlocks(spec: CnnSpec, arena: Arena, B: number, rng: Rng): Block[] {
+  const planes = cnnPlanes(spec);
+  return spec.conv.map((layer, i) => {
+    const { C, H, W } = planes[i]!;
+    const g = conv2dGeometry(C, H, W, layer.channels, layer.kernel, layer.stride, layer.padding);
+    const p = conv2dParams(arena, `conv${i}`, g);
+    initLayer(p.weight, p.bias, C * layer.kernel * layer.kernel, rng, spec.init);
+    const conv = conv2dBuffers(arena, g, B);
+    const act = arena.floats(conv.out.length);
+    const dact = arena.floats(conv.out.length);
+    const pool = layer.pool ?? spec.pool;
+    const pooled = pool === 'none' ? null : maxPool2dBuffers(arena, B, g.Cout, g.Ho, g.Wo, pool.kernel, pool.stride);
+    return { p, conv, act, dact, pool: pooled, out: pooled?.out ?? act, dout: pooled?.dout ?? dact };
+  });
+}
