@@ -99,6 +99,32 @@ test('a metric the runs did not record fails with a reason instead of passing va
   assert.match(r.detail, /not recorded/);
 });
 
+test('test-set metrics (eval.test): accuracy is higher-is-better, loss lower-is-better, averaged over seeds', () => {
+  const tested: ClaimData = {
+    runs: [
+      run('adam', 0, { final_test_accuracy: 0.912, final_test_loss: 0.26 }),
+      run('adam', 1, { final_test_accuracy: 0.906, final_test_loss: 0.27 }),
+      run('radam', 0, { final_test_accuracy: 0.915, final_test_loss: 0.25 }),
+      run('radam', 1, { final_test_accuracy: 0.909, final_test_loss: 0.28 }),
+    ],
+  };
+  // adam's mean accuracy (0.912 + 0.906) / 2 = 0.909: above 0.908, not above 0.91
+  assert.equal(evaluateClaim(claim({ metric: 'final_test_accuracy', optimizer: 'adam', above: 0.908 }), tested).status, 'PASS');
+  assert.equal(evaluateClaim(claim({ metric: 'final_test_accuracy', optimizer: 'adam', above: 0.91 }), tested).status, 'FAIL');
+  // radam's mean 0.912 > adam's 0.909: better, since accuracy is higher-is-better
+  assert.equal(evaluateClaim(claim({ metric: 'final_test_accuracy', optimizer: 'radam', better_than: 'adam' }), tested).status, 'PASS');
+  assert.equal(evaluateClaim(claim({ metric: 'final_test_accuracy', optimizer: 'adam', better_than: 'radam' }), tested).status, 'FAIL');
+  // radam's mean test loss (0.25 + 0.28) / 2 = 0.265: below 0.2651, not below 0.2649
+  assert.equal(evaluateClaim(claim({ metric: 'final_test_loss', optimizer: 'radam', below: 0.2651 }), tested).status, 'PASS');
+  assert.equal(evaluateClaim(claim({ metric: 'final_test_loss', optimizer: 'radam', below: 0.2649 }), tested).status, 'FAIL');
+});
+
+test('a test metric without eval.test fails and says where test metrics come from', () => {
+  const r = evaluateClaim(claim({ metric: 'final_test_accuracy', optimizer: 'radam', above: 0.5 }), data);
+  assert.equal(r.status, 'FAIL');
+  assert.match(r.detail, /not recorded.*eval\.test/);
+});
+
 test('lr_robustness counts the lrs within `within`× of the best loss of any optimizer', () => {
   const robustness = [
     { optimizer: 'adam', lr: 0.001, final_train_loss_mean: 0.5, points: 1, diverged_points: 0 },

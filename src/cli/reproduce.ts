@@ -54,7 +54,7 @@ export async function reproduceCommand(file: string, flags: ReproduceFlags): Pro
           for (const run of todo) labels.set(run.id, describeRun(run));
           progress = createSweepProgress({ tty, quiet: flags.quiet, total: todo.length + skipped, done: skipped });
         },
-        started: (i, s) => progress?.started?.(i, s),
+        started: (i, s) => progress?.started?.(i, { ...s, run: labels.get(s.run) ?? s.run }),
         progress: (i, step, loss) => progress?.progress?.(i, step, loss),
         finished: (i, r) => progress?.finished?.(i, labels.has(r.spec.run) ? { ...r, spec: { ...r.spec, run: labels.get(r.spec.run)! } } : r),
       },

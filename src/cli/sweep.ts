@@ -53,6 +53,8 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
           for (const run of todo) labels.set(run.id, describeRun(run));
           progress = createSweepProgress({ tty: Boolean(process.stderr.isTTY), quiet: flags.quiet, total: todo.length + skipped, done: skipped });
         },
+        started: (index, spec) => progress?.started?.(index, { ...spec, run: labels.get(spec.run) ?? spec.run }),
+        progress: (index, step, loss) => progress?.progress?.(index, step, loss),
         finished(index, r) {
           progress?.finished?.(index, { ...r, spec: { ...r.spec, run: labels.get(r.spec.run) ?? r.spec.run } });
         },

@@ -11,6 +11,8 @@ export const METRICS = {
   best_val_loss: 'lower',
   final_val_accuracy: 'higher',
   final_train_accuracy: 'higher',
+  final_test_loss: 'lower',
+  final_test_accuracy: 'higher',
   diverged: 'lower',
   first_adaptive_step: 'lower',
   lr_robustness: 'higher',
@@ -24,7 +26,7 @@ export const Claim = z
     metric: z
       .enum(Object.keys(METRICS) as [Metric, ...Metric[]])
       .describe(
-        'per run: final/last/best train loss, final/best val loss, final val/train accuracy, diverged (1/0), first_adaptive_step; per optimizer over a sweep: lr_robustness (number of lrs within `within`× of the best loss), lr_spread (worst/best mean loss over lrs)',
+        'per run: final/last/best train loss, final/best val loss, final val/train accuracy, final test loss/accuracy (eval.test), diverged (1/0), first_adaptive_step; per optimizer over a sweep: lr_robustness (number of lrs within `within`× of the best loss), lr_spread (worst/best mean loss over lrs)',
       ),
     optimizer: z.string().describe('optimizer name the claim is about'),
     better_than: z.string().optional().describe('another optimizer name: `optimizer` must be better on the metric'),

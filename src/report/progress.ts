@@ -105,36 +105,89 @@ class LineProgress implements Progress {
   stop(): void {}
 }
 
+/** What a sweep's progress shows of a run it has started: its label, how far it is, its last loss. */
+interface ActiveRun {
+  label: string;
+  steps: number;
+  step: number;
+  loss: number;
+}
+
+export interface SweepProgressOptions {
+  tty: boolean;
+  quiet?: boolean;
+  total: number;
+  done: number;
+  /** Off a TTY, the running runs' steps are printed at most this often (ms; default 30 s). */
+  every?: number;
+  /** Injected in tests: the clock and stderr. */
+  now?: () => number;
+  write?: (text: string) => void;
+}
+
 /**
- * Progress of a sweep: many short runs, so one line per finished run (labelled by its spec's `run`)
- * on both TTY and CI, plus, on a TTY, a single bar of runs done.
+ * Progress of a sweep (or of reproduce on one): one line per finished run (labelled by its spec's
+ * `run`) on both TTY and CI. On a TTY also one bar, of runs done plus the done fraction of each running
+ * run, so that the bar and its ETA move during long runs; off a TTY, a line per running run every
+ * `every` ms (a 30-minute run is not 30 minutes of silence in a CI log).
  */
-export function createSweepProgress(opts: { tty: boolean; quiet?: boolean; total: number; done: number }): Progress {
+export function createSweepProgress(opts: SweepProgressOptions): Progress {
   if (opts.quiet) return { stop() {} };
+  const write = opts.write ?? ((text: string) => void process.stderr.write(text));
+  const now = opts.now ?? (() => performance.now());
+  const every = opts.every ?? 30_000;
+  const active = new Map<number, ActiveRun>();
   let done = opts.done;
+  let nextLines = now() + every;
+  // the bar counts thousandths of runs, so that a running run's fraction moves it
+  const units = (): number => Math.round(1000 * (done + [...active.values()].reduce((sum, a) => sum + a.step / a.steps, 0)));
+  const payload = () => ({ runs: done, runsTotal: opts.total, running: runningText(active) });
   const bar = opts.tty
     ? new cliProgress.SingleBar(
-        { format: 'runs {bar} {value}/{total}  eta {eta_formatted}', barsize: 30, hideCursor: true, stream: process.stderr, clearOnComplete: true },
+        { format: 'runs {bar} {runs}/{runsTotal}  {running}  eta {eta_formatted}', barsize: 30, hideCursor: true, stream: process.stderr, clearOnComplete: true },
         cliProgress.Presets.shades_grey,
       )
     : undefined;
-  bar?.start(opts.total, done);
+  bar?.start(1000 * opts.total, 1000 * done, payload());
   const width = String(opts.total).length;
+  const counter = (): string => `[${String(done).padStart(width)}/${opts.total}]`;
   return {
-    finished(_index: number, result: RunResult) {
+    started(index: number, spec: RunSpec) {
+      active.set(index, { label: spec.run, steps: spec.steps, step: 0, loss: NaN });
+      bar?.update(units(), payload());
+    },
+    progress(index: number, step: number, loss: number) {
+      const run = active.get(index);
+      if (!run) return;
+      run.step = step;
+      run.loss = loss;
+      if (bar) return bar.update(units(), payload());
+      if (now() < nextLines) return;
+      nextLines = now() + every;
+      for (const a of active.values()) write(`${counter()} ${a.label}: step ${a.step}/${a.steps}  loss ${formatLoss(a.loss)}\n`);
+    },
+    finished(index: number, result: RunResult) {
+      active.delete(index);
       if (result.error === 'interrupted') return;
       done++;
       const s = result.summary;
       const status = result.error ? `failed: ${result.error}` : s?.divergedAt != null ? divergedText(s) : `final loss ${formatLoss(s?.finalLoss)}`;
-      const line = `[${String(done).padStart(width)}/${opts.total}] ${result.spec.run}: ${status}`;
+      const line = `${counter()} ${result.spec.run}: ${status}`;
       if (bar) {
         bar.stop();
-        process.stderr.write(line + '\n');
-        bar.start(opts.total, done);
-      } else process.stderr.write(line + '\n');
+        write(line + '\n');
+        bar.start(1000 * opts.total, units(), payload());
+      } else write(line + '\n');
     },
     stop() {
       bar?.stop();
     },
   };
+}
+
+/** The bar's note on running runs, short enough for one terminal line: each one's step while they fit, else how many. */
+function runningText(active: Map<number, ActiveRun>): string {
+  if (active.size === 0) return '';
+  if (active.size > 2) return `${active.size} running`;
+  return `running: ${[...active.values()].map((a) => `step ${a.step}/${a.steps}`).join(', ')}`;
 }

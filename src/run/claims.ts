@@ -105,7 +105,7 @@ function valuesOf(c: Claim, data: ClaimData, optimizer: string): Judged | string
   const runs = selectRuns(data, optimizer, c.point);
   if (runs.length === 0) return `no finished runs of "${optimizer}"${c.point ? ` at ${canonicalJson(c.point)}` : ''}`;
   if (c.metric !== 'diverged' && c.metric !== 'first_adaptive_step' && runs.every((r) => r.record[c.metric] === null || r.record[c.metric] === undefined) && runs.some((r) => r.record.diverged !== true)) {
-    return `${c.metric} was not recorded for "${optimizer}" (does the experiment have validation/accuracy?)`;
+    return `${c.metric} was not recorded for "${optimizer}" (does the experiment have validation/accuracy, or eval.test for test metrics?)`;
   }
   return { values: runs.map((r) => runValue(c.metric, r)), seeds: runs.map((r) => r.seed) };
 }
