@@ -119,6 +119,26 @@ test('test-set metrics (eval.test): accuracy is higher-is-better, loss lower-is-
   assert.equal(evaluateClaim(claim({ metric: 'final_test_loss', optimizer: 'radam', below: 0.2649 }), tested).status, 'FAIL');
 });
 
+test('a negative margin is a tolerance: "at most this much worse" (non-inferiority)', () => {
+  const tested: ClaimData = {
+    runs: [run('adam', 0, { final_test_accuracy: 0.92 }), run('radam', 0, { final_test_accuracy: 0.917 })],
+  };
+  // radam 0.917 is 0.003 below adam 0.92: within a tolerance of 0.005 (0.917 > 0.92 − 0.005 = 0.915),
+  // outside one of 0.002 (0.917 < 0.918)
+  const within = evaluateClaim(claim({ metric: 'final_test_accuracy', optimizer: 'radam', better_than: 'adam', by_abs: -0.005 }), tested);
+  assert.equal(within.status, 'PASS');
+  assert.equal(within.claim, 'radam final_test_accuracy at most 0.005 worse than adam');
+  assertClose(within.margin, 0.002, 1e-12);
+  assert.equal(evaluateClaim(claim({ metric: 'final_test_accuracy', optimizer: 'radam', better_than: 'adam', by_abs: -0.002 }), tested).status, 'FAIL');
+  // relative, for a loss: radam 1.1 vs adam 1.0 is 10% worse: within −15%, not within −5%
+  const losses: ClaimData = { runs: [run('adam', 0, { final_train_loss: 1.0 }), run('radam', 0, { final_train_loss: 1.1 })] };
+  const relative = evaluateClaim(claim({ metric: 'final_train_loss', optimizer: 'radam', better_than: 'adam', by: -0.15 }), losses);
+  assert.equal(relative.status, 'PASS');
+  assert.equal(relative.claim, 'radam final_train_loss at most 15% worse than adam');
+  assert.equal(evaluateClaim(claim({ metric: 'final_train_loss', optimizer: 'radam', better_than: 'adam', by: -0.05 }), losses).status, 'FAIL');
+  assert.throws(() => claim({ metric: 'final_train_loss', optimizer: 'radam', better_than: 'adam', by: -1 }), /by/);
+});
+
 test('a test metric without eval.test fails and says where test metrics come from', () => {
   const r = evaluateClaim(claim({ metric: 'final_test_accuracy', optimizer: 'radam', above: 0.5 }), data);
   assert.equal(r.status, 'FAIL');

@@ -33,8 +33,12 @@ export const Claim = z
     below: z.number().optional().describe('the value must be < this'),
     above: z.number().optional().describe('the value must be > this'),
     equals: z.union([z.boolean(), z.number()], { error: 'a boolean or a number' }).optional().describe('the value must equal this (true/false for diverged: every seed / no seed)'),
-    by: z.number().nonnegative().default(0).describe('better_than: relative margin (0.05 = at least 5% better)'),
-    by_abs: z.number().nonnegative().default(0).describe('better_than: absolute margin'),
+    by: z
+      .number()
+      .gt(-1)
+      .default(0)
+      .describe('better_than: relative margin (0.05 = at least 5% better; negative = a tolerance: −0.05 = at most 5% worse)'),
+    by_abs: z.number().default(0).describe('better_than: absolute margin (negative = a tolerance: −0.005 = at most 0.005 worse)'),
     over_seeds: z
       .enum(['mean', 'median', 'min', 'max', 'all'])
       .default('mean')

@@ -37,8 +37,10 @@ interface Judged {
 function claimTitle(c: Claim): string {
   if (c.name) return c.name;
   if (c.better_than !== undefined) {
-    const margin = c.by > 0 ? ` by ${+(c.by * 100).toFixed(2)}%` : c.by_abs > 0 ? ` by ${c.by_abs}` : '';
-    return `${c.optimizer} ${c.metric} better than ${c.better_than}${margin}`;
+    const margin = c.by !== 0 ? `${+(Math.abs(c.by) * 100).toFixed(2)}%` : c.by_abs !== 0 ? `${Math.abs(c.by_abs)}` : '';
+    // a negative margin is a tolerance: a non-inferiority claim
+    if (c.by < 0 || c.by_abs < 0) return `${c.optimizer} ${c.metric} at most ${margin} worse than ${c.better_than}`;
+    return `${c.optimizer} ${c.metric} better than ${c.better_than}${margin ? ` by ${margin}` : ''}`;
   }
   if (c.below !== undefined) return `${c.optimizer} ${c.metric} below ${c.below}`;
   if (c.above !== undefined) return `${c.optimizer} ${c.metric} above ${c.above}`;
