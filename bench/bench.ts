@@ -25,6 +25,7 @@ import { benchMatmul, matmulCases } from './matmul.js';
 import { benchModels } from './models.js';
 import { benchPeers } from './peers.js';
 import { benchCompare } from './compare.js';
+import { benchTorch } from './torch.js';
 import { targetTable, targets } from './targets.js';
 import { installPeers, loadPeers, type LoadedPeers } from './tfjs.js';
 import type { Results } from './results.js';
@@ -81,6 +82,7 @@ function emptyResults(opts: Options, mo: MeasureOptions): Results {
     matmulModels: [],
     models: [],
     peers: [],
+    torch: [],
     compare: [],
     targets: [],
     notes: [],
@@ -127,6 +129,12 @@ async function runSections(opts: Options, mo: MeasureOptions, results: Results, 
     results.peers = peers.rows;
     print(peers.table);
     results.meta.peersSkipped = loaded.skipped;
+  }
+  if (sections.has('torch')) {
+    const torch = benchTorch(kernels, mo, opts.configs, BENCH_DIR);
+    results.torch = torch.rows;
+    results.meta.torch = torch.meta;
+    print(torch.table);
   }
   if (sections.has('compare')) {
     // The full config takes minutes under the js kernels; --quick times its first 100 steps.
