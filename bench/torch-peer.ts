@@ -110,9 +110,14 @@ function cnnShapes(model: Extract<ModelSpec, { kind: 'cnn' }>, classes: number):
   return { kind: 'cnn', input: [first.C, first.H, first.W], conv, flat: last.C * last.H * last.W, dense: model.dense, classes };
 }
 
-/** The python to run the peer with: the first of $RADAM_RUN_PYTHON, python3, /usr/bin/python3 that imports torch; else why there is none. */
+/**
+ * The python to run the peer with: $RADAM_RUN_PYTHON when set (an explicit choice, tried alone), else
+ * the first of python3 and /usr/bin/python3 that imports torch (a pyenv or venv python3 on PATH often
+ * lacks the Debian package that the system one has); else why there is none.
+ */
 export function findTorchPython(env = process.env): { python: string } | { missing: string } {
-  const candidates = [...new Set([env['RADAM_RUN_PYTHON'], 'python3', '/usr/bin/python3'].filter((p): p is string => !!p))];
+  const chosen = env['RADAM_RUN_PYTHON'];
+  const candidates = chosen ? [chosen] : ['python3', '/usr/bin/python3'];
   for (const python of candidates) {
     const r = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore', timeout: 120_000 });
     if (r.status === 0) return { python };
