@@ -85,15 +85,12 @@ function kernelsFor(c: TorchCase, kernels: KernelSet[]): KernelSet[] {
 
 /**
  * Time each workload on our kernel sets, then on PyTorch right after (one python process per workload,
- * so both sides of a ratio see the same machine load). Without torch, our side only and a note saying how to get it.
+ * so both sides of a ratio see the same machine load). Without torch: no table, the line saying how to get it.
  */
-export function benchTorch(kernels: KernelSet[], mo: MeasureOptions, configsDir: string, benchDir: string): { rows: TorchRow[]; table: Table; meta: Record<string, unknown> } {
+export function benchTorch(kernels: KernelSet[], mo: MeasureOptions, configsDir: string, benchDir: string): { rows: TorchRow[]; table: Table | string; meta: Record<string, unknown> } {
   const notes: string[] = [];
   const found = findTorchPython();
-  if ('missing' in found) {
-    console.error(found.missing);
-    return { rows: [], table: torchTable([], kernels, undefined, [found.missing]), meta: { skipped: found.missing } };
-  }
+  if ('missing' in found) return { rows: [], table: `${found.missing}\n`, meta: { skipped: found.missing } };
   const rows: TorchRow[] = [];
   let report: TorchReport | undefined;
   const jsSkipped: string[] = [];

@@ -1,8 +1,8 @@
-# The PyTorch peer of `npm run bench` (section torch, bench/torch.ts; the bridge is bench/torch-peer.ts): builds each workload's model in
-# PyTorch, the same computation as radam-run's (src/models/*.ts), and times Adam training steps on it.
-# Input (stdin): {"measure": {"sampleMs", "samples", "warmupMs"}, "threads": n, "workloads": [...]}, each
-# workload described by bench/torch-peer.ts (torchWorkload). Output (stdout): one JSON object, see report().
-# The timing protocol is bench/measure.ts's, line for line: warm up, size a batch, median of timed batches.
+# The PyTorch peer of `npm run bench` (section torch: bench/torch.ts; the bridge: bench/torch-peer.ts).
+# It builds each workload's model in PyTorch, the same computation as radam-run's (src/models/*.ts), and
+# times Adam training steps on it. Input (stdin): {"measure": {"sampleMs", "samples", "warmupMs"},
+# "threads": n, "workloads": [...]}, each workload described by bench/torch-peer.ts (torchWorkload).
+# Output (stdout): one JSON object (main()). The timing protocol is bench/measure.ts's, step for step.
 import json
 import math
 import sys
