@@ -1,19 +1,22 @@
 // `npm run bench`: how fast radam-run's kernels are, in one process run — optimizer steps against a
-// memory-copy baseline, matmul at the models' shapes, training steps of the shipped configs, and the
-// same work on TensorFlow.js (CPU and wasm backends) as the peer. Tables go to stdout (install notes
-// and skips to stderr); the same numbers go to bench/results.json. Never run by the tests for timing.
+// memory-copy baseline, matmul at the models' shapes, training steps of the shipped configs, the same
+// work on TensorFlow.js (CPU and wasm backends), and Adam training steps against PyTorch on the CPU (one
+// thread; used when a python3 imports torch). Tables go to stdout (install notes and skips to stderr);
+// the same numbers go to bench/results.json. Never run by the tests for timing.
 // This file is the entry point: it runs the sections (one file each, below) in order.
 //
-//   npm run bench                      full run (3–5 minutes on 2 cores, first TF.js install included)
+//   npm run bench                      full run (4–6 minutes on 2 cores, first TF.js install included)
 //   npm run bench -- --quick           smoke run: short batches, few samples
-//   npm run bench -- --no-peers        skip TensorFlow.js (no install)
-//   npm run bench -- --only optim,matmul,models,peers,compare   a subset of the sections
+//   npm run bench -- --no-peers        skip TensorFlow.js (no install); the PyTorch section still runs
+//   npm run bench -- --only optim,matmul,models,peers,torch,compare   a subset of the sections
 //   npm run bench -- --kernels js      which of our kernel sets to time (js, wasm)
 //   npm run bench -- --json FILE       where to write the JSON (default bench/results.json)
 //   npm run bench -- --configs DIR     time the configs of another directory (default configs/)
+//   RADAM_RUN_PYTHON=/path/python3     the python for the PyTorch peer (default: python3, then /usr/bin/python3)
 //
-// Sections: optimizers.ts (1), matmul.ts (2), models.ts (3), peers.ts with tfjs.ts (4), compare.ts (5),
-// then targets.ts. Our side of each is built in ours.ts, from the same Kernels and buildRun a run uses.
+// Sections: optimizers.ts (1), matmul.ts (2), models.ts (3), peers.ts with tfjs.ts (4), torch.ts with
+// torch-peer.ts and torch_peer.py (5), compare.ts (6), then targets.ts. Our side of each is built in
+// ours.ts, from the same Kernels and buildRun a run uses.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -25,6 +28,7 @@ import { benchMatmul, matmulCases } from './matmul.js';
 import { benchModels } from './models.js';
 import { benchPeers } from './peers.js';
 import { benchCompare } from './compare.js';
+import { benchTorch } from './torch.js';
 import { targetTable, targets } from './targets.js';
 import { installPeers, loadPeers, type LoadedPeers } from './tfjs.js';
 import type { Results } from './results.js';
@@ -81,6 +85,7 @@ function emptyResults(opts: Options, mo: MeasureOptions): Results {
     matmulModels: [],
     models: [],
     peers: [],
+    torch: [],
     compare: [],
     targets: [],
     notes: [],
@@ -127,6 +132,13 @@ async function runSections(opts: Options, mo: MeasureOptions, results: Results, 
     results.peers = peers.rows;
     print(peers.table);
     results.meta.peersSkipped = loaded.skipped;
+  }
+  if (sections.has('torch')) {
+    const torch = benchTorch(kernels, mo, opts.configs, BENCH_DIR);
+    results.torch = torch.rows;
+    results.meta.torch = torch.meta;
+    if (typeof torch.table === 'string') console.log(torch.table);
+    else print(torch.table);
   }
   if (sections.has('compare')) {
     // The full config takes minutes under the js kernels; --quick times its first 100 steps.

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { KernelSet } from '../src/wasm/kernels.js';
 import { KERNEL_SETS } from './ours.js';
 
-const SECTIONS = ['optim', 'matmul', 'models', 'peers', 'compare'] as const;
+const SECTIONS = ['optim', 'matmul', 'models', 'peers', 'torch', 'compare'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** The repo root: the bench runs as dist/bench/*.js (or bench/*.ts under a TS runner). */

@@ -5,6 +5,7 @@ import type { MatmulModel, MatmulRow } from './matmul.js';
 import type { ModelRow } from './models.js';
 import type { OptimizerRow } from './optimizers.js';
 import type { PeerRow } from './peers.js';
+import type { TorchRow } from './torch.js';
 
 export interface TargetRow {
   issue: number;
@@ -25,6 +26,7 @@ export interface Results {
   matmulModels: MatmulModel[];
   models: ModelRow[];
   peers: PeerRow[];
+  torch: TorchRow[];
   compare: CompareRow[];
   targets: TargetRow[];
   notes: string[];

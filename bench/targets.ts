@@ -1,5 +1,5 @@
-// The performance targets of issues #3 (js kernels vs TensorFlow.js) and #6 (the wasm SIMD kernels),
-// checked on one run's numbers: the last table of `npm run bench`.
+// The performance targets of issues #3 (js kernels vs TensorFlow.js), #6 (the wasm SIMD kernels), #12 and
+// #13 (the wasm kernels vs PyTorch on one thread), checked on one run's numbers: the last table of `npm run bench`.
 import type { KernelSet } from '../src/wasm/kernels.js';
 import type { Results, TargetRow } from './results.js';
 import { num, type Table } from './table.js';
@@ -18,7 +18,32 @@ export function targets(kernels: KernelSet[], results: Results): TargetRow[] {
     const mlp = peerSpeedup(results, PEER_MLP.label, `${k} vs tfjs-wasm`);
     if (mlp !== undefined) out.push({ issue: 3, target: 'MLP step vs TensorFlow.js wasm', kernels: k, value: mlp, goal: 1, unit: '× faster', met: mlp >= 1 });
   }
-  if (kernels.includes('wasm')) out.push(...wasmTargets(results));
+  if (kernels.includes('wasm')) out.push(...wasmTargets(results), ...torchTargets(results));
+  return out;
+}
+
+/**
+ * Issues #12 and #13: PyTorch's step time ÷ ours on the wasm kernels (bench/torch.ts), per workload key.
+ * #12 asks for the 2c2d step within 2× of PyTorch's time; #13 for the ratios below.
+ */
+export const TORCH_TARGETS: { issue: number; key: string; target: string; goal: number }[] = [
+  { issue: 12, key: 'fmnist-2c2d', target: 'fmnist-2c2d step vs PyTorch 1 thread (within 2× of its time)', goal: 0.5 },
+  { issue: 13, key: 'fmnist-2c2d', target: 'fmnist-2c2d step vs PyTorch 1 thread', goal: 0.8 },
+  { issue: 13, key: 'fmnist-mlp', target: 'MLP 784-1000-500-100-10 step vs PyTorch 1 thread', goal: 0.8 },
+  { issue: 13, key: 'char-lstm-h256', target: 'char LSTM H256 step vs PyTorch 1 thread', goal: 0.8 },
+  { issue: 13, key: 'transformer', target: 'transformer.yaml step vs PyTorch 1 thread', goal: 1.5 },
+  { issue: 13, key: 'lstm', target: 'lstm.json step vs PyTorch 1 thread', goal: 4 },
+  { issue: 13, key: 'mlp', target: 'mlp.yaml step vs PyTorch 1 thread', goal: 1.5 },
+];
+
+function torchTargets(results: Results): TargetRow[] {
+  const out: TargetRow[] = [];
+  for (const t of TORCH_TARGETS) {
+    const value = results.torch.find((r) => r.key === t.key)?.speedup['wasm'];
+    if (value !== undefined && Number.isFinite(value)) {
+      out.push({ issue: t.issue, target: t.target, kernels: 'wasm', value, goal: t.goal, unit: '× PyTorch speed', met: value >= t.goal });
+    }
+  }
   return out;
 }
 

@@ -173,6 +173,8 @@ export function describeModel(model: ModelSpec, data: DataSpec | undefined): str
       return d ? `linear ${d.inputs}-${d.outputs}` : 'linear';
     case 'mlp':
       return d ? `mlp ${[d.inputs, ...model.hidden, d.outputs].join('-')} ${model.activation}` : 'mlp';
+    case 'cnn':
+      return `cnn ${model.conv.map((c) => `${c.kernel}×${c.kernel}×${c.channels}`).join(' ')} dense ${model.dense.join('-')}`;
     case 'lstm':
       return `lstm E${model.embed} H${model.hidden}×${model.layers}`;
     case 'transformer':

@@ -1,0 +1,174 @@
+// Section `torch` of `npm run bench`: ms per Adam training step of realistic and shipped models on our
+// kernels and on PyTorch (CPU, one thread; bench/torch-peer.ts runs bench/torch_peer.py), side by side in one run.
+import { basename } from 'node:path';
+import { ModelSpec } from '../src/config/models.js';
+import { DataSpec } from '../src/config/data.js';
+import type { NamedOptimizer } from '../src/config/schema.js';
+import { planCompare } from '../src/run/plan.js';
+import type { RunSpec } from '../src/train/train.js';
+import type { KernelSet } from '../src/wasm/kernels.js';
+import { findConfigs } from './configs.js';
+import { measure, type MeasureOptions } from './measure.js';
+import { benchRunSpec, trainingSteps } from './ours.js';
+import { num, times, type Table } from './table.js';
+import { findTorchPython, runTorchPeer, torchWorkload, type TorchReport, type TorchWorkload } from './torch-peer.js';
+import { describeBatch, describeModel, named } from './workloads.js';
+
+/** The shipped configs timed against PyTorch (by file name), in table order. */
+export const TORCH_CONFIGS = ['fmnist-2c2d.yaml', 'fmnist-mlp.yaml', 'lstm.json', 'mlp.yaml', 'transformer.yaml'];
+
+/** Issue #13's char LSTM at a realistic size, a fixed workload (no config ships it). */
+export const CHAR_LSTM_H256 = {
+  key: 'char-lstm-h256',
+  label: 'char LSTM E64 H256 V64 (#13)',
+  model: ModelSpec.parse({ kind: 'lstm', embed: 64, hidden: 256, layers: 1 }),
+  data: DataSpec.parse({ kind: 'markov-text', vocab: 64, order: 1, seq_len: 64, batch: 32 }),
+};
+
+/** One workload of the section: our runs of it (one per kernel set) and its PyTorch description. */
+export interface TorchCase {
+  /** The config's file name without extension, or CHAR_LSTM_H256.key: what the targets look rows up by. */
+  key: string;
+  label: string;
+  model: ModelSpec;
+  data: DataSpec;
+  workload: TorchWorkload;
+  /** Our run of the workload: the config's Adam run (its first optimizer of kind adam), under `kernels`. */
+  spec(kernels: KernelSet): RunSpec;
+}
+
+export interface TorchRow {
+  key: string;
+  workload: string;
+  model: string;
+  batch: string;
+  params: { ours: number; torch?: number };
+  /** Seconds per step. */
+  ours: Record<string, number>;
+  torch?: number;
+  /** By kernel set: PyTorch's time ÷ ours (> 1: ours is faster). */
+  speedup: Record<string, number>;
+}
+
+/** The section's workloads: TORCH_CONFIGS found in `dir`, then CHAR_LSTM_H256; what cannot be described goes to `notes`. */
+export function torchCases(dir: string, notes: string[]): TorchCase[] {
+  const found = findConfigs(dir, []);
+  const cases: TorchCase[] = [];
+  for (const file of TORCH_CONFIGS) {
+    const c = found.find((x) => basename(x.name) === file);
+    if (c === undefined) {
+      notes.push(`${file}: not in ${dir} (or not loadable): not timed`);
+      continue;
+    }
+    const adamRun = (k: KernelSet): RunSpec => {
+      const runs = planCompare(c.experiment, { kernels: k });
+      return runs.find((r) => r.optimizer.kind === 'adam') ?? { ...runs[0]!, optimizer: named({ kind: 'adam', lr: 1e-3 }) };
+    };
+    try {
+      const workload = torchWorkload(c.name, c.model, c.data, adamRun('js').optimizer, c.vocab);
+      cases.push({ key: file.replace(/\.\w+$/, ''), label: c.name, model: c.model, data: c.data, workload, spec: adamRun });
+    } catch (err) {
+      notes.push(`${c.name}: not timed (${(err as Error).message})`);
+    }
+  }
+  const { key, label, model, data } = CHAR_LSTM_H256;
+  const adam = named({ kind: 'adam', lr: 1e-3 });
+  cases.push({ key, label, model, data, workload: torchWorkload(label, model, data, adam), spec: (k) => benchRunSpec(model, data, adam, k) });
+  return cases;
+}
+
+/** Fashion-MNIST-sized steps take seconds under the js kernels: time them on wasm only when wasm is timed too. */
+function kernelsFor(c: TorchCase, kernels: KernelSet[]): KernelSet[] {
+  const images = c.data.kind === 'fashion-mnist' || c.data.kind === 'mnist';
+  return images && kernels.includes('wasm') ? kernels.filter((k) => k !== 'js') : kernels;
+}
+
+/**
+ * Time each workload on our kernel sets, then on PyTorch right after (one python process per workload,
+ * so both sides of a ratio see the same machine load). Without torch: no table, the line saying how to get it.
+ */
+export function benchTorch(kernels: KernelSet[], mo: MeasureOptions, configsDir: string, benchDir: string): { rows: TorchRow[]; table: Table | string; meta: Record<string, unknown> } {
+  const notes: string[] = [];
+  const found = findTorchPython();
+  if ('missing' in found) return { rows: [], table: `${found.missing}\n`, meta: { skipped: found.missing } };
+  const rows: TorchRow[] = [];
+  let report: TorchReport | undefined;
+  const jsSkipped: string[] = [];
+  for (const c of torchCases(configsDir, notes)) {
+    const row = ourSide(c, kernelsFor(c, kernels), mo, notes);
+    if (row === undefined) continue;
+    if (!kernelsFor(c, kernels).includes('js') && kernels.includes('js')) jsSkipped.push(c.label);
+    try {
+      report = runTorchPeer(found.python, benchDir, [c.workload], mo, 1);
+      const r = report.results[0]!;
+      if ('error' in r) notes.push(`${c.label}: PyTorch failed (${r.error})`);
+      else {
+        row.torch = r.timing.median;
+        row.params.torch = r.params;
+        for (const [k, s] of Object.entries(row.ours)) row.speedup[k] = r.timing.median / s;
+      }
+    } catch (err) {
+      notes.push(`${c.label}: ${(err as Error).message}`);
+    }
+    rows.push(row);
+  }
+  if (jsSkipped.length > 0) notes.push(`js kernels not timed on ${jsSkipped.join(', ')} (seconds per step; --kernels js times them)`);
+  const meta = { python: found.python, torch: report?.torch, threads: report?.threads, blas: report?.blas };
+  return { rows, table: torchTable(rows, kernels, report, notes), meta };
+}
+
+/** Our steps of `c` under each kernel set, as train() runs them; undefined (and a note) if the run cannot be built, e.g. its data files are missing. */
+function ourSide(c: TorchCase, kernels: KernelSet[], mo: MeasureOptions, notes: string[]): TorchRow | undefined {
+  const row: TorchRow = { key: c.key, workload: c.label, model: describeModel(c.model, c.data), batch: describeBatch(c.data), params: { ours: 0 }, ours: {}, speedup: {} };
+  for (const k of kernels) {
+    let steps;
+    try {
+      steps = trainingSteps(c.spec(k));
+    } catch (err) {
+      notes.push(`${c.label}: skipped (${(err as Error).message.split('\n')[0]})`);
+      return undefined;
+    }
+    row.params.ours = steps.built.task.params.data.length;
+    row.ours[k] = measure(steps.run, mo).median;
+    const d = steps.divergence();
+    if (d !== undefined) notes.push(`${c.label} (${k}): diverged at step ${d.step} while timing (${d.reason})`);
+  }
+  return row;
+}
+
+function torchTable(rows: TorchRow[], kernels: KernelSet[], report: TorchReport | undefined, notes: string[]): Table {
+  const mismatched = rows.filter((r) => r.params.torch !== undefined && r.params.torch !== r.params.ours);
+  return {
+    title: `Against PyTorch${report ? ` ${report.torch}` : ''} (CPU, ${report?.threads ?? 1} thread): ms per Adam training step`,
+    columns: ['<workload', '<model', '<batch', 'params', ...kernels.map((k) => `${k} ms`), 'torch ms', ...kernels.map((k) => `torch÷${k}`)],
+    rows: rows.map((r) => [
+      r.workload,
+      r.model,
+      r.batch,
+      r.params.ours.toLocaleString('en-US') + (r.params.torch !== undefined && r.params.torch !== r.params.ours ? ` ≠ ${r.params.torch.toLocaleString('en-US')}` : ''),
+      ...kernels.map((k) => num(r.ours[k] === undefined ? undefined : r.ours[k]! * 1e3)),
+      num(r.torch === undefined ? undefined : r.torch * 1e3),
+      ...kernels.map((k) => times(r.speedup[k])),
+    ]),
+    notes: [
+      'torch÷k = PyTorch\'s time ÷ ours on kernel set k (= our steps/s ÷ its steps/s): > 1 means ours is faster.',
+      ...(report ? blasNotes(report) : []),
+      mismatched.length === 0
+        ? 'params: ours (the run\'s parameter vector); PyTorch\'s trainable parameter count is equal for every row timed (same networks).'
+        : `params DIFFER (ours ≠ PyTorch's): ${mismatched.map((r) => r.workload).join(', ')}: those rows compare different networks.`,
+      'one step: ours is trainingStep (src/train/train.ts) as train() runs it: next batch from the dataset, forward, backward,',
+      '  gradient norm, Adam update, the loss read. PyTorch: zero_grad, forward, mean cross-entropy, backward, Adam step,',
+      '  loss.item(), on one fixed random batch built once (it pays no data cost). Adam with the config\'s Adam lr (1e-3 for the char LSTM).',
+      'PyTorch models (bench/torch_peer.py): nn.Linear/Conv2d/MaxPool2d/LSTM/LayerNorm/Embedding; the LSTM\'s b_hh is held at zero',
+      '  and out of training (ours has one bias per gate row); the transformer is written out as ours (full T×T scores, masked).',
+      ...notes,
+    ],
+  };
+}
+
+function blasNotes(report: TorchReport): string[] {
+  const { kind, libs } = report.blas;
+  const out = [`PyTorch ${report.torch} (python ${report.python}), torch.get_num_threads() = ${report.threads}, BLAS loaded: ${kind}${libs.length > 0 ? ` (${libs.join(', ')})` : ''}.`];
+  if (kind === 'reference') out.push('WARNING: PyTorch runs on the reference BLAS here, several times slower than OpenBLAS: an unfairly slow peer (apt-get install libopenblas0-pthread).');
+  return out;
+}
