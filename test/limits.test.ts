@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -88,20 +88,13 @@ function assertExact(spec: RunSpec, what: string): void {
   assert.equal(arenaBytes(slots, spec.optimizer), arena.byteLength, `${what}: arena bytes`);
 }
 
-const SHIPPED = [
-  'configs/rosenbrock.yaml',
-  'configs/quadratic-noisy.yaml',
-  'configs/mlp.yaml',
-  'configs/lr-sweep.yaml',
-  'configs/lstm.json',
-  'configs/transformer.yaml',
-  'configs/text.yaml',
-  'experiments/lr-robustness.yaml',
-  'experiments/warmup-ablation.yaml',
-  'configs/fmnist-logreg.yaml',
-  'configs/fmnist-mlp.yaml',
-  'configs/fmnist-2c2d.yaml',
-];
+/** Every shipped config and experiment (read from the directories, so that a new one is covered). */
+const SHIPPED = ['configs', 'experiments'].flatMap((dir) =>
+  readdirSync(join(repoRoot(), dir))
+    .filter((f) => /\.(json|ya?ml)$/.test(f))
+    .sort()
+    .map((f) => `${dir}/${f}`),
+);
 
 /** Why a config cannot run here (its data files are absent), or undefined. */
 function missingData(file: string): string | undefined {

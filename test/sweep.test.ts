@@ -271,6 +271,7 @@ test('aggregation matches a hand computation: mean, sample std, min, max over se
     finalTrainLoss: loss,
     bestValLoss: loss === null ? null : loss + 1,
     finalValAccuracy: null,
+    finalTestAccuracy: null,
     diverged,
     failed: false,
   });

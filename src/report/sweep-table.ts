@@ -4,6 +4,7 @@ import chalk from 'chalk';
 import type { SweepAggregate } from '../results/aggregate.js';
 import { canonicalJson } from '../base/canonical-json.js';
 import { formatLoss } from '../results/cells.js';
+import { pct } from './table.js';
 
 /** Align columns: the first `textColumns` left, the rest (numbers) right. */
 function pad(cells: string[][], textColumns = 1): string[] {
@@ -14,13 +15,21 @@ function pad(cells: string[][], textColumns = 1): string[] {
 export function renderSweepTables(agg: SweepAggregate, params: string[]): string {
   const lines: string[] = [];
   lines.push(chalk.bold('best point per optimizer (mean final train loss over seeds)'));
-  const bestRows = [['optimizer', 'point', 'mean', 'std', 'runs', 'diverged']];
+  // accuracy columns only where some best point has the metric (classification with eval / eval.test)
+  const accuracies = (
+    [
+      ['val acc', 'final_val_accuracy_mean'],
+      ['test acc', 'final_test_accuracy_mean'],
+    ] as const
+  ).filter(([, key]) => agg.best.some((b) => b[key] !== null));
+  const bestRows = [['optimizer', 'point', 'mean', 'std', ...accuracies.map(([title]) => title), 'runs', 'diverged']];
   for (const b of agg.best) {
     const point = Object.entries(b.point)
       .filter(([k]) => params.length === 0 || params.includes(k))
       .map(([k, v]) => `${k}=${typeof v === 'object' ? canonicalJson(v) : String(v)}`)
       .join(' ');
-    bestRows.push([b.optimizer, point || '(base config)', formatLoss(b.final_train_loss_mean), formatLoss(b.final_train_loss_std), String(b.runs), String(b.diverged)]);
+    const accs = accuracies.map(([, key]) => pct(b[key]));
+    bestRows.push([b.optimizer, point || '(base config)', formatLoss(b.final_train_loss_mean), formatLoss(b.final_train_loss_std), ...accs, String(b.runs), String(b.diverged)]);
   }
   lines.push(...pad(bestRows, 2));
   const lrs = [...new Set(agg.lr_robustness.map((r) => r.lr))].sort((a, b) => a - b);

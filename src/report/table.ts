@@ -17,7 +17,7 @@ export function divergedText(s: Pick<RunSummary, 'divergedAt' | 'divergedReason'
   return `diverged at step ${s.divergedAt}: ${s.divergedReason}`;
 }
 
-function pct(x: number | undefined | null): string {
+export function pct(x: number | undefined | null): string {
   return x === undefined || x === null || Number.isNaN(x) ? '—' : `${(100 * x).toFixed(1)}%`;
 }
 

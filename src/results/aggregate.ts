@@ -23,6 +23,7 @@ export interface RunOutcome {
   finalTrainLoss: number | null;
   bestValLoss: number | null;
   finalValAccuracy: number | null;
+  finalTestAccuracy: number | null;
   diverged: boolean;
   failed: boolean;
 }
@@ -39,6 +40,8 @@ export interface PointRow {
   final_train_loss_max: number | null;
   best_val_loss_mean: number | null;
   final_val_accuracy_mean: number | null;
+  /** Mean final test accuracy over the seeds (eval.test); null without a test split. */
+  final_test_accuracy_mean: number | null;
   diverged: number;
   failed: number;
 }
@@ -71,6 +74,7 @@ function outcomeOf(s: StoredSummary): RunOutcome {
     finalTrainLoss: s.summary?.final_train_loss ?? null,
     bestValLoss: s.summary?.best_val_loss ?? null,
     finalValAccuracy: s.summary?.final_val_accuracy ?? null,
+    finalTestAccuracy: s.summary?.final_test_accuracy ?? null,
     diverged: s.status === 'diverged',
     failed: s.status === 'failed',
   };
@@ -107,6 +111,7 @@ function pointRow(runs: RunOutcome[]): PointRow {
   const losses = ok.map((r) => r.finalTrainLoss!);
   const vals = runs.flatMap((r) => (r.bestValLoss !== null && !r.diverged ? [r.bestValLoss] : []));
   const accs = runs.flatMap((r) => (r.finalValAccuracy !== null && !r.diverged ? [r.finalValAccuracy] : []));
+  const testAccs = runs.flatMap((r) => (r.finalTestAccuracy !== null && !r.diverged ? [r.finalTestAccuracy] : []));
   return {
     optimizer: runs[0]!.optimizer,
     point: runs[0]!.point,
@@ -119,6 +124,7 @@ function pointRow(runs: RunOutcome[]): PointRow {
     final_train_loss_max: losses.length ? Math.max(...losses) : null,
     best_val_loss_mean: mean(vals),
     final_val_accuracy_mean: mean(accs),
+    final_test_accuracy_mean: mean(testAccs),
     diverged: runs.filter((r) => r.diverged).length,
     failed: runs.filter((r) => r.failed).length,
   };
@@ -190,6 +196,7 @@ function pointsCsv(agg: SweepAggregate, params: string[]): string {
     'final_val_accuracy_mean',
     'diverged',
     'failed',
+    'final_test_accuracy_mean',
   ];
   const rows = agg.points.map((p) => [
     p.optimizer,
@@ -204,6 +211,7 @@ function pointsCsv(agg: SweepAggregate, params: string[]): string {
     cell(p.final_val_accuracy_mean),
     cell(p.diverged),
     cell(p.failed),
+    cell(p.final_test_accuracy_mean),
   ]);
   return toCsv(header, rows);
 }
@@ -225,12 +233,12 @@ function runPointCells(point: Record<string, unknown>, params: string[]): string
 
 /** runs.csv: every run of the plan in plan order; runs not complete in OUT have status `missing`. */
 function runsCsv(plan: SweepJson, outcomes: RunOutcome[]): string {
-  const header = ['id', 'optimizer', 'seed', ...plan.params, 'effective_lr', 'status', 'final_train_loss', 'best_val_loss', 'final_val_accuracy'];
+  const header = ['id', 'optimizer', 'seed', ...plan.params, 'effective_lr', 'status', 'final_train_loss', 'best_val_loss', 'final_val_accuracy', 'final_test_accuracy'];
   const byId = new Map(outcomes.map((o) => [o.id, o]));
   const rows = plan.runs.map((r) => {
     const o = byId.get(r.id);
-    if (!o) return [r.id, r.optimizer, r.seed, ...runPointCells(r.point, plan.params), '', 'missing', '', '', ''];
-    return [o.id, o.optimizer, o.seed, ...runPointCells(o.point, plan.params), num(o.lr), o.failed ? 'failed' : o.diverged ? 'diverged' : 'ok', num(o.finalTrainLoss), num(o.bestValLoss), num(o.finalValAccuracy)];
+    if (!o) return [r.id, r.optimizer, r.seed, ...runPointCells(r.point, plan.params), '', 'missing', '', '', '', ''];
+    return [o.id, o.optimizer, o.seed, ...runPointCells(o.point, plan.params), num(o.lr), o.failed ? 'failed' : o.diverged ? 'diverged' : 'ok', num(o.finalTrainLoss), num(o.bestValLoss), num(o.finalValAccuracy), num(o.finalTestAccuracy)];
   });
   return toCsv(header, rows);
 }
