@@ -1,6 +1,8 @@
 // conv2d's im2col and col2im: src/nn/conv2d.ts's loops, bit for bit (im2col copies; col2im adds each
 // float32 once per read, in the same order, and an f32 add equals the TS float64 add rounded to f32).
-// Stride 1 rows are contiguous: im2col copies them with memory.copy, col2im adds them in f32x4.
+// Stride 1 rows are contiguous: im2col copies them and col2im adds them in f32x4. The rows are short
+// (Wo floats: 14 in DeepOBS 2c2d's second conv), so the copies and fills are inline loops: a
+// memory.copy / memory.fill per row costs more in call overhead than it moves.
 // Pointers are byte offsets; x / dx already point at the image.
 
 // Output columns [lo, hi) whose input column ow·s − padLeft + kj lies inside [0, W).
@@ -15,6 +17,22 @@ function endInside(W: i32, Wo: i32, stride: i32, padLeft: i32, kj: i32, lo: i32)
   return max(lo, min(Wo, last + 1));
 }
 
+/** row[from, to) = 0 */
+@inline
+function zeros(row: usize, from: i32, to: i32): void {
+  let i = from;
+  for (; i + 4 <= to; i += 4) v128.store(row + (<usize>i << 2), f32x4.splat(0));
+  for (; i < to; i++) store<f32>(row + (<usize>i << 2), 0);
+}
+
+/** dst[from, to) = src[from, to) */
+@inline
+function copy(dst: usize, src: usize, from: i32, to: i32): void {
+  let i = from;
+  for (; i + 4 <= to; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < to; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
 export function im2col(cols: usize, x: usize, C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32): void {
   let row = 0;
   for (let c = 0; c < C; c++) {
@@ -26,17 +44,17 @@ export function im2col(cols: usize, x: usize, C: i32, H: i32, W: i32, k: i32, st
           const dst = cols + (<usize>((row * Ho + oh) * Wo) << 2);
           const ih = oh * stride - padTop + ki;
           if (ih < 0 || ih >= H) {
-            memory.fill(dst, 0, <usize>Wo << 2);
+            zeros(dst, 0, Wo);
             continue;
           }
           const src = x + (<usize>((c * H + ih) * W - padLeft + kj) << 2);
-          if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
+          zeros(dst, 0, lo);
           if (stride == 1) {
-            memory.copy(dst + (<usize>lo << 2), src + (<usize>lo << 2), <usize>(hi - lo) << 2);
+            copy(dst, src, lo, hi);
           } else {
             for (let ow = lo; ow < hi; ow++) store<f32>(dst + (<usize>ow << 2), load<f32>(src + (<usize>(ow * stride) << 2)));
           }
-          if (hi < Wo) memory.fill(dst + (<usize>hi << 2), 0, <usize>(Wo - hi) << 2);
+          zeros(dst, hi, Wo);
         }
       }
     }

@@ -7,3 +7,4 @@ export { matmul } from './matmul';
 export { lstmForward, lstmBackward } from './lstm';
 export { sumOfSquares, scaleInPlace } from './norm';
 export { im2col, col2im } from './conv';
+export { reluForward, reluBackward, maxPool2dForward, maxPool2dBackward } from './pool';
