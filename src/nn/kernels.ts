@@ -72,6 +72,10 @@ export interface Kernels {
   im2col(cols: Float32Array, x: Float32Array, xOff: number, g: Conv2dGeometry): void;
   /** Its adjoint, adding dcols into the image at dx[dxOff…]: src/nn/conv2d.ts. */
   col2im(dx: Float32Array, dxOff: number, dcols: Float32Array, g: Conv2dGeometry): void;
+  /** out[(b·C + c)·plane + i] += bias[c]: src/nn/conv2d.ts. */
+  addChannelBias(out: Float32Array, bias: Float32Array, B: number, C: number, plane: number): void;
+  /** dbias[c] += each image's plane sum (in float64), image by image: src/nn/conv2d.ts. */
+  addChannelSums(dbias: Float32Array, dout: Float32Array, B: number, C: number, plane: number): void;
   /** out = max(inp, 0) over [0, n): src/nn/activation.ts. */
   reluForward(out: Float32Array, inp: Float32Array, n: number): void;
   /** dinp += dout where inp > 0, over [0, n): src/nn/activation.ts. */

@@ -24,6 +24,8 @@ interface Exports {
   matmul(c: number, a: number, b: number, M: number, N: number, K: number, transA: number, transB: number, accumulate: number): void;
   im2col(cols: number, x: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number): void;
   col2im(dx: number, dcols: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number): void;
+  addChannelBias(out: number, bias: number, B: number, C: number, plane: number): void;
+  addChannelSums(dbias: number, dout: number, B: number, C: number, plane: number): void;
   reluForward(out: number, inp: number, n: number): void;
   reluBackward(dinp: number, dout: number, inp: number, n: number): void;
   maxPool2dForward(out: number, argmax: number, x: number, planes: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number): void;
@@ -120,6 +122,14 @@ export class WasmKernels implements Kernels {
 
   col2im(dx: Float32Array, dxOff: number, dcols: Float32Array, g: Conv2dGeometry): void {
     this.k.col2im(this.at(dx) + 4 * dxOff, this.at(dcols), g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+  }
+
+  addChannelBias(out: Float32Array, bias: Float32Array, B: number, C: number, plane: number): void {
+    this.k.addChannelBias(this.at(out), this.at(bias), B, C, plane);
+  }
+
+  addChannelSums(dbias: Float32Array, dout: Float32Array, B: number, C: number, plane: number): void {
+    this.k.addChannelSums(this.at(dbias), this.at(dout), B, C, plane);
   }
 
   reluForward(out: Float32Array, inp: Float32Array, n: number): void {

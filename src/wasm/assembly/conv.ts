@@ -1,5 +1,6 @@
-// conv2d's im2col and col2im: src/nn/conv2d.ts's loops, bit for bit (im2col copies; col2im adds each
-// float32 once per read, in the same order, and an f32 add equals the TS float64 add rounded to f32).
+// conv2d's im2col, col2im and per-channel bias loops: src/nn/conv2d.ts's, bit for bit (im2col copies;
+// col2im and the bias add add each float32 once, in the same order, and an f32 add equals the TS float64
+// add rounded to f32; the bias gradient sums each plane in float64, sequentially, as the TS loop).
 // Stride 1 rows are contiguous: im2col copies them and col2im adds them in f32x4. The rows are short
 // (Wo floats: 14 in DeepOBS 2c2d's second conv), so the copies and fills are inline loops: a
 // memory.copy / memory.fill per row costs more in call overhead than it moves.
@@ -86,6 +87,39 @@ export function col2im(dx: usize, dcols: usize, C: i32, H: i32, W: i32, k: i32, 
           }
         }
       }
+    }
+  }
+}
+
+/** out[(b·C + c)·plane + i] += bias[c] */
+export function addChannelBias(out: usize, bias: usize, B: i32, C: i32, plane: i32): void {
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < C; c++) {
+      const at = out + (<usize>((b * C + c) * plane) << 2);
+      const bc = load<f32>(bias + (<usize>c << 2));
+      const bv = f32x4.splat(bc);
+      let i = 0;
+      for (; i + 4 <= plane; i += 4) {
+        const p = at + (<usize>i << 2);
+        v128.store(p, f32x4.add(v128.load(p), bv));
+      }
+      for (; i < plane; i++) {
+        const p = at + (<usize>i << 2);
+        store<f32>(p, load<f32>(p) + bc);
+      }
+    }
+  }
+}
+
+/** dbias[c] += Σ_i dout[(b·C + c)·plane + i]: each plane's sum in float64, in order (lanes would reassociate it). */
+export function addChannelSums(dbias: usize, dout: usize, B: i32, C: i32, plane: i32): void {
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < C; c++) {
+      const at = dout + (<usize>((b * C + c) * plane) << 2);
+      let sum: f64 = 0;
+      for (let i = 0; i < plane; i++) sum += <f64>load<f32>(at + (<usize>i << 2));
+      const p = dbias + (<usize>c << 2);
+      store<f32>(p, <f32>(<f64>load<f32>(p) + sum));
     }
   }
 }
