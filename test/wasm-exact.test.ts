@@ -1,7 +1,8 @@
 // The exact wasm kernels of the cnn step against their definitions and the JS reference, bit for bit:
 // ReLU and max-pool (compare, select, copy: no rounding, so the wasm results must equal the TS loops'
-// to the bit, −0 and NaN included), im2col / col2im at DeepOBS 2c2d's geometries, and the order in
-// which the wasm matmul sums each output element, which its cache panels must not change.
+// to the bit, −0 and NaN included), the conv's per-channel bias and its gradient, im2col / col2im at
+// DeepOBS 2c2d's geometries, and the order in which the wasm matmul sums each output element, which
+// its cache panels must not change.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/base/rng.js';
@@ -43,7 +44,7 @@ function arrays<T>(kernels: Kernels, build: (floats: (n: number) => Float32Array
 
 for (const n of [1, 3, 4, 7, 61, 1027]) {
   test(`relu forward and backward, wasm = JS bit for bit on ${n} awkward values`, () => {
-    const rng = new Rng(5, `wasm-pool/relu/${n}`);
+    const rng = new Rng(5, `wasm-exact/relu/${n}`);
     const inp = awkward(n, rng), dout = awkward(n, rng), dinp = awkward(n, rng);
     const run = (kernels: Kernels) => {
       const v = arrays(kernels, (floats) => ({ inp: floats(n), out: floats(n), dout: floats(n), dinp: floats(n) }));
@@ -100,7 +101,7 @@ function poolRun(c: PoolCase, kernels: Kernels, x: number[], dout: number[], dx:
 
 for (const c of POOLS) {
   test(`maxpool2d ${c.k}×${c.k}/${c.stride} on ${c.H}×${c.W}: wasm = JS bit for bit, ties, NaN and ±0 included`, () => {
-    const rng = new Rng(9, `wasm-pool/pool/${c.H}x${c.W}/${c.k}/${c.stride}`);
+    const rng = new Rng(9, `wasm-exact/pool/${c.H}x${c.W}/${c.k}/${c.stride}`);
     const n = c.B * c.C * c.H * c.W;
     const x = awkward(n, rng), dout = awkward(n, rng), dx = awkward(n, rng);
     const js = poolRun(c, jsKernels, x, dout, dx);
@@ -128,10 +129,39 @@ test('maxpool2d on the wasm lanes by hand: the first maximum in scan order wins,
   }
 });
 
+test('per-channel bias add and bias gradient: wasm = JS bit for bit over several images and odd planes', () => {
+  const B = 3, C = 5, plane = 7 * 7;
+  const rng = new Rng(13, 'wasm-exact/bias');
+  const out = awkward(B * C * plane, rng), bias = awkward(C, rng), dbias = awkward(C, rng);
+  const dout = Array.from({ length: B * C * plane }, () => rng.uniform() * 2 - 1);
+  const run = (kernels: Kernels) => {
+    const v = arrays(kernels, (floats) => ({ out: floats(out.length), bias: floats(C), dbias: floats(C), dout: floats(dout.length) }));
+    v.out.set(out); v.bias.set(bias); v.dbias.set(dbias); v.dout.set(dout);
+    kernels.addChannelBias(v.out, v.bias, B, C, plane);
+    kernels.addChannelSums(v.dbias, v.dout, B, C, plane);
+    return v;
+  };
+  const js = run(jsKernels);
+  const wasm = run(createKernels('wasm'));
+  assert.deepEqual(sums(wasm.out), sums(js.out), 'bias add');
+  assert.deepEqual(sums(wasm.dbias), sums(js.dbias), 'bias gradient');
+});
+
+test('the bias gradient sums each plane in float64, then adds per image: [2²⁴, 1, 1] gives 2²⁴ + 2', () => {
+  // In float32, 2²⁴ + 1 rounds back to 2²⁴ (ties to even) twice; in float64 the plane sums to
+  // 16777218, which float32 holds exactly. Two images: dbias = 0 + 16777218 + 16777218.
+  for (const kernels of [jsKernels, createKernels('wasm')]) {
+    const v = arrays(kernels, (floats) => ({ dbias: floats(1), dout: floats(6) }));
+    v.dout.set([2 ** 24, 1, 1, 2 ** 24, 1, 1]);
+    kernels.addChannelSums(v.dbias, v.dout, 2, 1, 3);
+    assert.equal(v.dbias[0], 2 * (2 ** 24 + 2));
+  }
+});
+
 test('im2col and col2im at DeepOBS 2c2d geometries (28×28 and 14×14, 5×5 same): wasm = JS bit for bit', () => {
   for (const [C, H] of [[1, 28], [3, 14], [2, 13]] as const) {
     const g = conv2dGeometry(C, H, H, 4, 5, 1, 'same');
-    const rng = new Rng(3, `wasm-pool/im2col/${H}`);
+    const rng = new Rng(3, `wasm-exact/im2col/${H}`);
     const x = awkward(2 * C * H * H, rng);
     const dcols = awkward(C * 25 * g.Ho * g.Wo, rng);
     const run = (kernels: Kernels) => {
@@ -178,7 +208,7 @@ for (const [M, N, K, transA, transB] of [
   [6, 203, 400, false, false], [9, 150, 300, true, false], [7, 301, 200, false, true],
 ] as const) {
   test(`wasm matmul ${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'} ${M}×${N}×${K}: each element summed in the kernel's order, across cache panels`, () => {
-    const rng = new Rng(11, `wasm-pool/matmul/${M}x${N}x${K}`);
+    const rng = new Rng(11, `wasm-exact/matmul/${M}x${N}x${K}`);
     const wasm = createKernels('wasm');
     const v = arrays(wasm, (floats) => ({ a: floats(M * K), b: floats(K * N), c: floats(M * N) }));
     for (const arr of [v.a, v.b, v.c]) for (let i = 0; i < arr.length; i++) arr[i] = rng.uniform() * 2 - 1;
