@@ -41,6 +41,10 @@ export function im2col(cols: usize, x: usize, C: i32, H: i32, W: i32, k: i32, st
       for (let kj = 0; kj < k; kj++, row++) {
         const lo = firstInside(Wo, stride, padLeft, kj);
         const hi = endInside(W, Wo, stride, padLeft, kj, lo);
+        if (stride == 1 && W == Wo && lo < hi) {
+          im2colRowBlock(cols + (<usize>(row * Ho * Wo) << 2), x + (<usize>(c * H * W) << 2), H, W, ki, kj, Ho, padTop, padLeft, lo, hi);
+          continue;
+        }
         for (let oh = 0; oh < Ho; oh++) {
           const dst = cols + (<usize>((row * Ho + oh) * Wo) << 2);
           const ih = oh * stride - padTop + ki;
@@ -59,6 +63,28 @@ export function im2col(cols: usize, x: usize, C: i32, H: i32, W: i32, k: i32, st
         }
       }
     }
+  }
+}
+
+/**
+ * One row (c, ki, kj) of cols when stride is 1 and W = Wo ('same'): the output rows that read the
+ * image then read consecutive input rows W floats apart, and are themselves W floats apart, so they
+ * are one contiguous copy, from the first row's column lo to the last row's column hi. That copy also
+ * writes each row's padding columns [0, lo) and [hi, W) with neighbouring pixels, which the zeros
+ * after it overwrite: the result is the row-by-row loop's, and every read stays inside the image.
+ */
+function im2colRowBlock(dst: usize, plane: usize, H: i32, W: i32, ki: i32, kj: i32, Ho: i32, padTop: i32, padLeft: i32, lo: i32, hi: i32): void {
+  const first = min(Ho, max(0, padTop - ki)); // output rows [first, end) read input rows oh − padTop + ki
+  const end = max(first, min(Ho, H + padTop - ki));
+  zeros(dst, 0, first * W);
+  zeros(dst, end * W, Ho * W);
+  if (first == end) return;
+  const rows = dst + (<usize>(first * W) << 2);
+  copy(rows, plane + (<usize>((first - padTop + ki) * W - padLeft + kj) << 2), lo, (end - first - 1) * W + hi);
+  for (let r = 0; r < end - first; r++) {
+    const at = rows + (<usize>(r * W) << 2);
+    zeros(at, 0, lo);
+    zeros(at, hi, W);
   }
 }
 
