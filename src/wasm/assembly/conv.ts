@@ -137,15 +137,40 @@ export function addChannelBias(out: usize, bias: usize, B: i32, C: i32, plane: i
   }
 }
 
-/** dbias[c] += Σ_i dout[(b·C + c)·plane + i]: each plane's sum in float64, in order (lanes would reassociate it). */
+/**
+ * dbias[c] += Σ_i dout[(b·C + c)·plane + i]: each plane's sum in float64, in order (lanes would
+ * reassociate it). Four planes are summed side by side: four independent chains of adds instead of
+ * one waiting on each add's latency; each chain is still one plane in order.
+ */
 export function addChannelSums(dbias: usize, dout: usize, B: i32, C: i32, plane: i32): void {
+  const planeBytes = <usize>plane << 2;
   for (let b = 0; b < B; b++) {
-    for (let c = 0; c < C; c++) {
-      const at = dout + (<usize>((b * C + c) * plane) << 2);
-      let sum: f64 = 0;
-      for (let i = 0; i < plane; i++) sum += <f64>load<f32>(at + (<usize>i << 2));
-      const p = dbias + (<usize>c << 2);
-      store<f32>(p, <f32>(<f64>load<f32>(p) + sum));
+    const image = dout + (<usize>(b * C) * planeBytes);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const p0 = image + <usize>c * planeBytes;
+      const p1 = p0 + planeBytes, p2 = p1 + planeBytes, p3 = p2 + planeBytes;
+      let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
+      for (let o: usize = 0; o < planeBytes; o += 4) {
+        s0 += <f64>load<f32>(p0 + o);
+        s1 += <f64>load<f32>(p1 + o);
+        s2 += <f64>load<f32>(p2 + o);
+        s3 += <f64>load<f32>(p3 + o);
+      }
+      addTo(dbias, c, s0); addTo(dbias, c + 1, s1); addTo(dbias, c + 2, s2); addTo(dbias, c + 3, s3);
+    }
+    for (; c < C; c++) {
+      const p0 = image + <usize>c * planeBytes;
+      let s0: f64 = 0;
+      for (let o: usize = 0; o < planeBytes; o += 4) s0 += <f64>load<f32>(p0 + o);
+      addTo(dbias, c, s0);
     }
   }
+}
+
+/** dbias[c] ← f32(dbias[c] + sum), the TS float64 add rounded once. */
+@inline
+function addTo(dbias: usize, c: i32, sum: f64): void {
+  const p = dbias + (<usize>c << 2);
+  store<f32>(p, <f32>(<f64>load<f32>(p) + sum));
 }
