@@ -10,9 +10,8 @@ import type { VectorBatch, VectorDataset } from '../data/batch.js';
 import { ConfigError } from '../base/errors.js';
 import { Rng } from '../base/rng.js';
 import { conv2dBackward, conv2dBuffers, conv2dForward, conv2dGeometry, conv2dParams, type Conv2dBuffers, type Conv2dParams } from '../nn/conv2d.js';
-import { maxPool2dBackward, maxPool2dBuffers, maxPool2dForward, type MaxPool2dBuffers } from '../nn/maxpool2d.js';
+import { maxPool2dBuffers, type MaxPool2dBuffers } from '../nn/maxpool2d.js';
 import { linearForward, linearBackward } from '../nn/linear.js';
-import { activationForward, activationBackward } from '../nn/activation.js';
 import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
 import { initLayer } from './init.js';
 import { activations, linearLayers, vectorFeed } from './mlp.js';
@@ -87,12 +86,12 @@ export function buildCnn(spec: CnnSpec, data: VectorDataset, arena: Arena, seed:
       for (let i = 0; i < blocks.length; i++) {
         const b = blocks[i]!;
         conv2dForward(kernels, b.conv, b.p, blockInput(i));
-        activationForward('relu', b.act, b.conv.out, b.act.length);
-        if (b.pool !== null) maxPool2dForward(b.pool, b.act);
+        kernels.reluForward(b.act, b.conv.out, b.act.length);
+        if (b.pool !== null) kernels.maxPool2dForward(b.pool, b.act);
       }
       for (let l = 0; l < L; l++) {
         linearForward(kernels, pre[l]!, denseInput(l), weights[l]!.w, biases[l]!.w, B, widths[l]!, widths[l + 1]!);
-        if (l < L - 1) activationForward('relu', post[l]!, pre[l]!, B * widths[l + 1]!);
+        if (l < L - 1) kernels.reluForward(post[l]!, pre[l]!, B * widths[l + 1]!);
       }
       return softmaxCrossEntropyForward(probs, logits, batch.labels, B, K);
     },
@@ -102,14 +101,14 @@ export function buildCnn(spec: CnnSpec, data: VectorDataset, arena: Arena, seed:
       zeroAll(actGrads);
       softmaxCrossEntropyBackward(dpre[L - 1]!, probs, batch.labels, B, K, 1 / B);
       for (let l = L - 1; l >= 0; l--) {
-        if (l < L - 1) activationBackward('relu', dpre[l]!, dpost[l]!, pre[l]!, post[l]!, B * widths[l + 1]!);
+        if (l < L - 1) kernels.reluBackward(dpre[l]!, dpost[l]!, pre[l]!, B * widths[l + 1]!);
         const dinp = l === 0 ? last.dout : dpost[l - 1]!;
         linearBackward(kernels, dinp, weights[l]!.g, biases[l]!.g, dpre[l]!, denseInput(l), weights[l]!.w, B, widths[l]!, widths[l + 1]!);
       }
       for (let i = blocks.length - 1; i >= 0; i--) {
         const b = blocks[i]!;
-        if (b.pool !== null) maxPool2dBackward(b.pool, b.dact);
-        activationBackward('relu', b.conv.dout, b.dact, b.conv.out, b.act, b.act.length);
+        if (b.pool !== null) kernels.maxPool2dBackward(b.pool, b.dact);
+        kernels.reluBackward(b.conv.dout, b.dact, b.conv.out, b.act.length);
         conv2dBackward(kernels, b.conv, b.p, blockInput(i), i === 0 ? null : blocks[i - 1]!.dout);
       }
     },

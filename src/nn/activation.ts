@@ -1,16 +1,17 @@
 // Elementwise activations over n values. Backward adds into dinp. ReLU and GELU read the saved
-// input; tanh reads the saved output (tanh' = 1 − tanh²).
+// input; tanh reads the saved output (tanh' = 1 − tanh²). The ReLU loops are also the JS kernels'
+// (src/nn/kernels.ts) and the reference of the wasm ones (src/wasm/assembly/pool.ts).
 
 export type Activation = 'relu' | 'tanh' | 'gelu';
 
-function reluForward(out: Float32Array, inp: Float32Array, n: number): void {
+export function reluForward(out: Float32Array, inp: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = inp[i]!;
     out[i] = x > 0 ? x : 0;
   }
 }
 
-function reluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
+export function reluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) if (inp[i]! > 0) dinp[i] = dinp[i]! + dout[i]!;
 }
 

@@ -1,8 +1,8 @@
 // 2-D convolution (cross-correlation, as PyTorch's nn.Conv2d and TF's conv2d) over NCHW activations,
 // by im2col + the run's matmul: per image, the input patches are unrolled into a columns matrix and the
-// layer is one product out = W·cols, so the wasm kernel set runs it at its SIMD matmul speed. im2col and
-// col2im here are the JS kernels' (src/nn/kernels.ts) and the reference of the wasm ones
-// (src/wasm/assembly/conv.ts); the layer calls them through the run's kernels.
+// layer is one product out = W·cols, so the wasm kernel set runs it at its SIMD matmul speed. im2col,
+// col2im and the per-channel bias loops here are the JS kernels' (src/nn/kernels.ts) and the reference
+// of the wasm ones (src/wasm/assembly/conv.ts); the layer calls them through the run's kernels.
 //
 // Legend: B = batch, C = input channels, Cout = output channels, H×W = input plane, k = kernel size
 // (square), s = stride, Ho×Wo = output plane, CKK = C·k·k (rows of cols), HWo = Ho·Wo (its columns).
@@ -147,22 +147,39 @@ export function col2im(dx: Float32Array, dxOff: number, dcols: Float32Array, g: 
   }
 }
 
+/** out[(b·C + c)·plane + i] += bias[c]: a per-channel bias over B images of C planes. */
+export function addChannelBias(out: Float32Array, bias: Float32Array, B: number, C: number, plane: number): void {
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < C; c++) {
+      const at = (b * C + c) * plane;
+      const bc = bias[c]!;
+      for (let i = 0; i < plane; i++) out[at + i] = out[at + i]! + bc;
+    }
+  }
+}
+
+/** Its adjoint: dbias[c] += Σ_i dout[(b·C + c)·plane + i], image by image in order, each plane summed in float64. */
+export function addChannelSums(dbias: Float32Array, dout: Float32Array, B: number, C: number, plane: number): void {
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < C; c++) {
+      const at = (b * C + c) * plane;
+      let sum = 0;
+      for (let i = 0; i < plane; i++) sum += dout[at + i]!;
+      dbias[c] = dbias[c]! + sum;
+    }
+  }
+}
+
 /** out[b] = W·im2col(x[b]) + bias, image by image; x is (B, C, H, W). */
 export function conv2dForward(kernels: Kernels, buf: Conv2dBuffers, p: Conv2dParams, x: Float32Array): void {
   const { g, B, out, cols } = buf;
   const CKK = g.C * g.k * g.k;
   const HWo = g.Ho * g.Wo;
-  const bias = p.bias.w;
   for (let b = 0; b < B; b++) {
     kernels.im2col(cols, x, b * g.C * g.H * g.W, g);
-    const outOff = b * g.Cout * HWo;
-    kernels.matmul(out, p.weight.w, cols, g.Cout, HWo, CKK, false, false, false, outOff);
-    for (let o = 0; o < g.Cout; o++) {
-      const plane = outOff + o * HWo;
-      const bo = bias[o]!;
-      for (let i = 0; i < HWo; i++) out[plane + i] = out[plane + i]! + bo;
-    }
+    kernels.matmul(out, p.weight.w, cols, g.Cout, HWo, CKK, false, false, false, b * g.Cout * HWo);
   }
+  kernels.addChannelBias(out, p.bias.w, B, g.Cout, HWo);
 }
 
 /**
@@ -175,18 +192,12 @@ export function conv2dBackward(
   const { g, B, dout, cols, dcols } = buf;
   const CKK = g.C * g.k * g.k;
   const HWo = g.Ho * g.Wo;
-  const dbias = p.bias.g;
+  kernels.addChannelSums(p.bias.g, dout, B, g.Cout, HWo);
   for (let b = 0; b < B; b++) {
     const xOff = b * g.C * g.H * g.W;
     const doutOff = b * g.Cout * HWo;
     kernels.im2col(cols, x, xOff, g);
     kernels.matmul(p.weight.g, dout, cols, g.Cout, CKK, HWo, false, true, true, 0, doutOff, 0);
-    for (let o = 0; o < g.Cout; o++) {
-      const plane = doutOff + o * HWo;
-      let sum = 0;
-      for (let i = 0; i < HWo; i++) sum += dout[plane + i]!;
-      dbias[o] = dbias[o]! + sum;
-    }
     if (dx === null) continue;
     kernels.matmul(dcols, p.weight.w, dout, CKK, HWo, g.Cout, true, false, false, 0, 0, doutOff);
     kernels.col2im(dx, xOff, dcols, g);

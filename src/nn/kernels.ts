@@ -8,6 +8,7 @@
 // unpack them); the formulas are in the headers of src/optim/{sgd,adam,radam}.ts.
 import type { Conv2dGeometry } from './conv2d.js';
 import type { LstmBuffers, LstmParams } from './lstm.js';
+import type { MaxPool2dBuffers } from './maxpool2d.js';
 
 export interface SgdScalars {
   lr: number;
@@ -71,6 +72,18 @@ export interface Kernels {
   im2col(cols: Float32Array, x: Float32Array, xOff: number, g: Conv2dGeometry): void;
   /** Its adjoint, adding dcols into the image at dx[dxOff…]: src/nn/conv2d.ts. */
   col2im(dx: Float32Array, dxOff: number, dcols: Float32Array, g: Conv2dGeometry): void;
+  /** out[(b·C + c)·plane + i] += bias[c]: src/nn/conv2d.ts. */
+  addChannelBias(out: Float32Array, bias: Float32Array, B: number, C: number, plane: number): void;
+  /** dbias[c] += each image's plane sum (in float64), image by image: src/nn/conv2d.ts. */
+  addChannelSums(dbias: Float32Array, dout: Float32Array, B: number, C: number, plane: number): void;
+  /** out = max(inp, 0) over [0, n): src/nn/activation.ts. */
+  reluForward(out: Float32Array, inp: Float32Array, n: number): void;
+  /** dinp += dout where inp > 0, over [0, n): src/nn/activation.ts. */
+  reluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void;
+  /** buf.out, buf.argmax = each window's maximum of x and where it was: src/nn/maxpool2d.ts. */
+  maxPool2dForward(buf: MaxPool2dBuffers, x: Float32Array): void;
+  /** dx[argmax[o]] += dout[o]: src/nn/maxpool2d.ts. */
+  maxPool2dBackward(buf: MaxPool2dBuffers, dx: Float32Array): void;
   /** One LSTM layer over a sequence: src/nn/lstm.ts. */
   lstmForward(buf: LstmBuffers, p: LstmParams, x: Float32Array): void;
   /** Its backpropagation through time; `dx` null when the input needs no gradient. */

@@ -2,7 +2,8 @@
 // 2×2/2): Ho = floor((H − k)/s) + 1, likewise Wo. The forward saves, per output, the index in x of the
 // maximum it took; the backward adds dout there. Ties go to the first maximum in scan order (row by
 // row), as PyTorch's max_pool2d. The output is NCHW, which is already the flattened (B, C·Ho·Wo) matrix
-// a linear layer reads (see src/nn/conv2d.ts).
+// a linear layer reads (see src/nn/conv2d.ts). These loops are the JS kernels' (src/nn/kernels.ts) and
+// the reference of the wasm ones (src/wasm/assembly/pool.ts); the cnn calls them through the run's kernels.
 // Legend: B = batch, C = channels, H×W = input plane, Ho×Wo = output plane.
 import type { Arena } from './arena.js';
 

@@ -5,7 +5,9 @@
 import type { Kernels } from '../nn/kernels.js';
 import { matmul } from '../nn/matmul.js';
 import { lstmBackward, lstmForward } from '../nn/lstm.js';
-import { col2im, im2col } from '../nn/conv2d.js';
+import { addChannelBias, addChannelSums, col2im, im2col } from '../nn/conv2d.js';
+import { reluBackward, reluForward } from '../nn/activation.js';
+import { maxPool2dBackward, maxPool2dForward } from '../nn/maxpool2d.js';
 import { sgdStep } from '../optim/sgd.js';
 import { adamStep, secondMomentOnlyStep } from '../optim/adam.js';
 import { radamStep } from '../optim/radam.js';
@@ -22,6 +24,12 @@ export const jsKernels: Kernels = {
   matmul,
   im2col,
   col2im,
+  addChannelBias,
+  addChannelSums,
+  reluForward,
+  reluBackward,
+  maxPool2dForward,
+  maxPool2dBackward,
   lstmForward,
   lstmBackward,
   sgdStep,

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { AdamScalars, Kernels, RAdamScalars, SecondMomentScalars, SgdScalars } from '../nn/kernels.js';
 import type { Conv2dGeometry } from '../nn/conv2d.js';
 import type { LstmBuffers, LstmParams } from '../nn/lstm.js';
+import type { MaxPool2dBuffers } from '../nn/maxpool2d.js';
 
 interface Exports {
   sgdStep(p: number, g: number, buf: number, n: number, lr: number, momentum: number, keep: number, nesterov: number, weightDecay: number, firstStep: number): number;
@@ -23,6 +24,12 @@ interface Exports {
   matmul(c: number, a: number, b: number, M: number, N: number, K: number, transA: number, transB: number, accumulate: number): void;
   im2col(cols: number, x: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number): void;
   col2im(dx: number, dcols: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number): void;
+  addChannelBias(out: number, bias: number, B: number, C: number, plane: number): void;
+  addChannelSums(dbias: number, dout: number, B: number, C: number, plane: number): void;
+  reluForward(out: number, inp: number, n: number): void;
+  reluBackward(dinp: number, dout: number, inp: number, n: number): void;
+  maxPool2dForward(out: number, argmax: number, x: number, planes: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number): void;
+  maxPool2dBackward(dx: number, dout: number, argmax: number, n: number): void;
   lstmForward(gates: number, c: number, tanhC: number, h: number, x: number, wih: number, whh: number, bias: number, T: number, B: number, In: number, H: number): void;
   lstmBackward(
     gates: number, c: number, tanhC: number, h: number, dh: number, dgates: number, dcNext: number,
@@ -94,7 +101,7 @@ export class WasmKernels implements Kernels {
   }
 
   /** x's byte offset in the run's memory. A view of any other memory is a bug: the kernel would read unrelated floats. */
-  private at(x: Float32Array): number {
+  private at(x: Float32Array | Int32Array): number {
     if (x.buffer !== this.buffer) throw new Error("WasmKernels: an array outside the run's memory");
     return x.byteOffset;
   }
@@ -115,6 +122,30 @@ export class WasmKernels implements Kernels {
 
   col2im(dx: Float32Array, dxOff: number, dcols: Float32Array, g: Conv2dGeometry): void {
     this.k.col2im(this.at(dx) + 4 * dxOff, this.at(dcols), g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+  }
+
+  addChannelBias(out: Float32Array, bias: Float32Array, B: number, C: number, plane: number): void {
+    this.k.addChannelBias(this.at(out), this.at(bias), B, C, plane);
+  }
+
+  addChannelSums(dbias: Float32Array, dout: Float32Array, B: number, C: number, plane: number): void {
+    this.k.addChannelSums(this.at(dbias), this.at(dout), B, C, plane);
+  }
+
+  reluForward(out: Float32Array, inp: Float32Array, n: number): void {
+    this.k.reluForward(this.at(out), this.at(inp), n);
+  }
+
+  reluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
+    this.k.reluBackward(this.at(dinp), this.at(dout), this.at(inp), n);
+  }
+
+  maxPool2dForward(buf: MaxPool2dBuffers, x: Float32Array): void {
+    this.k.maxPool2dForward(this.at(buf.out), this.at(buf.argmax), this.at(x), buf.B * buf.C, buf.H, buf.W, buf.k, buf.stride, buf.Ho, buf.Wo);
+  }
+
+  maxPool2dBackward(buf: MaxPool2dBuffers, dx: Float32Array): void {
+    this.k.maxPool2dBackward(this.at(dx), this.at(buf.dout), this.at(buf.argmax), buf.dout.length);
   }
 
   lstmForward(buf: LstmBuffers, p: LstmParams, x: Float32Array): void {

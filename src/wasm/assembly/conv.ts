@@ -1,6 +1,9 @@
-// conv2d's im2col and col2im: src/nn/conv2d.ts's loops, bit for bit (im2col copies; col2im adds each
-// float32 once per read, in the same order, and an f32 add equals the TS float64 add rounded to f32).
-// Stride 1 rows are contiguous: im2col copies them with memory.copy, col2im adds them in f32x4.
+// conv2d's im2col, col2im and per-channel bias loops: src/nn/conv2d.ts's, bit for bit (im2col copies;
+// col2im and the bias add add each float32 once, in the same order, and an f32 add equals the TS float64
+// add rounded to f32; the bias gradient sums each plane in float64, sequentially, as the TS loop).
+// Stride 1 rows are contiguous: im2col copies them and col2im adds them in f32x4. The rows are short
+// (Wo floats: 14 in DeepOBS 2c2d's second conv), so the copies and fills are inline loops: a
+// memory.copy / memory.fill per row costs more in call overhead than it moves.
 // Pointers are byte offsets; x / dx already point at the image.
 
 // Output columns [lo, hi) whose input column ow·s − padLeft + kj lies inside [0, W).
@@ -15,6 +18,22 @@ function endInside(W: i32, Wo: i32, stride: i32, padLeft: i32, kj: i32, lo: i32)
   return max(lo, min(Wo, last + 1));
 }
 
+/** row[from, to) = 0 */
+@inline
+function zeros(row: usize, from: i32, to: i32): void {
+  let i = from;
+  for (; i + 4 <= to; i += 4) v128.store(row + (<usize>i << 2), f32x4.splat(0));
+  for (; i < to; i++) store<f32>(row + (<usize>i << 2), 0);
+}
+
+/** dst[from, to) = src[from, to) */
+@inline
+function copy(dst: usize, src: usize, from: i32, to: i32): void {
+  let i = from;
+  for (; i + 4 <= to; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < to; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
 export function im2col(cols: usize, x: usize, C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32): void {
   let row = 0;
   for (let c = 0; c < C; c++) {
@@ -22,24 +41,50 @@ export function im2col(cols: usize, x: usize, C: i32, H: i32, W: i32, k: i32, st
       for (let kj = 0; kj < k; kj++, row++) {
         const lo = firstInside(Wo, stride, padLeft, kj);
         const hi = endInside(W, Wo, stride, padLeft, kj, lo);
+        if (stride == 1 && W == Wo && lo < hi) {
+          im2colRowBlock(cols + (<usize>(row * Ho * Wo) << 2), x + (<usize>(c * H * W) << 2), H, W, ki, kj, Ho, padTop, padLeft, lo, hi);
+          continue;
+        }
         for (let oh = 0; oh < Ho; oh++) {
           const dst = cols + (<usize>((row * Ho + oh) * Wo) << 2);
           const ih = oh * stride - padTop + ki;
           if (ih < 0 || ih >= H) {
-            memory.fill(dst, 0, <usize>Wo << 2);
+            zeros(dst, 0, Wo);
             continue;
           }
           const src = x + (<usize>((c * H + ih) * W - padLeft + kj) << 2);
-          if (lo > 0) memory.fill(dst, 0, <usize>lo << 2);
+          zeros(dst, 0, lo);
           if (stride == 1) {
-            memory.copy(dst + (<usize>lo << 2), src + (<usize>lo << 2), <usize>(hi - lo) << 2);
+            copy(dst, src, lo, hi);
           } else {
             for (let ow = lo; ow < hi; ow++) store<f32>(dst + (<usize>ow << 2), load<f32>(src + (<usize>(ow * stride) << 2)));
           }
-          if (hi < Wo) memory.fill(dst + (<usize>hi << 2), 0, <usize>(Wo - hi) << 2);
+          zeros(dst, hi, Wo);
         }
       }
     }
+  }
+}
+
+/**
+ * One row (c, ki, kj) of cols when stride is 1 and W = Wo ('same'): the output rows that read the
+ * image then read consecutive input rows W floats apart, and are themselves W floats apart, so they
+ * are one contiguous copy, from the first row's column lo to the last row's column hi. That copy also
+ * writes each row's padding columns [0, lo) and [hi, W) with neighbouring pixels, which the zeros
+ * after it overwrite: the result is the row-by-row loop's, and every read stays inside the image.
+ */
+function im2colRowBlock(dst: usize, plane: usize, H: i32, W: i32, ki: i32, kj: i32, Ho: i32, padTop: i32, padLeft: i32, lo: i32, hi: i32): void {
+  const first = min(Ho, max(0, padTop - ki)); // output rows [first, end) read input rows oh − padTop + ki
+  const end = max(first, min(Ho, H + padTop - ki));
+  zeros(dst, 0, first * W);
+  zeros(dst, end * W, Ho * W);
+  if (first == end) return;
+  const rows = dst + (<usize>(first * W) << 2);
+  copy(rows, plane + (<usize>((first - padTop + ki) * W - padLeft + kj) << 2), lo, (end - first - 1) * W + hi);
+  for (let r = 0; r < end - first; r++) {
+    const at = rows + (<usize>(r * W) << 2);
+    zeros(at, 0, lo);
+    zeros(at, hi, W);
   }
 }
 
@@ -70,4 +115,62 @@ export function col2im(dx: usize, dcols: usize, C: i32, H: i32, W: i32, k: i32, 
       }
     }
   }
+}
+
+/** out[(b·C + c)·plane + i] += bias[c] */
+export function addChannelBias(out: usize, bias: usize, B: i32, C: i32, plane: i32): void {
+  for (let b = 0; b < B; b++) {
+    for (let c = 0; c < C; c++) {
+      const at = out + (<usize>((b * C + c) * plane) << 2);
+      const bc = load<f32>(bias + (<usize>c << 2));
+      const bv = f32x4.splat(bc);
+      let i = 0;
+      for (; i + 4 <= plane; i += 4) {
+        const p = at + (<usize>i << 2);
+        v128.store(p, f32x4.add(v128.load(p), bv));
+      }
+      for (; i < plane; i++) {
+        const p = at + (<usize>i << 2);
+        store<f32>(p, load<f32>(p) + bc);
+      }
+    }
+  }
+}
+
+/**
+ * dbias[c] += Σ_i dout[(b·C + c)·plane + i]: each plane's sum in float64, in order (lanes would
+ * reassociate it). Four planes are summed side by side: four independent chains of adds instead of
+ * one waiting on each add's latency; each chain is still one plane in order.
+ */
+export function addChannelSums(dbias: usize, dout: usize, B: i32, C: i32, plane: i32): void {
+  const planeBytes = <usize>plane << 2;
+  for (let b = 0; b < B; b++) {
+    const image = dout + (<usize>(b * C) * planeBytes);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) {
+      const p0 = image + <usize>c * planeBytes;
+      const p1 = p0 + planeBytes, p2 = p1 + planeBytes, p3 = p2 + planeBytes;
+      let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
+      for (let o: usize = 0; o < planeBytes; o += 4) {
+        s0 += <f64>load<f32>(p0 + o);
+        s1 += <f64>load<f32>(p1 + o);
+        s2 += <f64>load<f32>(p2 + o);
+        s3 += <f64>load<f32>(p3 + o);
+      }
+      addTo(dbias, c, s0); addTo(dbias, c + 1, s1); addTo(dbias, c + 2, s2); addTo(dbias, c + 3, s3);
+    }
+    for (; c < C; c++) {
+      const p0 = image + <usize>c * planeBytes;
+      let s0: f64 = 0;
+      for (let o: usize = 0; o < planeBytes; o += 4) s0 += <f64>load<f32>(p0 + o);
+      addTo(dbias, c, s0);
+    }
+  }
+}
+
+/** dbias[c] ← f32(dbias[c] + sum), the TS float64 add rounded once. */
+@inline
+function addTo(dbias: usize, c: i32, sum: f64): void {
+  const p = dbias + (<usize>c << 2);
+  store<f32>(p, <f32>(<f64>load<f32>(p) + sum));
 }

@@ -6,4 +6,5 @@ export { sgdStep, adamStep, secondMomentOnlyStep, radamStep } from './optim';
 export { matmul } from './matmul';
 export { lstmForward, lstmBackward } from './lstm';
 export { sumOfSquares, scaleInPlace } from './norm';
-export { im2col, col2im } from './conv';
+export { im2col, col2im, addChannelBias, addChannelSums } from './conv';
+export { reluForward, reluBackward, maxPool2dForward, maxPool2dBackward } from './pool';

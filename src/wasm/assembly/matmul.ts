@@ -42,24 +42,49 @@ function storeScalar(p: usize, value: f32, accumulate: bool): void {
   store<f32>(p, accumulate ? load<f32>(p) + value : value);
 }
 
+// Floats of B a column panel holds: it should stay in the L2 cache while the row blocks of A pass.
+const PANEL_FLOATS: i32 = 16384;
+
+/** Panel width for depth K: about PANEL_FLOATS / K, a positive multiple of `multiple`. */
+@inline
+function panelWidth(K: i32, multiple: i32): i32 {
+  const w = (PANEL_FLOATS / max(K, 1)) / multiple * multiple;
+  return max(w, multiple);
+}
+
 // ---- B stored K×N ------------------------------------------------------------------------------
 
 function matmulRowsOfB(
   c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
   aRow: usize, aCol: usize, accumulate: bool,
 ): void {
+  // Column panels of B (K×width, width a multiple of 8, the remainder in the last panel) small enough
+  // to stay in cache while every row block of A passes over them.
+  const width = panelWidth(K, 8);
+  for (let j0 = 0; j0 < N; j0 += width) {
+    const j1 = N - j0 < 2 * width ? N : j0 + width;
+    rowsOfBPanel(c, a, b, M, N, K, aRow, aCol, accumulate, j0, j1);
+    if (j1 == N) break;
+  }
+}
+
+/** Columns [j0, j1) of C: the 8-wide tiles from j0, then the 4-wide and 1-wide edge up to j1. */
+function rowsOfBPanel(
+  c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+  aRow: usize, aCol: usize, accumulate: bool, j0: i32, j1: i32,
+): void {
   const bRow: usize = <usize>N << 2;
   const cRow: usize = <usize>N << 2;
   const M4 = M & ~3;
-  const N8 = N & ~7;
-  const N4 = N & ~3;
+  const N8 = j0 + ((j1 - j0) & ~7);
+  const N4 = j0 + ((j1 - j0) & ~3);
   for (let i = 0; i < M4; i += 4) {
     const a0 = a + <usize>i * aRow;
     const a1 = a0 + aRow;
     const a2 = a1 + aRow;
     const a3 = a2 + aRow;
     const c0 = c + <usize>i * cRow;
-    for (let j = 0; j < N8; j += 8) {
+    for (let j = j0; j < N8; j += 8) {
       let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
       let s10 = f32x4.splat(0), s11 = f32x4.splat(0);
       let s20 = f32x4.splat(0), s21 = f32x4.splat(0);
@@ -106,7 +131,7 @@ function matmulRowsOfB(
       storeVec(pc + 2 * cRow, s2, accumulate);
       storeVec(pc + 3 * cRow, s3, accumulate);
     }
-    for (let j = N4; j < N; j++) {
+    for (let j = N4; j < j1; j++) {
       let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
       let pa: usize = 0;
       let pb = b + (<usize>j << 2);
@@ -130,7 +155,7 @@ function matmulRowsOfB(
   for (let i = M4; i < M; i++) {
     const a0 = a + <usize>i * aRow;
     const c0 = c + <usize>i * cRow;
-    for (let j = 0; j < N8; j += 8) {
+    for (let j = j0; j < N8; j += 8) {
       let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
       let pa: usize = 0;
       let pb = b + (<usize>j << 2);
@@ -156,7 +181,7 @@ function matmulRowsOfB(
       }
       storeVec(c0 + (<usize>j << 2), s, accumulate);
     }
-    for (let j = N4; j < N; j++) {
+    for (let j = N4; j < j1; j++) {
       let s: f32 = 0;
       let pa: usize = 0;
       let pb = b + (<usize>j << 2);
@@ -187,19 +212,31 @@ function laneSum(x: v128): f32 {
 }
 
 function matmulDots(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: bool): void {
+  // Panels of B's rows (width×K, width even, the remainder in the last panel) small enough to stay in
+  // cache while every row block of A passes over them.
+  const width = panelWidth(K, 2);
+  for (let j0 = 0; j0 < N; j0 += width) {
+    const j1 = N - j0 < 2 * width ? N : j0 + width;
+    dotsPanel(c, a, b, M, N, K, accumulate, j0, j1);
+    if (j1 == N) break;
+  }
+}
+
+/** Columns [j0, j1) of C: 4×2 tiles from j0, an odd last column and the bottom rows by single dots. */
+function dotsPanel(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: bool, j0: i32, j1: i32): void {
   const row: usize = <usize>K << 2; // bytes per row of A and of B
   const cRow: usize = <usize>N << 2;
   const kBytes4: usize = <usize>(K & ~3) << 2;
   const kBytes: usize = <usize>K << 2;
   const M4 = M & ~3;
-  const N2 = N & ~1;
+  const N2 = j0 + ((j1 - j0) & ~1);
   for (let i = 0; i < M4; i += 4) {
     const a0 = a + <usize>i * row;
     const a1 = a0 + row;
     const a2 = a1 + row;
     const a3 = a2 + row;
     const c0 = c + <usize>i * cRow;
-    for (let j = 0; j < N2; j += 2) {
+    for (let j = j0; j < N2; j += 2) {
       const b0 = b + <usize>j * row;
       const b1 = b0 + row;
       let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
@@ -244,7 +281,7 @@ function matmulDots(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumu
       storeScalar(pc + 3 * cRow, f32x4.extract_lane(bottom, 2), accumulate);
       storeScalar(pc + 3 * cRow + 4, f32x4.extract_lane(bottom, 3), accumulate);
     }
-    if (N2 < N) {
+    if (N2 < j1) {
       const j = N2;
       for (let r = 0; r < 4; r++) storeScalar(c0 + <usize>r * cRow + (<usize>j << 2), dot(a + <usize>(i + r) * row, b + <usize>j * row, K), accumulate);
     }
@@ -252,7 +289,7 @@ function matmulDots(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumu
   for (let i = M4; i < M; i++) {
     const ai = a + <usize>i * row;
     const ci = c + <usize>i * cRow;
-    for (let j = 0; j < N; j++) storeScalar(ci + (<usize>j << 2), dot(ai, b + <usize>j * row, K), accumulate);
+    for (let j = j0; j < j1; j++) storeScalar(ci + (<usize>j << 2), dot(ai, b + <usize>j * row, K), accumulate);
   }
 }
 
