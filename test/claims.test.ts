@@ -119,7 +119,7 @@ test('test-set metrics (eval.test): accuracy is higher-is-better, loss lower-is-
   assert.equal(evaluateClaim(claim({ metric: 'final_test_loss', optimizer: 'radam', below: 0.2649 }), tested).status, 'FAIL');
 });
 
-test('a negative margin is a tolerance: "at most this much worse" (non-inferiority)', () => {
+test('a negative margin is a tolerance: "less than this much worse" (non-inferiority)', () => {
   const tested: ClaimData = {
     runs: [run('adam', 0, { final_test_accuracy: 0.92 }), run('radam', 0, { final_test_accuracy: 0.917 })],
   };
@@ -127,16 +127,24 @@ test('a negative margin is a tolerance: "at most this much worse" (non-inferiori
   // outside one of 0.002 (0.917 < 0.918)
   const within = evaluateClaim(claim({ metric: 'final_test_accuracy', optimizer: 'radam', better_than: 'adam', by_abs: -0.005 }), tested);
   assert.equal(within.status, 'PASS');
-  assert.equal(within.claim, 'radam final_test_accuracy at most 0.005 worse than adam');
+  assert.equal(within.claim, 'radam final_test_accuracy less than 0.005 worse than adam');
   assertClose(within.margin, 0.002, 1e-12);
   assert.equal(evaluateClaim(claim({ metric: 'final_test_accuracy', optimizer: 'radam', better_than: 'adam', by_abs: -0.002 }), tested).status, 'FAIL');
   // relative, for a loss: radam 1.1 vs adam 1.0 is 10% worse: within −15%, not within −5%
   const losses: ClaimData = { runs: [run('adam', 0, { final_train_loss: 1.0 }), run('radam', 0, { final_train_loss: 1.1 })] };
   const relative = evaluateClaim(claim({ metric: 'final_train_loss', optimizer: 'radam', better_than: 'adam', by: -0.15 }), losses);
   assert.equal(relative.status, 'PASS');
-  assert.equal(relative.claim, 'radam final_train_loss at most 15% worse than adam');
+  assert.equal(relative.claim, 'radam final_train_loss less than 15% worse than adam');
   assert.equal(evaluateClaim(claim({ metric: 'final_train_loss', optimizer: 'radam', better_than: 'adam', by: -0.05 }), losses).status, 'FAIL');
   assert.throws(() => claim({ metric: 'final_train_loss', optimizer: 'radam', better_than: 'adam', by: -1 }), /by/);
+  // exactly at the tolerance is not "less than" it: radam 0.915 against adam 0.92 − 0.005 fails
+  const edge: ClaimData = { runs: [run('adam', 0, { final_test_accuracy: 0.92 }), run('radam', 0, { final_test_accuracy: 0.915 })] };
+  assert.equal(evaluateClaim(claim({ metric: 'final_test_accuracy', optimizer: 'radam', better_than: 'adam', by_abs: -0.005 }), edge).status, 'FAIL');
+  // a tolerance mixed with a margin of the other kind would be ambiguous: a config error
+  assert.throws(() => claim({ metric: 'final_train_loss', optimizer: 'radam', better_than: 'adam', by: 0.05, by_abs: -0.01 }), /tolerance.*alone/);
+  assert.throws(() => claim({ metric: 'final_train_loss', optimizer: 'radam', better_than: 'adam', by: -0.05, by_abs: 0.01 }), /tolerance.*alone/);
+  // two positive margins both show in the title
+  assert.equal(evaluateClaim(claim({ metric: 'final_train_loss', optimizer: 'radam', better_than: 'adam', by: 0.05, by_abs: 0.01 }), losses).claim, 'radam final_train_loss better than adam by 5% and 0.01');
 });
 
 test('a test metric without eval.test fails and says where test metrics come from', () => {

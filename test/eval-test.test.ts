@@ -173,3 +173,14 @@ test('eval.test is refused on a dataset without a test split, in one line', () =
   assert.equal(validateExperiment(config({ data: { kind: 'blobs', batch: 8 }, eval: { every: 2, test: false } }), root).eval?.test, false);
   assert.equal(validateExperiment(config({ data: { kind: 'blobs', batch: 8 }, eval: { every: 2 } }), root).eval?.test, undefined);
 });
+
+test('steps_per_second counts training time only: with an evaluation after every step it exceeds steps ÷ wall time', () => {
+  // Every step is followed by a test pass over all 30 test images and 20 validation batches, so the
+  // evaluations take a positive share of the wall time however fast the machine: steps ÷ (wall − eval)
+  // is then strictly more than steps ÷ wall. (The old definition, steps ÷ wall, would be equal.)
+  const exp = validateExperiment(config({ steps: 10, eval: { every: 1, batches: 20, test: true } }), root);
+  const spec: RunSpec = { run: 'adam-s0', seed: 0, optimizer: exp.optimizers[0]!, steps: exp.steps, logEvery: 1, model: exp.model, data: exp.data, eval: exp.eval, kernels: 'js' };
+  const s = train(spec, { step: () => {}, eval: () => {}, tick: () => {} });
+  assert.equal(s.stepsDone, 10);
+  assert.ok(s.stepsPerSecond > s.stepsDone / s.wallSeconds, `${s.stepsPerSecond} steps/s vs ${s.stepsDone / s.wallSeconds} over the wall time`);
+});

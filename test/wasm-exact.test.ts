@@ -158,23 +158,33 @@ test('the bias gradient sums each plane in float64, then adds per image: [2²⁴
   }
 });
 
-test('im2col and col2im at DeepOBS 2c2d geometries (28×28 and 14×14, 5×5 same): wasm = JS bit for bit', () => {
-  for (const [C, H] of [[1, 28], [3, 14], [2, 13]] as const) {
-    const g = conv2dGeometry(C, H, H, 4, 5, 1, 'same');
-    const rng = new Rng(3, `wasm-exact/im2col/${H}`);
-    const x = awkward(2 * C * H * H, rng);
-    const dcols = awkward(C * 25 * g.Ho * g.Wo, rng);
+// DeepOBS 2c2d's geometries (28×28 and 14×14, 5×5 same), then planes with H ≠ W, even kernels,
+// stride 2 and 3, 'valid' padding and a kernel as large as the plane: the wasm fast path (one copy per
+// patch row for stride 1 'same') and its general path must both move exactly what the JS loops move.
+const IM2COL_CASES: [C: number, H: number, W: number, k: number, stride: number, padding: 'same' | 'valid'][] = [
+  [1, 28, 28, 5, 1, 'same'], [3, 14, 14, 5, 1, 'same'], [2, 13, 13, 5, 1, 'same'],
+  [2, 7, 12, 3, 1, 'same'], [2, 12, 7, 4, 1, 'same'], [1, 9, 6, 2, 2, 'same'],
+  [2, 11, 8, 3, 2, 'valid'], [1, 10, 13, 5, 3, 'same'], [1, 6, 5, 5, 1, 'valid'],
+];
+
+test('im2col and col2im: wasm = JS bit for bit, at 2c2d geometries and at odd ones', () => {
+  for (const [C, H, W, k, stride, padding] of IM2COL_CASES) {
+    const what = `${C}×${H}×${W}, k ${k}, stride ${stride}, ${padding}`;
+    const g = conv2dGeometry(C, H, W, 4, k, stride, padding);
+    const rng = new Rng(3, `wasm-exact/im2col/${what}`);
+    const x = awkward(2 * C * H * W, rng);
+    const dcols = awkward(C * k * k * g.Ho * g.Wo, rng);
     const run = (kernels: Kernels) => {
       const v = arrays(kernels, (floats) => ({ x: floats(x.length), dx: floats(x.length), cols: floats(dcols.length), dcols: floats(dcols.length) }));
       v.x.set(x); v.dx.set(x); v.dcols.set(dcols);
-      kernels.im2col(v.cols, v.x, C * H * H, g); // the second image
-      kernels.col2im(v.dx, C * H * H, v.dcols, g);
+      kernels.im2col(v.cols, v.x, C * H * W, g); // the second image
+      kernels.col2im(v.dx, C * H * W, v.dcols, g);
       return v;
     };
     const js = run(jsKernels);
     const wasm = run(createKernels('wasm'));
-    assert.deepEqual(bits(wasm.cols), bits(js.cols), `im2col ${C}×${H}×${H}`);
-    assert.deepEqual(sums(wasm.dx), sums(js.dx), `col2im ${C}×${H}×${H}`);
+    assert.deepEqual(bits(wasm.cols), bits(js.cols), `im2col ${what}`);
+    assert.deepEqual(sums(wasm.dx), sums(js.dx), `col2im ${what}`);
   }
 });
 

@@ -37,8 +37,8 @@ export const Claim = z
       .number()
       .gt(-1)
       .default(0)
-      .describe('better_than: relative margin (0.05 = at least 5% better; negative = a tolerance: −0.05 = at most 5% worse)'),
-    by_abs: z.number().default(0).describe('better_than: absolute margin (negative = a tolerance: −0.005 = at most 0.005 worse)'),
+      .describe('better_than: relative margin (0.05 = at least 5% better; negative = a tolerance: −0.05 = less than 5% worse)'),
+    by_abs: z.number().default(0).describe('better_than: absolute margin (negative = a tolerance: −0.005 = less than 0.005 worse)'),
     over_seeds: z
       .enum(['mean', 'median', 'min', 'max', 'all'])
       .default('mean')
@@ -59,6 +59,9 @@ export const Claim = z
     }
     if (c.confidence !== undefined && (c.better_than === undefined || c.over_seeds !== 'mean')) {
       ctx.addIssue({ code: 'custom', path: ['confidence'], message: 'expected confidence only with better_than and over_seeds: mean' });
+    }
+    if ((c.by < 0 && c.by_abs !== 0) || (c.by_abs < 0 && c.by !== 0)) {
+      ctx.addIssue({ code: 'custom', path: [c.by < 0 ? 'by_abs' : 'by'], message: 'expected a tolerance (a negative margin) alone, got both by and by_abs' });
     }
     if (c.better_than !== undefined && c.better_than === c.optimizer) {
       ctx.addIssue({ code: 'custom', path: ['better_than'], message: `expected another optimizer than ${quote(c.optimizer)} itself` });

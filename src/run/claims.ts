@@ -37,10 +37,10 @@ interface Judged {
 function claimTitle(c: Claim): string {
   if (c.name) return c.name;
   if (c.better_than !== undefined) {
-    const margin = c.by !== 0 ? `${+(Math.abs(c.by) * 100).toFixed(2)}%` : c.by_abs !== 0 ? `${Math.abs(c.by_abs)}` : '';
-    // a negative margin is a tolerance: a non-inferiority claim
-    if (c.by < 0 || c.by_abs < 0) return `${c.optimizer} ${c.metric} at most ${margin} worse than ${c.better_than}`;
-    return `${c.optimizer} ${c.metric} better than ${c.better_than}${margin ? ` by ${margin}` : ''}`;
+    const margins = [c.by !== 0 ? `${+(Math.abs(c.by) * 100).toFixed(2)}%` : '', c.by_abs !== 0 ? `${Math.abs(c.by_abs)}` : ''].filter(Boolean).join(' and ');
+    // a negative margin is a tolerance (alone, the schema says): a non-inferiority claim; the comparison is strict
+    if (c.by < 0 || c.by_abs < 0) return `${c.optimizer} ${c.metric} less than ${margins} worse than ${c.better_than}`;
+    return `${c.optimizer} ${c.metric} better than ${c.better_than}${margins ? ` by ${margins}` : ''}`;
   }
   if (c.below !== undefined) return `${c.optimizer} ${c.metric} below ${c.below}`;
   if (c.above !== undefined) return `${c.optimizer} ${c.metric} above ${c.above}`;
