@@ -228,6 +228,18 @@ test('validation curves get their own chart, with points on their sparse evaluat
   assert.equal(spec.title.text, 'Validation accuracy');
 });
 
+test('test-set curves (eval.test) get their own chart after the validation one, titled for the test set', () => {
+  // one optimizer: validation and test after steps 10 and 20, the test accuracy 0.1 below validation's
+  const rows = (['val', 'test'] as const).flatMap((split, k) =>
+    [10, 20].map((step) => ({ run: 'adam-s0', optimizer: 'adam', seed: 0, step, split, loss: 1 / step, accuracy: 0.6 + step / 100 - 0.1 * k })),
+  );
+  const spec = curvesChart(rows, 'test', ['adam'], { metric: 'accuracy' }).spec as Json;
+  assert.equal(spec.title.text, 'Test accuracy');
+  assert.equal(layer(spec, 'line').encoding.y.title, 'test accuracy');
+  // only the test rows: 0.6 + 0.1 − 0.1 and 0.6 + 0.2 − 0.1
+  assert.deepEqual(spec.data.values.map((v: Json) => [v.x, +v.mean.toFixed(12)]), [[10, 0.6], [20, 0.7]]);
+});
+
 test('a long run (200 000 logged steps) gets its charts: no Math.max(...steps) to overflow the call stack', () => {
   // loss 100/t falls from 100 to 5e-4: over two decades, so the axis is log (wantsLog saw every value)
   const steps = 200_000;

@@ -15,7 +15,8 @@ export interface CurveOptions {
   logY?: boolean;
 }
 
-const SPLIT_TITLE: Record<string, string> = { train: 'Training', val: 'Validation' };
+const SPLIT_TITLE: Record<string, string> = { train: 'Training', val: 'Validation', test: 'Test' };
+const SPLIT_AXIS: Record<string, string> = { train: 'train', val: 'validation', test: 'test' };
 
 function observations(curves: CurveRow[], split: string, metric: Metric, seriesOf: (c: CurveRow) => string): Observation[] {
   return curves.filter((c) => c.split === split).map((c) => ({ series: seriesOf(c), run: c.run, x: c.step, y: metric === 'loss' ? c.loss : c.accuracy }));
@@ -57,7 +58,7 @@ export function bandChart(
 }
 
 /** The train or validation curves of a compare: one line per optimizer, in order of appearance. */
-export function curvesChart(curves: CurveRow[], split: 'train' | 'val', optimizers: string[], opts: CurveOptions = {}): Chart {
+export function curvesChart(curves: CurveRow[], split: 'train' | 'val' | 'test', optimizers: string[], opts: CurveOptions = {}): Chart {
   const metric = opts.metric ?? 'loss';
   const window = split === 'train' ? (opts.smooth ?? 1) : 1;
   const points = meanBand(smoothRuns(observations(curves, split, metric, (c) => c.optimizer), window));
@@ -66,9 +67,11 @@ export function curvesChart(curves: CurveRow[], split: 'train' | 'val', optimize
   return bandChart(points, {
     name: `${split}-${metric}`,
     title,
-    subtitle: subtitle(points, window, split === 'train' ? [`${metric} of the batch used for each update, before it`] : [`${metric} on held-out batches`]),
+    subtitle: subtitle(points, window, [
+      split === 'train' ? `${metric} of the batch used for each update, before it` : split === 'test' ? `${metric} on the whole test set (eval.test)` : `${metric} on held-out batches`,
+    ]),
     xTitle: 'step',
-    yTitle: `${split === 'train' ? 'train' : 'validation'} ${metric}`,
+    yTitle: `${SPLIT_AXIS[split]} ${metric}`,
     logY: metric === 'loss' && wantsLog(points.map((p) => p.mean), opts.logY),
     series,
     allSeries: optimizers,

@@ -33,6 +33,7 @@ export function buildCharts(data: OutputData, opts: ChartOptions = {}): Chart[] 
     const has = (split: string): boolean => curves.some((c) => c.split === split && Number.isFinite(metric === 'loss' ? c.loss : c.accuracy));
     if (has('train')) charts.push(curvesChart(curves, 'train', names, curveOpts));
     if (has('val')) charts.push(curvesChart(curves, 'val', names, curveOpts));
+    if (has('test')) charts.push(curvesChart(curves, 'test', names, curveOpts));
     charts.push(rhoChart(trace, optimizers), rectChart(trace, optimizers), alrMeanChart(trace, names), alrCvChart(trace, names));
   }
   if (data.sweep) {
