@@ -15,11 +15,8 @@ export function linearForward(
   OC: number,
 ): void {
   kernels.matmul(out, inp, weight, N, OC, C, false, true, false);
-  if (bias === null) return;
-  for (let n = 0; n < N; n++) {
-    const row = n * OC;
-    for (let o = 0; o < OC; o++) out[row + o] = out[row + o]! + bias[o]!;
-  }
+  // a bias per output feature is conv's per-channel bias with planes of one value
+  if (bias !== null) kernels.addChannelBias(out, bias, N, OC, 1);
 }
 
 /**
@@ -40,9 +37,6 @@ export function linearBackward(
 ): void {
   if (dinp !== null) kernels.matmul(dinp, dout, weight, N, C, OC, false, false, true);
   kernels.matmul(dweight, dout, inp, OC, C, N, true, false, true);
-  if (dbias === null) return;
-  for (let n = 0; n < N; n++) {
-    const row = n * OC;
-    for (let o = 0; o < OC; o++) dbias[o] = dbias[o]! + dout[row + o]!;
-  }
+  // row by row in order, as conv's per-channel sums are image by image (a plane of one sums exactly)
+  if (dbias !== null) kernels.addChannelSums(dbias, dout, N, OC, 1);
 }
