@@ -66,9 +66,9 @@ function trainBatches(set: LabeledImages, trainCount: number, batch: number, see
 }
 
 /** Batch `index` of a fixed range of images: images first + (index·B + b) mod count, in file order. */
-function fixedBatches(set: LabeledImages, first: number, count: number, batch: number): (index: number, out: VectorBatch) => void {
+function fixedBatches(what: 'fillVal' | 'fillTest', set: LabeledImages, first: number, count: number, batch: number): (index: number, out: VectorBatch) => void {
   return (index, out) => {
-    if (!Number.isInteger(index) || index < 0) throw new Error(`fillVal: expected an integer index ≥ 0, got ${index}`);
+    if (!Number.isInteger(index) || index < 0) throw new Error(`${what}: expected an integer index ≥ 0, got ${index}`);
     checkBuffers(set, batch, out);
     for (let b = 0; b < batch; b++) copyExample(set, first + ((index * batch + b) % count), out, b);
   };
@@ -93,8 +93,8 @@ export function mnistDataset(spec: MnistSpec, seed: number): VectorDataset {
     inputDim: train.rows * train.cols,
     outputDim: 10,
     fillTrain: trainBatches(train, trainCount, spec.batch, seed),
-    fillVal: fixedBatches(train, trainCount, valCount, spec.batch),
-    fillTest: fixedBatches(test, 0, test.count, spec.batch),
+    fillVal: fixedBatches('fillVal', train, trainCount, valCount, spec.batch),
+    fillTest: fixedBatches('fillTest', test, 0, test.count, spec.batch),
     testCount: test.count,
     info: {},
   };
