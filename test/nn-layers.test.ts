@@ -104,12 +104,12 @@ for (const kind of ['relu', 'tanh', 'gelu'] as Activation[]) {
     const r = randomFloats(n, rng);
     const out = new Float32Array(n);
     const f = () => {
-      activationForward(kind, out, x, n);
+      activationForward(jsKernels, kind, out, x, n);
       return project(out, r);
     };
     f();
     const dx = new Float32Array(n);
-    activationBackward(kind, dx, r, x, out, n);
+    activationBackward(jsKernels, kind, dx, r, x, out, n);
     assertGradient(`${kind} dx`, x, dx, f, { eps: 1e-2 });
   });
 }
@@ -117,19 +117,19 @@ for (const kind of ['relu', 'tanh', 'gelu'] as Activation[]) {
 test('activation values: relu(−1)=0, tanh(0.5), gelu(1) = ½(1 + tanh(√(2/π)·1.044715))', () => {
   const x = Float32Array.from([-1, 0.5, 1]);
   const out = new Float32Array(3);
-  activationForward('relu', out, x, 3);
+  activationForward(jsKernels, 'relu', out, x, 3);
   assert.deepEqual([...out], [0, 0.5, 1]);
-  activationForward('tanh', out, x, 3);
+  activationForward(jsKernels, 'tanh', out, x, 3);
   assertClose(out[1]!, Math.tanh(0.5), 1e-6);
-  activationForward('gelu', out, x, 3);
+  activationForward(jsKernels, 'gelu', out, x, 3);
   assertClose(out[2]!, 0.5 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * 1.044715)), 1e-6);
   // Far tails: gelu(−100) = 0 and gelu(100) = 100, finite gradients 0 and 1.
   const tails = Float32Array.from([-100, 100]);
   const y = new Float32Array(2);
-  activationForward('gelu', y, tails, 2);
+  activationForward(jsKernels, 'gelu', y, tails, 2);
   assert.ok(Math.abs(y[0]!) === 0 && y[1] === 100);
   const dy = new Float32Array(2);
-  activationBackward('gelu', dy, Float32Array.from([1, 1]), tails, y, 2);
+  activationBackward(jsKernels, 'gelu', dy, Float32Array.from([1, 1]), tails, y, 2);
   assert.deepEqual([...dy], [0, 1]);
 });
 

@@ -58,7 +58,7 @@ export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed:
     forward(): number {
       for (let l = 0; l < L; l++) {
         linearForward(kernels, pre[l]!, input(l), weights[l]!.w, biases[l]!.w, B, widths[l]!, widths[l + 1]!);
-        if (l < L - 1) activationForward(act, post[l]!, pre[l]!, B * widths[l + 1]!);
+        if (l < L - 1) activationForward(kernels, act, post[l]!, pre[l]!, B * widths[l + 1]!);
       }
       return classify ? softmaxCrossEntropyForward(probs, out, batch.labels, B, K) : mseForward(out, batch.targets, B * K);
     },
@@ -69,7 +69,7 @@ export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed:
       if (classify) softmaxCrossEntropyBackward(dout, probs, batch.labels, B, K, 1 / B);
       else mseBackward(dout, out, batch.targets, B * K, 1);
       for (let l = L - 1; l >= 0; l--) {
-        if (l < L - 1) activationBackward(act, dpre[l]!, dpost[l]!, pre[l]!, post[l]!, B * widths[l + 1]!);
+        if (l < L - 1) activationBackward(kernels, act, dpre[l]!, dpost[l]!, pre[l]!, post[l]!, B * widths[l + 1]!);
         const dinp = l === 0 ? null : dpost[l - 1]!;
         linearBackward(kernels, dinp, weights[l]!.g, biases[l]!.g, dpre[l]!, input(l), weights[l]!.w, B, widths[l]!, widths[l + 1]!);
       }

@@ -275,13 +275,13 @@ function attentionSublayerBackward(k: Block, x: Float32Array, dx: Float32Array, 
 /** The MLP sublayer without its residual: fcProj = W₂·act(W₁x + b₁) + b₂. */
 function mlpSublayer(k: Block, x: Float32Array, d: Dims): void {
   linearForward(d.kernels, k.fc, x, k.fcW.w, k.fcB.w, d.N, d.C, d.F);
-  activationForward(d.act, k.fcAct, k.fc, d.N * d.F);
+  activationForward(d.kernels, d.act, k.fcAct, k.fc, d.N * d.F);
   linearForward(d.kernels, k.fcProj, k.fcAct, k.fcProjW.w, k.fcProjB.w, d.N, d.F, d.C);
 }
 
 function mlpSublayerBackward(k: Block, x: Float32Array, dx: Float32Array, d: Dims): void {
   linearBackward(d.kernels, k.dfcAct, k.fcProjW.g, k.fcProjB.g, k.dfcProj, k.fcAct, k.fcProjW.w, d.N, d.F, d.C);
-  activationBackward(d.act, k.dfc, k.dfcAct, k.fc, k.fcAct, d.N * d.F);
+  activationBackward(d.kernels, d.act, k.dfc, k.dfcAct, k.fc, k.fcAct, d.N * d.F);
   linearBackward(d.kernels, dx, k.fcW.g, k.fcB.g, k.dfc, x, k.fcW.w, d.N, d.C, d.F);
 }
 

@@ -1,6 +1,8 @@
 // Elementwise activations over n values. Backward adds into dinp. ReLU and GELU read the saved
 // input; tanh reads the saved output (tanh' = 1 − tanh²). The ReLU loops are also the JS kernels'
-// (src/nn/kernels.ts) and the reference of the wasm ones (src/wasm/assembly/pool.ts).
+// (src/nn/kernels.ts) and the reference of the wasm ones (src/wasm/assembly/pool.ts): a layer's ReLU
+// runs through the run's kernels, like the cnn's.
+import type { Kernels } from './kernels.js';
 
 export type Activation = 'relu' | 'tanh' | 'gelu';
 
@@ -52,10 +54,10 @@ function geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array,
 }
 
 /** Dispatch on the activation name (once per layer call, not per element). */
-export function activationForward(kind: Activation, out: Float32Array, inp: Float32Array, n: number): void {
+export function activationForward(kernels: Kernels, kind: Activation, out: Float32Array, inp: Float32Array, n: number): void {
   switch (kind) {
     case 'relu':
-      return reluForward(out, inp, n);
+      return kernels.reluForward(out, inp, n);
     case 'tanh':
       return tanhForward(out, inp, n);
     case 'gelu':
@@ -64,6 +66,7 @@ export function activationForward(kind: Activation, out: Float32Array, inp: Floa
 }
 
 export function activationBackward(
+  kernels: Kernels,
   kind: Activation,
   dinp: Float32Array,
   dout: Float32Array,
@@ -73,7 +76,7 @@ export function activationBackward(
 ): void {
   switch (kind) {
     case 'relu':
-      return reluBackward(dinp, dout, inp, n);
+      return kernels.reluBackward(dinp, dout, inp, n);
     case 'tanh':
       return tanhBackward(dinp, dout, out, n);
     case 'gelu':
