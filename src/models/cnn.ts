@@ -11,10 +11,9 @@ import { ConfigError } from '../base/errors.js';
 import { Rng } from '../base/rng.js';
 import { conv2dBackward, conv2dBuffers, conv2dForward, conv2dGeometry, conv2dParams, type Conv2dBuffers, type Conv2dParams } from '../nn/conv2d.js';
 import { maxPool2dBuffers, type MaxPool2dBuffers } from '../nn/maxpool2d.js';
-import { linearForward, linearBackward } from '../nn/linear.js';
 import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
 import { initLayer } from './init.js';
-import { activations, linearLayers, vectorFeed } from './mlp.js';
+import { activations, denseBackward, denseForward, linearLayers, vectorFeed, type DenseStack } from './mlp.js';
 import { networkTask, zeroAll, type Network } from './neural.js';
 import type { Task } from './task.js';
 
@@ -76,9 +75,9 @@ export function buildCnn(spec: CnnSpec, data: VectorDataset, arena: Arena, seed:
   const { pre, post, dpre, dpost } = activations(arena, B, widths);
   const probs = arena.floats(B * K);
   const logits = pre[L - 1]!;
+  const dense: DenseStack = { weights, biases, pre, post, dpre, dpost, widths, B, act: 'relu' };
   const actGrads = [...blocks.flatMap((b) => [b.conv.dout, b.dact, ...(b.pool ? [b.pool.dout] : [])]), ...dpre, ...dpost];
   const blockInput = (i: number): Float32Array => (i === 0 ? batch.x : blocks[i - 1]!.out);
-  const denseInput = (l: number): Float32Array => (l === 0 ? last.out : post[l - 1]!);
 
   const net: Network = {
     ...vectorFeed(arena, data, batch),
@@ -89,10 +88,7 @@ export function buildCnn(spec: CnnSpec, data: VectorDataset, arena: Arena, seed:
         kernels.reluForward(b.act, b.conv.out, b.act.length);
         if (b.pool !== null) kernels.maxPool2dForward(b.pool, b.act);
       }
-      for (let l = 0; l < L; l++) {
-        linearForward(kernels, pre[l]!, denseInput(l), weights[l]!.w, biases[l]!.w, B, widths[l]!, widths[l + 1]!);
-        if (l < L - 1) kernels.reluForward(post[l]!, pre[l]!, B * widths[l + 1]!);
-      }
+      denseForward(kernels, dense, last.out);
       return softmaxCrossEntropyForward(probs, logits, batch.labels, B, K);
     },
     classification: true,
@@ -100,11 +96,7 @@ export function buildCnn(spec: CnnSpec, data: VectorDataset, arena: Arena, seed:
     backward(): void {
       zeroAll(actGrads);
       softmaxCrossEntropyBackward(dpre[L - 1]!, probs, batch.labels, B, K, 1 / B);
-      for (let l = L - 1; l >= 0; l--) {
-        if (l < L - 1) kernels.reluBackward(dpre[l]!, dpost[l]!, pre[l]!, B * widths[l + 1]!);
-        const dinp = l === 0 ? last.dout : dpost[l - 1]!;
-        linearBackward(kernels, dinp, weights[l]!.g, biases[l]!.g, dpre[l]!, denseInput(l), weights[l]!.w, B, widths[l]!, widths[l + 1]!);
-      }
+      denseBackward(kernels, dense, last.out, last.dout);
       for (let i = blocks.length - 1; i >= 0; i--) {
         const b = blocks[i]!;
         if (b.pool !== null) kernels.maxPool2dBackward(b.pool, b.dact);

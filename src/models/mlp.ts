@@ -3,6 +3,7 @@
 // softmax cross-entropy for classification datasets and MSE for regression datasets.
 // B = batch, D = input dim, K = outputs (classes or targets); layer l maps widths[l] → widths[l+1].
 import type { Arena, Param } from '../nn/arena.js';
+import type { Kernels } from '../nn/kernels.js';
 import type { InitSpec, ModelSpec } from '../config/models.js';
 import type { VectorBatch, VectorDataset } from '../data/batch.js';
 import { Rng } from '../base/rng.js';
@@ -50,16 +51,12 @@ export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed:
   const dout = dpre[L - 1]!;
   const probs = arena.floats(classify ? B * K : 0);
   const actGrads = [...dpre, ...dpost];
-  /** Input of linear layer l. */
-  const input = (l: number): Float32Array => (l === 0 ? batch.x : post[l - 1]!);
 
+  const stack: DenseStack = { weights, biases, pre, post, dpre, dpost, widths, B, act };
   const net: Network = {
     ...vectorFeed(arena, data, batch),
     forward(): number {
-      for (let l = 0; l < L; l++) {
-        linearForward(kernels, pre[l]!, input(l), weights[l]!.w, biases[l]!.w, B, widths[l]!, widths[l + 1]!);
-        if (l < L - 1) activationForward(kernels, act, post[l]!, pre[l]!, B * widths[l + 1]!);
-      }
+      denseForward(kernels, stack, batch.x);
       return classify ? softmaxCrossEntropyForward(probs, out, batch.labels, B, K) : mseForward(out, batch.targets, B * K);
     },
     classification: classify,
@@ -68,11 +65,7 @@ export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed:
       zeroAll(actGrads);
       if (classify) softmaxCrossEntropyBackward(dout, probs, batch.labels, B, K, 1 / B);
       else mseBackward(dout, out, batch.targets, B * K, 1);
-      for (let l = L - 1; l >= 0; l--) {
-        if (l < L - 1) activationBackward(kernels, act, dpre[l]!, dpost[l]!, pre[l]!, post[l]!, B * widths[l + 1]!);
-        const dinp = l === 0 ? null : dpost[l - 1]!;
-        linearBackward(kernels, dinp, weights[l]!.g, biases[l]!.g, dpre[l]!, input(l), weights[l]!.w, B, widths[l]!, widths[l + 1]!);
-      }
+      denseBackward(kernels, stack, batch.x, null);
     },
   };
   return networkTask(net);
@@ -99,6 +92,33 @@ export function linearLayers(arena: Arena, widths: number[], rng: Rng, init: Ini
     layers.biases.push(b);
   }
   return layers;
+}
+
+/** Linear layers with an activation between them (none after the last), on B rows. */
+export interface DenseStack extends Layers, Activations {
+  widths: number[];
+  B: number;
+  act: Activation;
+}
+
+/** Layer by layer: pre[l] = input(l)·W_lᵀ + b_l, post[l] = act(pre[l]) for hidden layers; input(0) = x. */
+export function denseForward(kernels: Kernels, s: DenseStack, x: Float32Array): void {
+  const L = s.widths.length - 1;
+  for (let l = 0; l < L; l++) {
+    linearForward(kernels, s.pre[l]!, l === 0 ? x : s.post[l - 1]!, s.weights[l]!.w, s.biases[l]!.w, s.B, s.widths[l]!, s.widths[l + 1]!);
+    if (l < L - 1) activationForward(kernels, s.act, s.post[l]!, s.pre[l]!, s.B * s.widths[l + 1]!);
+  }
+}
+
+/** From dpre[L − 1] (the head's gradient) down: parameter gradients, and dx += the input's gradient unless dx is null. */
+export function denseBackward(kernels: Kernels, s: DenseStack, x: Float32Array, dx: Float32Array | null): void {
+  const L = s.widths.length - 1;
+  for (let l = L - 1; l >= 0; l--) {
+    if (l < L - 1) activationBackward(kernels, s.act, s.dpre[l]!, s.dpost[l]!, s.pre[l]!, s.post[l]!, s.B * s.widths[l + 1]!);
+    const input = l === 0 ? x : s.post[l - 1]!;
+    const dinp = l === 0 ? dx : s.dpost[l - 1]!;
+    linearBackward(kernels, dinp, s.weights[l]!.g, s.biases[l]!.g, s.dpre[l]!, input, s.weights[l]!.w, s.B, s.widths[l]!, s.widths[l + 1]!);
+  }
 }
 
 export function activations(arena: Arena, B: number, widths: number[]): Activations {
