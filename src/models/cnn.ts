@@ -10,7 +10,7 @@ import type { VectorBatch, VectorDataset } from '../data/batch.js';
 import { ConfigError } from '../base/errors.js';
 import { Rng } from '../base/rng.js';
 import { conv2dBackward, conv2dBuffers, conv2dForward, conv2dGeometry, conv2dParams, type Conv2dBuffers, type Conv2dParams } from '../nn/conv2d.js';
-import { maxPool2dBuffers, type MaxPool2dBuffers } from '../nn/maxpool2d.js';
+import { maxPool2dBuffers, pooledSize, type MaxPool2dBuffers } from '../nn/maxpool2d.js';
 import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
 import { initLayer } from './init.js';
 import { activations, denseBackward, denseForward, linearLayers, vectorFeed, type DenseStack } from './mlp.js';
@@ -51,8 +51,7 @@ export function cnnPlanes(spec: CnnSpec): { C: number; H: number; W: number; poo
     if (g.Ho < pool.kernel || g.Wo < pool.kernel) {
       throw new ConfigError(`${field}: expected a conv output of at least the ${pool.kernel}×${pool.kernel} pool window, got ${g.Ho}×${g.Wo}`);
     }
-    const size = (n: number): number => Math.floor((n - pool.kernel) / pool.stride) + 1;
-    planes.push({ C: layer.channels, H: size(g.Ho), W: size(g.Wo), pooled: true });
+    planes.push({ C: layer.channels, H: pooledSize(g.Ho, pool.kernel, pool.stride), W: pooledSize(g.Wo, pool.kernel, pool.stride), pooled: true });
   });
   return planes;
 }

@@ -24,10 +24,15 @@ export interface MaxPool2dBuffers {
   argmax: Int32Array;
 }
 
+/** The output length of n inputs under windows of k at stride s: floor((n − k)/s) + 1 (n ≥ k). */
+export function pooledSize(n: number, k: number, stride: number): number {
+  return Math.floor((n - k) / stride) + 1;
+}
+
 export function maxPool2dBuffers(arena: Arena, B: number, C: number, H: number, W: number, k: number, stride: number): MaxPool2dBuffers {
   if (H < k || W < k) throw new Error(`maxpool2d: input ${H}×${W} smaller than the ${k}×${k} window`);
-  const Ho = Math.floor((H - k) / stride) + 1;
-  const Wo = Math.floor((W - k) / stride) + 1;
+  const Ho = pooledSize(H, k, stride);
+  const Wo = pooledSize(W, k, stride);
   const n = B * C * Ho * Wo;
   return { B, C, H, W, k, stride, Ho, Wo, out: arena.floats(n), dout: arena.floats(n), argmax: arena.ints(n) };
 }
