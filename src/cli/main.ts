@@ -35,7 +35,7 @@ function kernelsOption(): Option {
 }
 
 /** The radam-run program: every command with its options, in the order --help lists them. */
-function buildProgram(): Command {
+export function buildProgram(): Command {
   const program = new Command();
   program
     .name('radam-run')
@@ -44,7 +44,14 @@ function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `radam-run: ${str.trimEnd()} (see --help)\n` : str) });
   for (const add of [addCompare, addSweep, addMerge, addReproduce, addVariance, addValidate, addPlot, addRho, addList]) add(program);
+  addGlobalOptions(program);
   return program;
+}
+
+/** Options of the program itself, accepted before or after the command; colour is set before any command runs. */
+function addGlobalOptions(program: Command): void {
+  program.option('--no-color', 'no colours in the output (as NO_COLOR=1); FORCE_COLOR=1 forces them, also into a pipe');
+  program.hook('preAction', async () => (await import('./colour.js')).applyColour(program.opts().color !== false));
 }
 
 function addCompare(program: Command): void {
