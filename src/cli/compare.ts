@@ -1,5 +1,6 @@
 // `radam-run compare CONFIG`: load → run concurrently with progress → summary table / JSON.
 import { loadExperiment } from '../config/load.js';
+import { resolveConfigArg } from './shipped.js';
 import { runCompare } from '../run/compare.js';
 import { OutputDir } from '../results/output-dir.js';
 import { createProgress } from '../report/progress.js';
@@ -27,7 +28,7 @@ export interface CompareFlags {
 }
 
 export async function compareCommand(file: string, flags: CompareFlags): Promise<void> {
-  const loaded = loadExperiment(file, { set: flags.set, steps: flags.steps, seeds: flags.seeds });
+  const loaded = loadExperiment(resolveConfigArg(file, ['configs', 'experiments']), { set: flags.set, steps: flags.steps, seeds: flags.seeds });
   const exp = loaded.experiment;
   if (exp.sweep) process.stderr.write('radam-run: note: this config has a sweep section; compare runs the base config only (use `radam-run sweep` for the sweep)\n');
   const out = flags.out ?? OutputDir.defaultPath(exp.name);

@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ConfigError, EXIT_BAD_INPUT, EXIT_FAILED_CHECK, EXIT_SIGINT, EXIT_SIGTERM, InterruptedError } from '../base/errors.js';
 import { errnoText, SaveError } from '../results/fs-errors.js';
 import { toolVersion } from '../base/version.js';
+import { examplesHelpText } from './help-examples.js';
 
 function intArg(min = 1) {
   return (value: string): number => {
@@ -45,7 +46,25 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `radam-run: ${str.trimEnd()} (see --help)\n` : str) });
   for (const add of [addCompare, addSweep, addMerge, addReproduce, addVariance, addValidate, addPlot, addRho, addList]) add(program);
   addGlobalOptions(program);
+  addExamples(program);
+  addHelpExamples(program);
   return program;
+}
+
+function addExamples(program: Command): void {
+  program
+    .command('examples')
+    .description('the configs and experiments shipped with radam-run, usable by name (compare lstm, reproduce warmup-ablation)')
+    .option('--json', 'print name, file and summary of each as JSON')
+    .action(async (opts) => (await import('./examples.js')).examplesCommand(opts));
+}
+
+/** Worked examples at the end of the program's --help and of each command's (help-examples.ts). */
+function addHelpExamples(program: Command): void {
+  for (const command of [program, ...program.commands]) {
+    const text = examplesHelpText(command === program ? '' : command.name());
+    if (text) command.addHelpText('after', text);
+  }
 }
 
 /** Options of the program itself, accepted before or after the command; colour is set before any command runs. */
@@ -224,13 +243,16 @@ export async function main(argv: string[]): Promise<number> {
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      // `radam-run` with no command prints the help to stderr with a non-zero code (commander.help): a usage error
       return err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
     }
     return report(err);
   }
 }
 
-const code = await main(process.argv);
-// a failed write to stdout may have set a code meanwhile (guardOutputStreams)
-if (!process.exitCode) process.exitCode = code;
+/** Run the command line of this process (bin/radam-run.js calls this; importing the module runs nothing). */
+export async function run(): Promise<void> {
+  const code = await main(process.argv);
+  // a failed write to stdout may have set a code meanwhile (guardOutputStreams)
+  if (!process.exitCode) process.exitCode = code;
+}
