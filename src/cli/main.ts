@@ -2,7 +2,7 @@
 // in its own module, imported lazily so `--help` starts fast. Only this entry point exits: an error a
 // command throws becomes its message and exit code here (report); a command that finished but failed a
 // check (a crashed run, a failed claim) sets process.exitCode itself.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, EXIT_BAD_INPUT, EXIT_FAILED_CHECK, EXIT_SIGINT, EXIT_SIGTERM, InterruptedError } from '../base/errors.js';
 import { errnoText, SaveError } from '../results/fs-errors.js';
 import { toolVersion } from '../base/version.js';
@@ -47,6 +47,7 @@ export function buildProgram(): Command {
   for (const add of [addCompare, addSweep, addMerge, addReproduce, addVariance, addValidate, addPlot, addRho, addList]) add(program);
   addGlobalOptions(program);
   addExamples(program);
+  addCompletion(program);
   addHelpExamples(program);
   return program;
 }
@@ -57,6 +58,14 @@ function addExamples(program: Command): void {
     .description('the configs and experiments shipped with radam-run, usable by name (compare lstm, reproduce warmup-ablation)')
     .option('--json', 'print name, file and summary of each as JSON')
     .action(async (opts) => (await import('./examples.js')).examplesCommand(opts));
+}
+
+function addCompletion(program: Command): void {
+  program
+    .command('completion')
+    .description('print a shell completion script for bash, zsh or fish (commands, options, config files and shipped names)')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .action(async (shell: 'bash' | 'zsh' | 'fish') => (await import('./completion.js')).completionCommand(shell, program));
 }
 
 /** Worked examples at the end of the program's --help and of each command's (help-examples.ts). */
