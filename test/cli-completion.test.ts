@@ -1,10 +1,10 @@
 // `radam-run completion bash|zsh|fish`: each script covers every command and option of the program
-// (the lists come from the commander program itself), the bash one parses and completes as bash runs
-// it, and the zsh and fish ones parse where those shells are installed.
+// (the lists come from the commander program itself), parses, and completes in its shell as expected
+// (zsh and fish: where installed; skipped with a message otherwise).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import type { Command } from 'commander';
@@ -55,10 +55,13 @@ test('bash -n accepts the bash script', () => {
   assert.equal(r.status, 0, r.stderr);
 });
 
+const missing = (shell: Shell): string | false => (spawnSync(shell, ['--version']).status === 0 ? false : `${shell} is not installed: its script is only checked by content here`);
+
 for (const [shell, args] of [['zsh', ['-n']], ['fish', ['--no-execute']]] as const) {
-  const missing = spawnSync(shell, ['--version']).status !== 0;
-  test(`${shell} parses the ${shell} script`, { skip: missing ? `${shell} is not installed: its script is only checked by content here` : false }, () => {
-    const r = spawnSync(shell, [...args], { input: script(shell), encoding: 'utf8' });
+  test(`${shell} parses the ${shell} script`, { skip: missing(shell) }, () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'radam-run-completion-')), `radam-run.${shell}`);
+    writeFileSync(file, script(shell));
+    const r = spawnSync(shell, [...args, file], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
   });
 }
@@ -72,18 +75,83 @@ function bashCompletes(words: string[], cwd: string): string[] {
   return r.stdout.split('\n').filter(Boolean).sort();
 }
 
-test('bash completes commands, options, option values, and config files with the shipped names', () => {
+/** A directory with two config files, a text file and a sub-directory, to complete in. */
+function completionCwd(): string {
   const cwd = mkdtempSync(join(tmpdir(), 'radam-run-completion-'));
   for (const f of ['mine.yaml', 'other.json', 'notes.txt']) writeFileSync(join(cwd, f), '');
   mkdirSync(join(cwd, 'sub'));
+  return cwd;
+}
+
+/** What each shell should offer, derived from the program and the repository: (words typed, expected). */
+function expectations(): [string[], string[]][] {
   const names = buildProgram().commands.map((c) => c.name());
-  assert.deepEqual(bashCompletes(['radam-run', 'co'], cwd), names.filter((n) => n.startsWith('co')).sort());
-  assert.deepEqual(bashCompletes(['radam-run', 'compare', '--ker'], cwd), ['--kernels']);
-  assert.deepEqual(bashCompletes(['radam-run', 'compare', '--kernels', ''], cwd), ['js', 'wasm']);
-  assert.deepEqual(bashCompletes(['radam-run', 'completion', ''], cwd), ['bash', 'fish', 'zsh']);
   const shipped = ['configs', 'experiments'].flatMap((d) => readdirSync(join(repoRoot(), d)).map((f) => f.slice(0, -extname(f).length)));
-  // config files and directories of the current directory, and every shipped name; not notes.txt
-  assert.deepEqual(bashCompletes(['radam-run', 'compare', ''], cwd), [...new Set(['mine.yaml', 'other.json', 'sub', ...shipped])].sort());
-  assert.deepEqual(bashCompletes(['radam-run', 'plot', ''], cwd), ['sub'], 'plot takes a directory');
+  return [
+    [['radam-run', 'co'], names.filter((n) => n.startsWith('co'))],
+    [['radam-run', 'compare', '--ker'], ['--kernels']],
+    [['radam-run', 'compare', '--kernels', ''], ['js', 'wasm']],
+    [['radam-run', 'completion', ''], ['bash', 'fish', 'zsh']],
+    // config files and directories of the current directory, and every shipped name; not notes.txt
+    [['radam-run', 'compare', ''], ['mine.yaml', 'other.json', 'sub', ...shipped]],
+    [['radam-run', 'plot', ''], ['sub']],
+  ];
+}
+
+/** A sorted set of completions, directories without their trailing slash (zsh and fish add one). */
+const normal = (words: string[]): string[] => [...new Set(words.map((w) => w.replace(/\/$/, '')).filter(Boolean))].sort();
+
+test('bash completes commands, options, option values, and config files with the shipped names', () => {
+  const cwd = completionCwd();
+  for (const [words, expected] of expectations()) assert.deepEqual(normal(bashCompletes(words, cwd)), normal(expected), words.join(' '));
   assert.deepEqual(bashCompletes(['radam-run', 'compare', '--steps', ''], cwd), [], 'a number: nothing to offer');
+});
+
+test('fish completes the same', { skip: missing('fish') }, () => {
+  const cwd = completionCwd();
+  const file = join(cwd, 'radam-run.fish');
+  writeFileSync(file, script('fish'));
+  for (const [words, expected] of expectations()) {
+    const r = spawnSync('fish', ['-c', `source ${file}; complete -C ${JSON.stringify(words.join(' '))}`], { cwd, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    // fish prints "candidate<TAB>description"
+    const offered = r.stdout.split('\n').map((l) => l.split('\t')[0]!).filter((w) => w !== 'radam-run.fish');
+    assert.deepEqual(normal(offered), normal(expected), words.join(' '));
+  }
+});
+
+/**
+ * zsh offers completions only inside its line editor: an interactive zsh on a zsh/zpty pseudo-terminal
+ * gets the words and a TAB; a compadd wrapper appends every match to a file, and a post-completion hook
+ * marks the end.
+ */
+const ZSH_DRIVER = `zmodload zsh/zpty
+local dir=$1 out=$2
+zpty z zsh -f -i
+zpty -w z "fpath=($dir \\$fpath); autoload -U compinit; compinit -u -D"
+zpty -w z "compadd () { local -a __hits; builtin compadd -O __hits \\"\\$@\\"; print -l -- \\$__hits >> $out; builtin compadd \\"\\$@\\" }"
+zpty -w z "comppostfuncs=( __end ); __end () { print '<EOC>' >> $out }"
+zpty -n -w z "$3"$'\\t'
+integer i
+for (( i = 0; i < 600; i++ )); do
+  grep -q '<EOC>' $out 2>/dev/null && break
+  sleep 0.05
+done
+zpty -d z
+`;
+
+test('zsh completes the same', { skip: missing('zsh') }, () => {
+  const cwd = completionCwd();
+  const fpath = mkdtempSync(join(tmpdir(), 'radam-run-zfunc-'));
+  writeFileSync(join(fpath, '_radam-run'), script('zsh'));
+  writeFileSync(join(fpath, 'driver.zsh'), ZSH_DRIVER);
+  for (const [words, expected] of expectations()) {
+    const out = join(fpath, 'hits');
+    writeFileSync(out, '');
+    const r = spawnSync('zsh', ['-f', join(fpath, 'driver.zsh'), fpath, out, words.join(' ')], { cwd, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const hits = readFileSync(out, 'utf8').split('\n');
+    assert.ok(hits.includes('<EOC>'), `${words.join(' ')}: the completion finished`);
+    assert.deepEqual(normal(hits.filter((h) => h !== '<EOC>')), normal(expected), words.join(' '));
+  }
 });
