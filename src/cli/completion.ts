@@ -245,8 +245,7 @@ export function fishScript(spec: CompletionSpec): string {
   return lines.join('\n').replaceAll('complete -c radam-run', `complete -c ${spec.name}`) + '\n';
 }
 
-export const SHELLS = ['bash', 'zsh', 'fish'] as const;
-export type Shell = (typeof SHELLS)[number];
+export type Shell = 'bash' | 'zsh' | 'fish';
 
 export async function completionCommand(shell: Shell, program: Command): Promise<void> {
   const spec = completionSpec(program);

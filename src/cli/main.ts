@@ -7,6 +7,7 @@ import { ConfigError, EXIT_BAD_INPUT, EXIT_FAILED_CHECK, EXIT_SIGINT, EXIT_SIGTE
 import { errnoText, SaveError } from '../results/fs-errors.js';
 import { toolVersion } from '../base/version.js';
 import { examplesHelpText } from './help-examples.js';
+import type { Shell } from './completion.js';
 
 function intArg(min = 1) {
   return (value: string): number => {
@@ -65,7 +66,7 @@ function addCompletion(program: Command): void {
     .command('completion')
     .description('print a shell completion script for bash, zsh or fish (commands, options, config files and shipped names)')
     .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
-    .action(async (shell: 'bash' | 'zsh' | 'fish') => (await import('./completion.js')).completionCommand(shell, program));
+    .action(async (shell: Shell) => (await import('./completion.js')).completionCommand(shell, program));
 }
 
 /** Worked examples at the end of the program's --help and of each command's (help-examples.ts). */
