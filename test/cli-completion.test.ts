@@ -13,10 +13,16 @@ import { buildProgram } from '../src/cli/main.js';
 
 type Shell = 'bash' | 'zsh' | 'fish';
 
+const scripts = new Map<Shell, string>();
+
+/** `radam-run completion SHELL` (run once per shell). */
 function script(shell: Shell): string {
-  const r = spawnCli(['completion', shell]);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout;
+  if (!scripts.has(shell)) {
+    const r = spawnCli(['completion', shell]);
+    assert.equal(r.code, 0, r.stderr);
+    scripts.set(shell, r.stdout);
+  }
+  return scripts.get(shell)!;
 }
 
 /** How a script spells an option flag: `--out`/`-o` in bash and zsh, `-l out`/`-s o` in fish. */

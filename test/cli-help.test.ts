@@ -30,11 +30,21 @@ function examplesOf(help: string): string[] {
 
 const commandNames = (): string[] => buildProgram().commands.map((c) => c.name());
 
-test('the help of the program and of every command ends with 2–3 worked examples of it', () => {
-  for (const name of ['', ...commandNames()]) {
+const helps = new Map<string, string>();
+
+/** `radam-run [NAME] --help` (run once per command): its stdout. */
+function helpOf(name: string): string {
+  if (!helps.has(name)) {
     const r = spawnCli(name === '' ? ['--help'] : [name, '--help']);
     assert.equal(r.code, 0, r.stderr);
-    const examples = examplesOf(r.stdout);
+    helps.set(name, r.stdout);
+  }
+  return helps.get(name)!;
+}
+
+test('the help of the program and of every command ends with 2–3 worked examples of it', () => {
+  for (const name of ['', ...commandNames()]) {
+    const examples = examplesOf(helpOf(name));
     assert.ok(examples.length >= 2 && examples.length <= 3, `${name || 'radam-run'}: ${examples.length} examples`);
     if (name !== '') for (const e of examples) assert.ok(e.startsWith(`radam-run ${name} `) || e === `radam-run ${name}`, e);
   }
@@ -52,8 +62,7 @@ function dryProgram(): { program: Command; calls: { command: string; args: unkno
 test('every example is accepted by the program as written, and a config it names without a path is a shipped one', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'radam-run-help-'));
   for (const name of ['', ...commandNames()]) {
-    const help = spawnCli(name === '' ? ['--help'] : [name, '--help']).stdout;
-    for (const example of examplesOf(help)) {
+    for (const example of examplesOf(helpOf(name))) {
       // the words before a shell redirection; no example quotes anything
       const words = example.split(/\s+/);
       const argv = words.slice(1, words.includes('>') ? words.indexOf('>') : undefined);
