@@ -64,6 +64,12 @@ test('a local file of that name wins over the shipped one, with or without its e
   assert.equal(validated('lstm.json', cwd).name, 'lstm', 'lstm.json is not a local file here: the shipped one');
 });
 
+test('a local directory of that name (an earlier `compare mlp --out mlp`) does not hide the shipped config', () => {
+  const cwd = tempDir();
+  mkdirSync(join(cwd, 'mlp'));
+  assert.equal(validated('mlp', cwd).name, 'mlp');
+});
+
 test('an unknown name is one line naming every shipped config and experiment, exit 2', () => {
   const r = spawnCli(['compare', 'no-such-config'], 60_000, tempDir());
   assert.equal(r.code, 2);
