@@ -17,7 +17,7 @@ const HELPER_URL = new URL('./kernel-thread.js', import.meta.url);
 const DONE_SPINS = 1 << 12;
 
 /** How long a helper may take to start and instantiate the module before the run gives up. */
-const START_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = 20_000;
 
 /** What a helper thread is given (workerData). */
 export interface HelperData {
@@ -52,7 +52,10 @@ export class KernelThreads {
       channel.port1.unref();
       this.errors.push(channel.port1);
       const workerData: HelperData = { module, memory, control, part, errors: channel.port2 };
-      const helper = new Worker(HELPER_URL, { workerData, transferList: [channel.port2] });
+      // No Node options: a helper needs none, and some the run's process may have (--input-type=module
+      // of `node -e`) make a worker fail before it runs a line, which the run thread, blocked waiting
+      // for it, could only learn from the start timeout.
+      const helper = new Worker(HELPER_URL, { workerData, transferList: [channel.port2], execArgv: [] });
       helper.unref();
       exits.push(new Promise((resolve) => helper.once('exit', () => resolve())));
       this.helpers.push(helper);
