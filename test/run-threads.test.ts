@@ -69,7 +69,7 @@ for (const name of ['mlp', 'cnn'] as const) {
       for (let t = 1; t <= 2; t++) trainingStep(run, t);
       const kernels = run.kernels as WasmKernels;
       assert.equal(kernels.threads, 2);
-      assert.ok(kernels.splitProducts > 0, `no product was split in two steps of the ${name}`);
+      assert.ok(kernels.splitJobs > 0, `no product was split in two steps of the ${name}`);
     } finally {
       run.kernels.dispose?.();
     }
@@ -118,7 +118,7 @@ test('helper threads never keep the process alive: a threaded run left undispose
     `const spec = planCompare(loadExperiment(${JSON.stringify(writeConfig('mlp'))}).experiment, { kernels: 'wasm' })[0];`,
     'const run = buildRun({ ...spec, threads: 2 });',
     'trainingStep(run, 1);',
-    "console.log('split', run.kernels.splitProducts);",
+    "console.log('split', run.kernels.splitJobs);",
   ].join('\n');
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.signal, null, 'the child did not exit by itself');

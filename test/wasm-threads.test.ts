@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { Rng } from '../src/base/rng.js';
 import { Arena } from '../src/nn/arena.js';
 import { WasmKernels } from '../src/wasm/wasm-kernels.js';
-import { matmulParts, MIN_SPLIT_FLOPS, partRows } from '../src/wasm/jobs.js';
+import { convParts, matmulParts, MIN_SPLIT_FLOPS, partRange, partRows } from '../src/wasm/jobs.js';
+import { conv2dGeometry, type Conv2dGeometry } from '../src/nn/conv2d.js';
 
 interface Shape {
   M: number;
@@ -29,7 +30,7 @@ function product(s: Shape, transA: boolean, transB: boolean, accumulate: boolean
   try {
     const { a, b, c } = operands(kernels, s, s.M * 7919 + s.N * 31 + s.K);
     kernels.matmul(c, a, b, s.M, s.N, s.K, transA, transB, accumulate);
-    return { c: new Uint8Array(c.buffer, c.byteOffset, c.byteLength).slice(), split: kernels.splitProducts };
+    return { c: new Uint8Array(c.buffer, c.byteOffset, c.byteLength).slice(), split: kernels.splitJobs };
   } finally {
     kernels.dispose();
   }
@@ -108,8 +109,52 @@ test('after dispose the helper threads exit, and the kernels go on alone with th
   kernels.dispose(); // idempotent
   c.fill(0);
   kernels.matmul(c, a, b, s.M, s.N, s.K, false, false, false);
-  assert.equal(kernels.splitProducts, 1, 'the second product ran on the run thread alone');
+  assert.equal(kernels.splitJobs, 1, 'the second product ran on the run thread alone');
   assert.deepEqual(c, threaded);
+});
+
+/** cols = im2col(x) and dx (seeded) + col2im(dcols) for one image of geometry g on `threads` threads, as bytes. */
+function convPasses(g: Conv2dGeometry, threads: number): { cols: Buffer; dx: Buffer; split: number } {
+  const kernels = new WasmKernels(threads);
+  try {
+    const image = g.C * g.H * g.W;
+    const colsSize = g.C * g.k * g.k * g.Ho * g.Wo;
+    const { value } = Arena.build((arena) => ({ x: arena.floats(image), dx: arena.floats(image), cols: arena.floats(colsSize), dcols: arena.floats(colsSize) }), kernels);
+    const rng = new Rng(g.C * 1000 + g.H);
+    for (const v of [value.x, value.dx, value.dcols]) for (let i = 0; i < v.length; i++) v[i] = rng.normal();
+    kernels.im2col(value.cols, value.x, 0, g);
+    kernels.col2im(value.dx, 0, value.dcols, g);
+    const bytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    return { cols: Buffer.from(bytes(value.cols)), dx: Buffer.from(bytes(value.dx)), split: kernels.splitJobs };
+  } finally {
+    kernels.dispose();
+  }
+}
+
+test('threaded im2col and col2im (rows, channels per thread) are the single-threaded ones bit for bit', () => {
+  const geometries = [
+    conv2dGeometry(8, 32, 32, 16, 5, 1, 'same'), // the contiguous row-block path; 204,800 floats of cols
+    conv2dGeometry(3, 128, 128, 4, 3, 2, 'valid'), // stride 2; 3 channels over 2 and 3 threads
+    conv2dGeometry(5, 90, 90, 4, 4, 3, 'same'), // even kernel, stride 3: padding split unevenly
+    conv2dGeometry(1, 28, 28, 32, 5, 1, 'same'), // 2c2d's first conv: too small to split
+  ];
+  for (const g of geometries) {
+    const one = convPasses(g, 1);
+    for (const threads of [2, 3]) {
+      const many = convPasses(g, threads);
+      const what = `C=${g.C} ${g.H}×${g.W} k=${g.k} s=${g.stride} threads=${threads}`;
+      const expectSplit = (convParts(g, g.C * g.k * g.k, threads) > 1 ? 1 : 0) + (convParts(g, g.C, threads) > 1 ? 1 : 0);
+      assert.equal(many.split, expectSplit, `${what}: split as convParts says`);
+      assert.ok(many.cols.equals(one.cols), `${what}: cols differ`);
+      assert.ok(many.dx.equals(one.dx), `${what}: dx differs`);
+    }
+  }
+  assert.equal(geometries.filter((g) => convParts(g, g.C, 2) > 1).length, 3, 'three of the four geometries are split');
+});
+
+test('partRange: the parts tile [0, n) in order, as evenly as can be', () => {
+  assert.deepEqual([0, 1, 2].map((p) => partRange(5, 3, p)), [{ begin: 0, end: 1 }, { begin: 1, end: 3 }, { begin: 3, end: 5 }]);
+  assert.deepEqual([0, 1].map((p) => partRange(800, 2, p)), [{ begin: 0, end: 400 }, { begin: 400, end: 800 }]);
 });
 
 test('threads must be a positive integer', () => {

@@ -16,10 +16,12 @@ export const OP = 4;
 export const PARTS = 5;
 /** First argument slot; arguments are read as uint32 (byte offsets reach 4 GiB). */
 export const ARG = 6;
-export const CONTROL_SLOTS = ARG + 10;
+export const CONTROL_SLOTS = ARG + 11;
 
 export const OP_EXIT = 0;
 export const OP_MATMUL = 1;
+export const OP_IM2COL = 2;
+export const OP_COL2IM = 3;
 
 /** The exports a part runs (the module's; see Exports in ./wasm-kernels.ts). */
 export interface JobExports {
@@ -27,6 +29,8 @@ export interface JobExports {
     c: number, a: number, b: number, M: number, N: number, K: number,
     transA: number, transB: number, accumulate: number, rowBegin: number, rowEnd: number,
   ): void;
+  im2colRows(cols: number, x: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, rowBegin: number, rowEnd: number): void;
+  col2imChannels(dx: number, dcols: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, cBegin: number, cEnd: number): void;
 }
 
 // A product is split only from this many flops (2·M·N·K) on: below it, handing a job over and waiting
@@ -40,6 +44,17 @@ export function matmulParts(M: number, N: number, K: number, threads: number): n
   return Math.min(threads, Math.ceil(M / 4));
 }
 
+// im2col and col2im are split only from this many floats of cols on (DeepOBS 2c2d's second conv:
+// 157k; its first: 20k, which one thread copies in microseconds).
+// TODO(measure)
+export const MIN_SPLIT_COLS = 1 << 16;
+
+/** How many parts an im2col or col2im over `g` is split into: at most `units` (its rows, or channels). */
+export function convParts(g: { C: number; k: number; Ho: number; Wo: number }, units: number, threads: number): number {
+  if (threads < 2 || g.C * g.k * g.k * g.Ho * g.Wo < MIN_SPLIT_COLS) return 1;
+  return Math.min(threads, units);
+}
+
 /**
  * Rows [begin, end) of part p of an M-row product cut into `parts`: the ⌈M/4⌉ blocks of 4 rows (the
  * last one may be short) shared out as evenly as whole blocks allow, in order.
@@ -49,6 +64,11 @@ export function partRows(M: number, parts: number, p: number): { begin: number; 
   const first = Math.floor((p * blocks) / parts);
   const last = Math.floor(((p + 1) * blocks) / parts);
   return { begin: Math.min(M, 4 * first), end: Math.min(M, 4 * last) };
+}
+
+/** [begin, end) of part p of n items cut into `parts` as evenly as can be, in order (im2col rows, col2im channels: any cut gives the same floats). */
+export function partRange(n: number, parts: number, p: number): { begin: number; end: number } {
+  return { begin: Math.floor((p * n) / parts), end: Math.floor(((p + 1) * n) / parts) };
 }
 
 /** Write a matmul job's arguments (c, a, b are byte offsets). */
@@ -67,15 +87,43 @@ export function writeMatmul(
   args[ARG + 8] = accumulate ? 1 : 0;
 }
 
+/**
+ * Write an im2col or col2im job's arguments: `to` and `from` are byte offsets (cols and the image for
+ * im2col, the image gradient and dcols for col2im), then the geometry.
+ */
+export function writeConv(args: Uint32Array, to: number, from: number, g: { C: number; H: number; W: number; k: number; stride: number; Ho: number; Wo: number; padTop: number; padLeft: number }): void {
+  args[ARG] = to;
+  args[ARG + 1] = from;
+  args[ARG + 2] = g.C;
+  args[ARG + 3] = g.H;
+  args[ARG + 4] = g.W;
+  args[ARG + 5] = g.k;
+  args[ARG + 6] = g.stride;
+  args[ARG + 7] = g.Ho;
+  args[ARG + 8] = g.Wo;
+  args[ARG + 9] = g.padTop;
+  args[ARG + 10] = g.padLeft;
+}
+
 /** Run part p of the job in the control block (on any thread: the parts do not overlap). */
-export function runPart(k: JobExports, args: Uint32Array, p: number): void {
+export function runPart(wasm: JobExports, args: Uint32Array, p: number): void {
   const parts = args[PARTS]!;
   if (p >= parts) return;
+  const at = (i: number): number => args[ARG + i]!;
   switch (args[OP]) {
     case OP_MATMUL: {
-      const M = args[ARG + 3]!;
-      const { begin, end } = partRows(M, parts, p);
-      k.matmulRows(args[ARG]!, args[ARG + 1]!, args[ARG + 2]!, M, args[ARG + 4]!, args[ARG + 5]!, args[ARG + 6]!, args[ARG + 7]!, args[ARG + 8]!, begin, end);
+      const { begin, end } = partRows(at(3), parts, p);
+      wasm.matmulRows(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), begin, end);
+      return;
+    }
+    case OP_IM2COL: {
+      const { begin, end } = partRange(at(2) * at(5) * at(5), parts, p); // rows C·k·k
+      wasm.im2colRows(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9), at(10), begin, end);
+      return;
+    }
+    case OP_COL2IM: {
+      const { begin, end } = partRange(at(2), parts, p); // channels C
+      wasm.col2imChannels(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9), at(10), begin, end);
       return;
     }
     default:

@@ -20,7 +20,7 @@ import type { AdamScalars, Kernels, RAdamScalars, SecondMomentScalars, SgdScalar
 import type { Conv2dGeometry } from '../nn/conv2d.js';
 import type { LstmBuffers, LstmParams } from '../nn/lstm.js';
 import type { MaxPool2dBuffers } from '../nn/maxpool2d.js';
-import { matmulParts, OP_MATMUL, writeMatmul } from './jobs.js';
+import { convParts, matmulParts, OP_COL2IM, OP_IM2COL, OP_MATMUL, writeConv, writeMatmul } from './jobs.js';
 import { KernelThreads } from './threads.js';
 
 interface Exports {
@@ -29,7 +29,6 @@ interface Exports {
   secondMomentOnlyStep(p: number, g: number, v: number, vmax: number, n: number, beta2: number, oneMinusBeta2: number, l2: number): void;
   radamStep(p: number, g: number, m: number, v: number, n: number, stepSize: number, rectified: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, l2: number, decayFactor: number): number;
   matmul(c: number, a: number, b: number, M: number, N: number, K: number, transA: number, transB: number, accumulate: number): void;
-  matmulRows(c: number, a: number, b: number, M: number, N: number, K: number, transA: number, transB: number, accumulate: number, rowBegin: number, rowEnd: number): void;
   im2col(cols: number, x: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number): void;
   col2im(dx: number, dcols: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number): void;
   addChannelBias(out: number, bias: number, B: number, C: number, plane: number): void;
@@ -46,6 +45,9 @@ interface Exports {
   ): void;
   sumOfSquares(x: number, n: number): number;
   scaleInPlace(x: number, n: number, factor: number): void;
+  matmulRows(c: number, a: number, b: number, M: number, N: number, K: number, transA: number, transB: number, accumulate: number, rowBegin: number, rowEnd: number): void;
+  im2colRows(cols: number, x: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, rowBegin: number, rowEnd: number): void;
+  col2imChannels(dx: number, dcols: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, cBegin: number, cEnd: number): void;
 }
 
 // The part of the WebAssembly JS API used here. TypeScript declares WebAssembly only in its DOM
@@ -97,8 +99,8 @@ export class WasmKernels implements Kernels {
   private helpers: KernelThreads | null = null;
   /** Resolves once the helper threads have exited (after `dispose`); at once when there are none. */
   helpersExited: Promise<void> = Promise.resolve();
-  /** Products split across the threads so far: what tests and benchmarks check that threads were used. */
-  splitProducts = 0;
+  /** Jobs (products, im2col, col2im) split across the threads so far: what tests and benchmarks check that threads were used. */
+  splitJobs = 0;
 
   constructor(readonly threads = 1) {
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`WasmKernels: threads must be a positive integer, got ${threads}`);
@@ -149,16 +151,33 @@ export class WasmKernels implements Kernels {
       return;
     }
     writeMatmul(this.helpers!.jobArgs, pc, pa, pb, M, N, K, transA, transB, accumulate);
-    this.helpers!.run(OP_MATMUL, parts, this.k);
-    this.splitProducts++;
+    this.split(OP_MATMUL, parts);
+  }
+
+  /** Run job `op`, its arguments written (writeMatmul, writeConv), in `parts` parts on the threads. */
+  private split(op: number, parts: number): void {
+    this.helpers!.run(op, parts, this.k);
+    this.splitJobs++;
   }
 
   im2col(cols: Float32Array, x: Float32Array, xOff: number, g: Conv2dGeometry): void {
-    this.k.im2col(this.at(cols), this.at(x) + 4 * xOff, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+    const to = this.at(cols), from = this.at(x) + 4 * xOff;
+    const parts = this.helpers === null ? 1 : convParts(g, g.C * g.k * g.k, this.threads);
+    if (parts === 1) this.k.im2col(to, from, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+    else {
+      writeConv(this.helpers!.jobArgs, to, from, g);
+      this.split(OP_IM2COL, parts);
+    }
   }
 
   col2im(dx: Float32Array, dxOff: number, dcols: Float32Array, g: Conv2dGeometry): void {
-    this.k.col2im(this.at(dx) + 4 * dxOff, this.at(dcols), g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+    const to = this.at(dx) + 4 * dxOff, from = this.at(dcols);
+    const parts = this.helpers === null ? 1 : convParts(g, g.C, this.threads);
+    if (parts === 1) this.k.col2im(to, from, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+    else {
+      writeConv(this.helpers!.jobArgs, to, from, g);
+      this.split(OP_COL2IM, parts);
+    }
   }
 
   addChannelBias(out: Float32Array, bias: Float32Array, B: number, C: number, plane: number): void {
