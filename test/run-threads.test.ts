@@ -22,10 +22,12 @@ const root = mkdtempSync(join(tmpdir(), 'radam-threads-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const data = writeSquaresIdx(join(root, 'squares'), 300, 20);
 
-// Big enough that their products split (checked below): B·784·64 and 8 × 784 × 25 per image, etc.
+// Big enough that some of their products, im2cols and col2ims split (checked below): the first layer
+// of the mlp (2·16·784·192 flops), the second conv's products per image (2·32·196·400) and its cols
+// (400 × 196 floats); the rest stays on the run thread, as in real runs.
 const MODELS = {
-  mlp: 'model: { kind: mlp, hidden: [64, 32], activation: relu }',
-  cnn: 'model: { kind: cnn, conv: [{ channels: 8, kernel: 5 }, { channels: 16, kernel: 5 }], dense: [32] }',
+  mlp: 'model: { kind: mlp, hidden: [192, 32], activation: relu }',
+  cnn: 'model: { kind: cnn, conv: [{ channels: 16, kernel: 5 }, { channels: 32, kernel: 5 }], dense: [32] }',
 };
 
 function writeConfig(name: keyof typeof MODELS): string {

@@ -39,14 +39,14 @@ function product(s: Shape, transA: boolean, transB: boolean, accumulate: boolean
 // Odd N, K % 4 ∈ {1, 2, 3} (the A·Bᵀ tiles sum a K % 4 ≥ 2 tail in another order than single rows),
 // M < 8, M not a multiple of 4, and products on both sides of the split threshold.
 const SHAPES: Shape[] = [
-  { M: 5, N: 300, K: 203 }, // M < 8: one block of 4 and a single row, split in two
-  { M: 7, N: 129, K: 150 },
-  { M: 13, N: 211, K: 99 },
-  { M: 64, N: 49, K: 62 },
-  { M: 130, N: 97, K: 151 },
+  { M: 5, N: 1000, K: 503 }, // M < 8: one block of 4 and a single row, split in two
+  { M: 7, N: 1501, K: 250 },
+  { M: 13, N: 411, K: 450 },
+  { M: 64, N: 149, K: 262 },
+  { M: 130, N: 97, K: 251 },
   { M: 128, N: 100, K: 500 },
   { M: 12, N: 9, K: 6 }, // below the threshold: not split
-  { M: 3, N: 1000, K: 100 }, // one block of rows: nothing to split
+  { M: 3, N: 1000, K: 1000 }, // one block of rows: nothing to split
 ];
 
 for (const transA of [false, true]) {
@@ -73,7 +73,7 @@ test('the shapes above split across the threads where big enough, and stay whole
   assert.equal(split, 6);
   assert.equal(matmulParts(12, 9, 6, 2), 1, 'a 1.3 kflop product stays on the run thread');
   assert.ok(2 * 12 * 9 * 6 < MIN_SPLIT_FLOPS);
-  assert.equal(matmulParts(3, 1000, 100, 2), 1, 'fewer than 8 rows of... one block: one part');
+  assert.equal(matmulParts(3, 1000, 1000, 2), 1, 'one block of rows: one part');
   assert.equal(matmulParts(128, 1000, 784, 1), 1, 'one thread: never split');
   assert.equal(matmulParts(128, 1000, 784, 4), 4);
   assert.equal(matmulParts(8, 1000, 784, 4), 2, 'no more parts than blocks of 4 rows');
@@ -99,7 +99,7 @@ test('partRows: the parts tile [0, M) in order, each starts at a multiple of 4, 
 });
 
 test('after dispose the helper threads exit, and the kernels go on alone with the same results', async () => {
-  const s = { M: 64, N: 100, K: 300 };
+  const s = { M: 64, N: 100, K: 400 };
   const kernels = new WasmKernels(3);
   const { a, b, c } = operands(kernels, s, 1);
   kernels.matmul(c, a, b, s.M, s.N, s.K, false, false, false);

@@ -36,7 +36,7 @@ export interface JobExports {
 // A product is split only from this many flops (2·M·N·K) on: below it, handing a job over and waiting
 // for the helpers costs more than the share they take (attention heads, the tiny configs).
 // TODO(measure): threshold
-export const MIN_SPLIT_FLOPS = 1 << 18;
+export const MIN_SPLIT_FLOPS = 1 << 22;
 
 /** How many parts an M×N×K product is split into on `threads` threads: 1 (the run thread alone) when too small. */
 export function matmulParts(M: number, N: number, K: number, threads: number): number {

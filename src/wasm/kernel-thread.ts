@@ -8,7 +8,7 @@ import type { HelperData } from './threads.js';
 // Polls of the control block before the helper sleeps waiting for the next job: the jobs of a training
 // step come microseconds apart, and a sleeping thread takes tens of microseconds to wake.
 // TODO(measure)
-const JOB_SPINS = 1 << 12;
+const JOB_SPINS = 1 << 10;
 
 type WebAssemblyInstance = new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
 const Instance = (globalThis as unknown as { WebAssembly: { Instance: WebAssemblyInstance } }).WebAssembly.Instance;

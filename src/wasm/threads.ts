@@ -14,7 +14,7 @@ const HELPER_URL = new URL('./kernel-thread.js', import.meta.url);
 // Polls of the control block before the run thread sleeps waiting for helpers. The helpers' shares of
 // a job end within microseconds of the run thread's own, so most waits end while spinning.
 // TODO(measure)
-const DONE_SPINS = 1 << 12;
+const DONE_SPINS = 1 << 11;
 
 /** How long a helper may take to start and instantiate the module before the run gives up. */
 const START_TIMEOUT_MS = 20_000;
