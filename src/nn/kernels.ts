@@ -60,9 +60,10 @@ export interface SecondMomentScalars {
 export interface Kernels {
   /**
    * The run's memory, `bytes` long, made once when its arena is built: a plain ArrayBuffer for the JS
-   * kernels; the memory the wasm instance imports for the wasm kernels (which is why they make it).
+   * kernels; the memory the wasm instance imports for the wasm kernels (which is why they make it),
+   * a SharedArrayBuffer, which the run's helper threads share when it has some.
    */
-  memory(bytes: number): ArrayBuffer;
+  memory(bytes: number): ArrayBufferLike;
   /** C (+)= op(A)·op(B) with element offsets: src/nn/matmul.ts. */
   matmul(
     c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number,
@@ -100,4 +101,6 @@ export interface Kernels {
   sumOfSquares(x: Float32Array, n: number): number;
   /** x_i ← x_i·factor over x[0, n), each product in float64, rounded once: src/optim/clip.ts. */
   scaleInPlace(x: Float32Array, n: number, factor: number): void;
+  /** End what the kernels hold beyond the memory (the wasm kernels' helper threads) when the run ends. */
+  dispose?(): void;
 }

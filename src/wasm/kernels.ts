@@ -40,9 +40,12 @@ export const jsKernels: Kernels = {
   scaleInPlace,
 };
 
-/** Kernels of the set `set` for one new run: the shared JS kernels, or a new wasm instance (it will own the run's memory). */
-export function createKernels(set: KernelSet): Kernels {
-  return set === 'wasm' ? new WasmKernels() : jsKernels;
+/**
+ * Kernels of the set `set` for one new run: the shared JS kernels, or a new wasm instance (it will own
+ * the run's memory) whose large products run on `threads` threads. The JS kernels ignore `threads`.
+ */
+export function createKernels(set: KernelSet, threads = 1): Kernels {
+  return set === 'wasm' ? new WasmKernels(threads) : jsKernels;
 }
 
 /** The kernel set to use for a request: 'wasm' falls back to 'js' (with the reason) where SIMD is unavailable. */

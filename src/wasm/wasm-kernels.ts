@@ -9,12 +9,19 @@
 // the run's memory, which `WasmKernels.memory` makes when the arena is built, so the JS views and the
 // wasm kernels read and write the same floats. One instance serves one arena, and every array handed
 // to it must be a view of that memory (asserted: anything else is a bug).
+//
+// The memory is shared (a SharedArrayBuffer; asconfig.json declares the import shared, with the
+// largest maximum, so any run's fixed size fits): with threads > 1 the run's large products are split
+// across helper threads with their own instances over the same memory (./threads.ts), and an unthreaded
+// run takes the same module. Shared or not, the kernels run at the same speed (measured).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AdamScalars, Kernels, RAdamScalars, SecondMomentScalars, SgdScalars } from '../nn/kernels.js';
 import type { Conv2dGeometry } from '../nn/conv2d.js';
 import type { LstmBuffers, LstmParams } from '../nn/lstm.js';
 import type { MaxPool2dBuffers } from '../nn/maxpool2d.js';
+import { convParts, matmulParts, OP_COL2IM, OP_IM2COL, OP_MATMUL, writeConv, writeMatmul } from './jobs.js';
+import { KernelThreads } from './threads.js';
 
 interface Exports {
   sgdStep(p: number, g: number, buf: number, n: number, lr: number, momentum: number, keep: number, nesterov: number, weightDecay: number, firstStep: number): number;
@@ -38,6 +45,9 @@ interface Exports {
   ): void;
   sumOfSquares(x: number, n: number): number;
   scaleInPlace(x: number, n: number, factor: number): void;
+  matmulRows(c: number, a: number, b: number, M: number, N: number, K: number, transA: number, transB: number, accumulate: number, rowBegin: number, rowEnd: number): void;
+  im2colRows(cols: number, x: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, rowBegin: number, rowEnd: number): void;
+  col2imChannels(dx: number, dcols: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, cBegin: number, cEnd: number): void;
 }
 
 // The part of the WebAssembly JS API used here. TypeScript declares WebAssembly only in its DOM
@@ -45,7 +55,7 @@ interface Exports {
 interface WebAssemblyApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
-  Memory: new (descriptor: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => { readonly buffer: SharedArrayBuffer };
 }
 const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
@@ -76,22 +86,46 @@ export function wasmUnavailableReason(): string | undefined {
   return typeof m === 'string' ? m : undefined;
 }
 
-/** The wasm kernels: one instance per run, bound to the run's memory when its arena makes it. */
+/**
+ * The wasm kernels: one instance per run, bound to the run's memory when its arena makes it. With
+ * `threads` > 1 the products worth splitting run on that many threads (./threads.ts), bit-identical
+ * to one thread; `dispose` ends the helper threads when the run ends.
+ */
 export class WasmKernels implements Kernels {
   /** The run's memory (null until `memory` made it). It never grows, so it never detaches. */
-  private buffer: ArrayBuffer | null = null;
+  private buffer: SharedArrayBuffer | null = null;
   private exports: Exports | null = null;
+  /** The helper threads (threads > 1, from `memory` until `dispose`). */
+  private helpers: KernelThreads | null = null;
+  /** Resolves once the helper threads have exited (after `dispose`); at once when there are none. */
+  helpersExited: Promise<void> = Promise.resolve();
+  /** Jobs (products, im2col, col2im) split across the threads so far: what tests and benchmarks check that threads were used. */
+  splitJobs = 0;
 
-  /** A fixed memory of ⌈bytes / 64 KiB⌉ pages (initial = maximum) and this instance's module over it. */
-  memory(bytes: number): ArrayBuffer {
+  constructor(readonly threads = 1) {
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`WasmKernels: threads must be a positive integer, got ${threads}`);
+  }
+
+  /** A fixed shared memory of ⌈bytes / 64 KiB⌉ pages (initial = maximum), this instance's module over it, and the helper threads. */
+  memory(bytes: number): SharedArrayBuffer {
     if (this.buffer !== null) throw new Error('WasmKernels: one instance serves one arena');
     const module = compiledModule();
     if (typeof module === 'string') throw new Error(`wasm kernels unavailable: ${module}`);
     const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE));
-    const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
+    const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
     this.exports = new wasmApi.Instance(module, { env: { memory } }).exports as Exports;
     this.buffer = memory.buffer;
+    if (this.threads > 1) {
+      this.helpers = new KernelThreads(module, memory, this.threads);
+      this.helpersExited = this.helpers.exited;
+    }
     return this.buffer;
+  }
+
+  /** End the helper threads; the kernels go on working on the run thread alone. */
+  dispose(): void {
+    this.helpers?.dispose();
+    this.helpers = null;
   }
 
   /** The module's exports, which exist once `memory` has made the memory. */
@@ -110,18 +144,40 @@ export class WasmKernels implements Kernels {
     c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number,
     transA: boolean, transB: boolean, accumulate: boolean, cOff = 0, aOff = 0, bOff = 0,
   ): void {
-    this.k.matmul(
-      this.at(c) + 4 * cOff, this.at(a) + 4 * aOff, this.at(b) + 4 * bOff, M, N, K,
-      transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0,
-    );
+    const pc = this.at(c) + 4 * cOff, pa = this.at(a) + 4 * aOff, pb = this.at(b) + 4 * bOff;
+    const parts = this.helpers === null ? 1 : matmulParts(M, N, K, this.threads);
+    if (parts === 1) {
+      this.k.matmul(pc, pa, pb, M, N, K, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0);
+      return;
+    }
+    writeMatmul(this.helpers!.jobArgs, pc, pa, pb, M, N, K, transA, transB, accumulate);
+    this.split(OP_MATMUL, parts);
+  }
+
+  /** Run job `op`, its arguments written (writeMatmul, writeConv), in `parts` parts on the threads. */
+  private split(op: number, parts: number): void {
+    this.helpers!.run(op, parts, this.k);
+    this.splitJobs++;
   }
 
   im2col(cols: Float32Array, x: Float32Array, xOff: number, g: Conv2dGeometry): void {
-    this.k.im2col(this.at(cols), this.at(x) + 4 * xOff, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+    const to = this.at(cols), from = this.at(x) + 4 * xOff;
+    const parts = this.helpers === null ? 1 : convParts(g, g.C * g.k * g.k, this.threads);
+    if (parts === 1) this.k.im2col(to, from, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+    else {
+      writeConv(this.helpers!.jobArgs, to, from, g);
+      this.split(OP_IM2COL, parts);
+    }
   }
 
   col2im(dx: Float32Array, dxOff: number, dcols: Float32Array, g: Conv2dGeometry): void {
-    this.k.col2im(this.at(dx) + 4 * dxOff, this.at(dcols), g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+    const to = this.at(dx) + 4 * dxOff, from = this.at(dcols);
+    const parts = this.helpers === null ? 1 : convParts(g, g.C, this.threads);
+    if (parts === 1) this.k.col2im(to, from, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+    else {
+      writeConv(this.helpers!.jobArgs, to, from, g);
+      this.split(OP_COL2IM, parts);
+    }
   }
 
   addChannelBias(out: Float32Array, bias: Float32Array, B: number, C: number, plane: number): void {

@@ -35,33 +35,36 @@ function copy(dst: usize, src: usize, from: i32, to: i32): void {
 }
 
 export function im2col(cols: usize, x: usize, C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32): void {
-  let row = 0;
-  for (let c = 0; c < C; c++) {
-    for (let ki = 0; ki < k; ki++) {
-      for (let kj = 0; kj < k; kj++, row++) {
-        const lo = firstInside(Wo, stride, padLeft, kj);
-        const hi = endInside(W, Wo, stride, padLeft, kj, lo);
-        if (stride == 1 && W == Wo && lo < hi) {
-          im2colRowBlock(cols + (<usize>(row * Ho * Wo) << 2), x + (<usize>(c * H * W) << 2), H, W, ki, kj, Ho, padTop, padLeft, lo, hi);
-          continue;
-        }
-        for (let oh = 0; oh < Ho; oh++) {
-          const dst = cols + (<usize>((row * Ho + oh) * Wo) << 2);
-          const ih = oh * stride - padTop + ki;
-          if (ih < 0 || ih >= H) {
-            zeros(dst, 0, Wo);
-            continue;
-          }
-          const src = x + (<usize>((c * H + ih) * W - padLeft + kj) << 2);
-          zeros(dst, 0, lo);
-          if (stride == 1) {
-            copy(dst, src, lo, hi);
-          } else {
-            for (let ow = lo; ow < hi; ow++) store<f32>(dst + (<usize>ow << 2), load<f32>(src + (<usize>(ow * stride) << 2)));
-          }
-          zeros(dst, hi, Wo);
-        }
+  im2colRows(cols, x, C, H, W, k, stride, Ho, Wo, padTop, padLeft, 0, C * k * k);
+}
+
+/** Rows [rowBegin, rowEnd) of im2col's cols (row (c·k + ki)·k + kj): a thread's share (src/wasm/jobs.ts); each row is a copy of its own. */
+export function im2colRows(cols: usize, x: usize, C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32, rowBegin: i32, rowEnd: i32): void {
+  for (let row = rowBegin; row < rowEnd; row++) {
+    const c = row / (k * k);
+    const ki = (row / k) % k;
+    const kj = row % k;
+    const lo = firstInside(Wo, stride, padLeft, kj);
+    const hi = endInside(W, Wo, stride, padLeft, kj, lo);
+    if (stride == 1 && W == Wo && lo < hi) {
+      im2colRowBlock(cols + (<usize>(row * Ho * Wo) << 2), x + (<usize>(c * H * W) << 2), H, W, ki, kj, Ho, padTop, padLeft, lo, hi);
+      continue;
+    }
+    for (let oh = 0; oh < Ho; oh++) {
+      const dst = cols + (<usize>((row * Ho + oh) * Wo) << 2);
+      const ih = oh * stride - padTop + ki;
+      if (ih < 0 || ih >= H) {
+        zeros(dst, 0, Wo);
+        continue;
       }
+      const src = x + (<usize>((c * H + ih) * W - padLeft + kj) << 2);
+      zeros(dst, 0, lo);
+      if (stride == 1) {
+        copy(dst, src, lo, hi);
+      } else {
+        for (let ow = lo; ow < hi; ow++) store<f32>(dst + (<usize>ow << 2), load<f32>(src + (<usize>(ow * stride) << 2)));
+      }
+      zeros(dst, hi, Wo);
     }
   }
 }
@@ -89,8 +92,17 @@ function im2colRowBlock(dst: usize, plane: usize, H: i32, W: i32, ki: i32, kj: i
 }
 
 export function col2im(dx: usize, dcols: usize, C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32): void {
-  let row = 0;
-  for (let c = 0; c < C; c++) {
+  col2imChannels(dx, dcols, C, H, W, k, stride, Ho, Wo, padTop, padLeft, 0, C);
+}
+
+/**
+ * col2im of channels [cBegin, cEnd): a thread's share (src/wasm/jobs.ts). A channel's rows of dcols
+ * add into that channel's plane of dx only, so channels split across threads add every float in the
+ * order one thread does.
+ */
+export function col2imChannels(dx: usize, dcols: usize, C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32, cBegin: i32, cEnd: i32): void {
+  let row = cBegin * k * k;
+  for (let c = cBegin; c < cEnd; c++) {
     for (let ki = 0; ki < k; ki++) {
       for (let kj = 0; kj < k; kj++, row++) {
         const lo = firstInside(Wo, stride, padLeft, kj);
