@@ -8,3 +8,7 @@ export { lstmForward, lstmBackward } from './lstm';
 export { sumOfSquares, scaleInPlace } from './norm';
 export { im2col, col2im, addChannelBias, addChannelSums } from './conv';
 export { reluForward, reluBackward, maxPool2dForward, maxPool2dBackward } from './pool';
+// the transformer's and the MLP's layers
+export { tanhForward, tanhBackward, geluForward, geluBackward, residualForward, residualBackward } from './elementwise';
+export { layernormForward, layernormBackward } from './layernorm';
+export { attentionForward, attentionBackward } from './attention';
