@@ -19,12 +19,14 @@ export interface AttentionBuffers {
   att: Float32Array;
   /** (B, NH, T, T) backward scratch: dA, then the scores' gradient dS (same triangle). */
   datt: Float32Array;
+  /** hs·T floats: one head's Kᵀ or Vᵀ, for the wasm kernels (src/wasm/assembly/attention.ts). */
+  scratch: Float32Array;
 }
 
 export function attentionBuffers(arena: Arena, B: number, T: number, C: number, NH: number): AttentionBuffers {
   if (C % NH !== 0) throw new Error(`attention: channels ${C} not divisible by heads ${NH}`);
   const nAtt = B * NH * T * T;
-  return { B, T, C, NH, att: arena.floats(nAtt), datt: arena.floats(nAtt) };
+  return { B, T, C, NH, att: arena.floats(nAtt), datt: arena.floats(nAtt), scratch: arena.floats((C / NH) * T) };
 }
 
 /** out (B, T, C) = causal attention of qkv (B, T, 3C); keeps A in buf.att. */

@@ -48,8 +48,8 @@ interface Exports {
   layernormBackward(dinp: number, dweight: number, dbias: number, dout: number, inp: number, weight: number, mean: number, rstd: number, N: number, C: number): void;
   residualForward(out: number, a: number, b: number, n: number): void;
   residualBackward(da: number, db: number, dout: number, n: number): void;
-  attentionForward(out: number, att: number, qkv: number, B: number, T: number, C: number, NH: number): void;
-  attentionBackward(dqkv: number, att: number, datt: number, dout: number, qkv: number, B: number, T: number, C: number, NH: number): void;
+  attentionForward(out: number, att: number, scratch: number, qkv: number, B: number, T: number, C: number, NH: number): void;
+  attentionBackward(dqkv: number, att: number, datt: number, scratch: number, dout: number, qkv: number, B: number, T: number, C: number, NH: number): void;
 }
 
 // The part of the WebAssembly JS API used here. TypeScript declares WebAssembly only in its DOM
@@ -249,10 +249,11 @@ export class WasmKernels implements Kernels {
   }
 
   attentionForward(buf: AttentionBuffers, out: Float32Array, qkv: Float32Array): void {
-    this.k.attentionForward(this.at(out), this.at(buf.att), this.at(qkv), buf.B, buf.T, buf.C, buf.NH);
+    this.k.attentionForward(this.at(out), this.at(buf.att), this.at(buf.scratch), this.at(qkv), buf.B, buf.T, buf.C, buf.NH);
   }
 
   attentionBackward(buf: AttentionBuffers, dqkv: Float32Array, dout: Float32Array, qkv: Float32Array): void {
-    this.k.attentionBackward(this.at(dqkv), this.at(buf.att), this.at(buf.datt), this.at(dout), this.at(qkv), buf.B, buf.T, buf.C, buf.NH);
+    const { att, datt, scratch, B, T, C, NH } = buf;
+    this.k.attentionBackward(this.at(dqkv), this.at(att), this.at(datt), this.at(scratch), this.at(dout), this.at(qkv), B, T, C, NH);
   }
 }

@@ -119,6 +119,7 @@ export function col2im(dx: usize, dcols: usize, C: i32, H: i32, W: i32, k: i32, 
 
 /** out[(b·C + c)·plane + i] += bias[c] */
 export function addChannelBias(out: usize, bias: usize, B: i32, C: i32, plane: i32): void {
+  if (plane == 1) return addRowBias(out, bias, B, C);
   for (let b = 0; b < B; b++) {
     for (let c = 0; c < C; c++) {
       const at = out + (<usize>((b * C + c) * plane) << 2);
@@ -143,6 +144,7 @@ export function addChannelBias(out: usize, bias: usize, B: i32, C: i32, plane: i
  * one waiting on each add's latency; each chain is still one plane in order.
  */
 export function addChannelSums(dbias: usize, dout: usize, B: i32, C: i32, plane: i32): void {
+  if (plane == 1) return addRowSums(dbias, dout, B, C);
   const planeBytes = <usize>plane << 2;
   for (let b = 0; b < B; b++) {
     const image = dout + (<usize>(b * C) * planeBytes);
@@ -173,4 +175,32 @@ export function addChannelSums(dbias: usize, dout: usize, B: i32, C: i32, plane:
 function addTo(dbias: usize, c: i32, sum: f64): void {
   const p = dbias + (<usize>c << 2);
   store<f32>(p, <f32>(<f64>load<f32>(p) + sum));
+}
+
+// Planes of one value (a linear layer's bias over B rows of C): one pass along each row in f32x4
+// lanes. The sums stay exact: a plane's float64 sum is its one float32 value, and dbias[c] + it,
+// rounded once, is the float32 add; rows are still added in order.
+
+/** out[b·C + c] += bias[c] */
+function addRowBias(out: usize, bias: usize, B: i32, C: i32): void {
+  for (let b = 0; b < B; b++) addRow(out + (<usize>(b * C) << 2), bias, C);
+}
+
+/** dbias[c] += dout[b·C + c], b in order */
+function addRowSums(dbias: usize, dout: usize, B: i32, C: i32): void {
+  for (let b = 0; b < B; b++) addRow(dbias, dout + (<usize>(b * C) << 2), C);
+}
+
+/** dst[c] += src[c] over C floats */
+@inline
+function addRow(dst: usize, src: usize, C: i32): void {
+  let c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const at = <usize>c << 2;
+    v128.store(dst + at, f32x4.add(v128.load(dst + at), v128.load(src + at)));
+  }
+  for (; c < C; c++) {
+    const at = <usize>c << 2;
+    store<f32>(dst + at, load<f32>(dst + at) + load<f32>(src + at));
+  }
 }
