@@ -5,6 +5,7 @@
 // (Wo floats: 14 in DeepOBS 2c2d's second conv), so the copies and fills are inline loops: a
 // memory.copy / memory.fill per row costs more in call overhead than it moves.
 // Pointers are byte offsets; x / dx already point at the image.
+import { residualForward } from './elementwise';
 
 // Output columns [lo, hi) whose input column ow·s − padLeft + kj lies inside [0, W).
 function firstInside(Wo: i32, stride: i32, padLeft: i32, kj: i32): i32 {
@@ -178,29 +179,18 @@ function addTo(dbias: usize, c: i32, sum: f64): void {
 }
 
 // Planes of one value (a linear layer's bias over B rows of C): one pass along each row in f32x4
-// lanes. The sums stay exact: a plane's float64 sum is its one float32 value, and dbias[c] + it,
-// rounded once, is the float32 add; rows are still added in order.
+// lanes, as the residual add. The sums stay exact: a plane's float64 sum is its one float32 value,
+// and dbias[c] + it, rounded once, is the float32 add; rows are still added in order.
 
 /** out[b·C + c] += bias[c] */
 function addRowBias(out: usize, bias: usize, B: i32, C: i32): void {
-  for (let b = 0; b < B; b++) addRow(out + (<usize>(b * C) << 2), bias, C);
+  for (let b = 0; b < B; b++) {
+    const row = out + (<usize>(b * C) << 2);
+    residualForward(row, row, bias, C);
+  }
 }
 
 /** dbias[c] += dout[b·C + c], b in order */
 function addRowSums(dbias: usize, dout: usize, B: i32, C: i32): void {
-  for (let b = 0; b < B; b++) addRow(dbias, dout + (<usize>(b * C) << 2), C);
-}
-
-/** dst[c] += src[c] over C floats */
-@inline
-function addRow(dst: usize, src: usize, C: i32): void {
-  let c = 0;
-  for (; c + 4 <= C; c += 4) {
-    const at = <usize>c << 2;
-    v128.store(dst + at, f32x4.add(v128.load(dst + at), v128.load(src + at)));
-  }
-  for (; c < C; c++) {
-    const at = <usize>c << 2;
-    store<f32>(dst + at, load<f32>(dst + at) + load<f32>(src + at));
-  }
+  for (let b = 0; b < B; b++) residualForward(dbias, dbias, dout + (<usize>(b * C) << 2), C);
 }

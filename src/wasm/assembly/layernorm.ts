@@ -12,6 +12,12 @@ function load2(p: usize): v128 {
   return f64x2.promote_low_f32x4(v128.load64_zero(p));
 }
 
+/** [p[0], p[C]] as float64 lanes: one float of two consecutive rows rowBytes apart. */
+@inline
+function rowPair(p: usize, rowBytes: usize): v128 {
+  return f64x2.replace_lane(f64x2.splat(<f64>load<f32>(p)), 1, <f64>load<f32>(p + rowBytes));
+}
+
 /** Two float64 lanes rounded to float32 and stored at p. */
 @inline
 function store2(p: usize, v: v128): void {
@@ -23,34 +29,31 @@ export function layernormForward(out: usize, mean: usize, rstd: usize, inp: usiz
   const rowBytes = <usize>C << 2;
   const cf = <f64>C;
   let n = 0;
-  // Four rows at a time: four independent chains of float64 adds (each one row, in order) instead of
-  // one chain waiting on each add's latency.
+  // Four rows at a time, two per f64x2 (a lane is a row, summed in order): four independent chains
+  // of float64 adds instead of one waiting on each add's latency.
   for (; n + 4 <= N; n += 4) {
     const x0 = inp + <usize>n * rowBytes;
-    const x1 = x0 + rowBytes, x2 = x1 + rowBytes, x3 = x2 + rowBytes;
-    let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
+    const x2 = x0 + 2 * rowBytes;
+    let sumA = f64x2.splat(0), sumB = sumA;
     for (let c: usize = 0; c < rowBytes; c += 4) {
-      s0 += <f64>load<f32>(x0 + c);
-      s1 += <f64>load<f32>(x1 + c);
-      s2 += <f64>load<f32>(x2 + c);
-      s3 += <f64>load<f32>(x3 + c);
+      sumA = f64x2.add(sumA, rowPair(x0 + c, rowBytes));
+      sumB = f64x2.add(sumB, rowPair(x2 + c, rowBytes));
     }
-    const m0 = s0 / cf, m1 = s1 / cf, m2 = s2 / cf, m3 = s3 / cf;
-    let q0: f64 = 0, q1: f64 = 0, q2: f64 = 0, q3: f64 = 0;
+    const mA = f64x2.div(sumA, f64x2.splat(cf)), mB = f64x2.div(sumB, f64x2.splat(cf));
+    let sqA = f64x2.splat(0), sqB = sqA;
     for (let c: usize = 0; c < rowBytes; c += 4) {
-      const d0 = <f64>load<f32>(x0 + c) - m0;
-      const d1 = <f64>load<f32>(x1 + c) - m1;
-      const d2 = <f64>load<f32>(x2 + c) - m2;
-      const d3 = <f64>load<f32>(x3 + c) - m3;
-      q0 += d0 * d0;
-      q1 += d1 * d1;
-      q2 += d2 * d2;
-      q3 += d3 * d3;
+      const dA = f64x2.sub(rowPair(x0 + c, rowBytes), mA);
+      const dB = f64x2.sub(rowPair(x2 + c, rowBytes), mB);
+      sqA = f64x2.add(sqA, f64x2.mul(dA, dA));
+      sqB = f64x2.add(sqB, f64x2.mul(dB, dB));
     }
-    normalizeRow(out, mean, rstd, inp, weight, bias, n, C, m0, 1 / Math.sqrt(q0 / cf + EPS));
-    normalizeRow(out, mean, rstd, inp, weight, bias, n + 1, C, m1, 1 / Math.sqrt(q1 / cf + EPS));
-    normalizeRow(out, mean, rstd, inp, weight, bias, n + 2, C, m2, 1 / Math.sqrt(q2 / cf + EPS));
-    normalizeRow(out, mean, rstd, inp, weight, bias, n + 3, C, m3, 1 / Math.sqrt(q3 / cf + EPS));
+    const one = f64x2.splat(1), eps = f64x2.splat(EPS);
+    const sA = f64x2.div(one, f64x2.sqrt(f64x2.add(f64x2.div(sqA, f64x2.splat(cf)), eps)));
+    const sB = f64x2.div(one, f64x2.sqrt(f64x2.add(f64x2.div(sqB, f64x2.splat(cf)), eps)));
+    normalizeRow(out, mean, rstd, inp, weight, bias, n, C, f64x2.extract_lane(mA, 0), f64x2.extract_lane(sA, 0));
+    normalizeRow(out, mean, rstd, inp, weight, bias, n + 1, C, f64x2.extract_lane(mA, 1), f64x2.extract_lane(sA, 1));
+    normalizeRow(out, mean, rstd, inp, weight, bias, n + 2, C, f64x2.extract_lane(mB, 0), f64x2.extract_lane(sB, 0));
+    normalizeRow(out, mean, rstd, inp, weight, bias, n + 3, C, f64x2.extract_lane(mB, 1), f64x2.extract_lane(sB, 1));
   }
   for (; n < N; n++) {
     const x = inp + <usize>n * rowBytes;
