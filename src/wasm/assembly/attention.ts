@@ -177,10 +177,11 @@ function causalSoftmaxRow(row: usize, t: i32, T: i32, scale: f32): void {
   if (E > T) return causalSoftmaxRowScalar(row, t, scale);
   const last = row + (<usize>(E - 4) << 2);
   const valid = lanesUpTo(E - 4, t);
+  // pmax: a NaN score drops out of the max, as in the TS loop's `>`, and reaches the sum through its exp
   let maxV = v128.bitselect(v128.load(last), f32x4.splat(-Infinity), valid);
-  for (let p = row; p < last; p += 16) maxV = f32x4.max(maxV, v128.load(p));
-  const top = max(max(f32x4.extract_lane(maxV, 0), f32x4.extract_lane(maxV, 1)), max(f32x4.extract_lane(maxV, 2), f32x4.extract_lane(maxV, 3)));
-  const topV = f32x4.splat(top), scaleV = f32x4.splat(scale);
+  for (let p = row; p < last; p += 16) maxV = f32x4.pmax(maxV, v128.load(p));
+  maxV = f32x4.pmax(maxV, v128.shuffle<f32>(maxV, maxV, 2, 3, 0, 1));
+  const topV = f32x4.pmax(maxV, v128.shuffle<f32>(maxV, maxV, 1, 0, 3, 2)), scaleV = f32x4.splat(scale);
   let sumV = f32x4.splat(0);
   for (let p = row; p <= last; p += 16) {
     let e = exp4(f32x4.mul(f32x4.sub(v128.load(p), topV), scaleV));
