@@ -46,13 +46,16 @@ test('an LSTM model and its Adam step run through the arena\'s kernels, with the
   assert.deepEqual(spied.task.params.data, plain.task.params.data);
 });
 
-test('a transformer runs every product through the arena\'s kernels: 4 linears and 2 per (batch, head) a block, plus the head', () => {
-  // B = 2 sequences, 2 heads, 3 blocks: forward = 3·(4 + 2·2·2) + 1 = 37 matmuls, and a bias added
-  // after each of the 3·4 + 1 = 13 linears.
+test('a transformer runs every layer through the arena\'s kernels: per block 4 linears, attention, 2 LayerNorms, 2 residuals, GELU', () => {
+  // 3 pre-norm blocks: 3·4 + 1 = 13 linears (a matmul and a bias add each, the head included), one
+  // attention call per block (its products run inside it), 3·2 + 1 = 7 LayerNorms (the final one
+  // included), 3·2 residual adds and 3 GELUs (the default activation).
   const { kernels, calls } = counted();
   const spec = Transformer.parse({ kind: 'transformer', d_model: 8, heads: 2, layers: 3, d_ff: 12, context: 5 });
   const task: Task = Arena.build((a) => buildTransformer(spec, toyTokens('random', 2, 5, 7), a, 0), kernels).value;
   calls.clear();
   task.evaluate!(1);
-  assert.deepEqual(Object.fromEntries(calls), { matmul: 37, addChannelBias: 13 });
+  assert.deepEqual(Object.fromEntries(calls), {
+    matmul: 13, addChannelBias: 13, attentionForward: 3, layernormForward: 7, residualForward: 6, geluForward: 3,
+  });
 });

@@ -136,7 +136,7 @@ function transformerSlots(spec: Extract<ModelSpec, { kind: 'transformer' }>, d: 
   const nAtt = B * NH * T * T;
   const block = [
     nc, N, N, 3 * nc, // ln1Out, ln1Mean, ln1Rstd, qkv
-    nc, nc, nc, nAtt, nc, nc, nc, nc, nAtt, nc, // attention: q, k, v, att, y, dq, dk, dv, datt, dy
+    nAtt, nAtt, (C / NH) * T, // attention: att, datt, scratch
     nc, nc, nc, nc, N, N, nf, nf, nc, nc, // attOut, proj, res1, ln2Out, ln2Mean, ln2Rstd, fc, fcAct, fcProj, res2
     nc, 3 * nc, nc, nc, nc, nc, nf, nf, nc, nc, // dln1Out, dqkv, dattOut, dproj, dres1, dln2Out, dfc, dfcAct, dfcProj, dres2
   ];

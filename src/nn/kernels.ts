@@ -6,6 +6,7 @@
 // Both implementations take the same arguments. The scalars objects are what the optimizer kernels
 // need per step, computed once per step in float64 by the pure functions of src/optim (the wasm kernels
 // unpack them); the formulas are in the headers of src/optim/{sgd,adam,radam}.ts.
+import type { AttentionBuffers } from './attention.js';
 import type { Conv2dGeometry } from './conv2d.js';
 import type { LstmBuffers, LstmParams } from './lstm.js';
 import type { MaxPool2dBuffers } from './maxpool2d.js';
@@ -103,4 +104,28 @@ export interface Kernels {
   scaleInPlace(x: Float32Array, n: number, factor: number): void;
   /** End what the kernels hold beyond the memory (the wasm kernels' helper threads) when the run ends. */
   dispose?(): void;
+  // The transformer's and the MLP's layers: src/nn/{activation,layernorm,residual,attention}.ts.
+  /** out = tanh(inp) over [0, n): src/nn/activation.ts. */
+  tanhForward(out: Float32Array, inp: Float32Array, n: number): void;
+  /** dinp += dout·(1 − out²) over [0, n), out the saved tanh: src/nn/activation.ts. */
+  tanhBackward(dinp: Float32Array, dout: Float32Array, out: Float32Array, n: number): void;
+  /** out = gelu(inp) (tanh approximation) over [0, n): src/nn/activation.ts. */
+  geluForward(out: Float32Array, inp: Float32Array, n: number): void;
+  /** dinp += dout·gelu'(inp) over [0, n): src/nn/activation.ts. */
+  geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void;
+  /** LayerNorm of N rows of C, saving mean and rstd: src/nn/layernorm.ts. */
+  layernormForward(out: Float32Array, mean: Float32Array, rstd: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array, N: number, C: number): void;
+  /** Its backward, adding into dinp, dweight, dbias: src/nn/layernorm.ts. */
+  layernormBackward(
+    dinp: Float32Array, dweight: Float32Array, dbias: Float32Array, dout: Float32Array, inp: Float32Array,
+    weight: Float32Array, mean: Float32Array, rstd: Float32Array, N: number, C: number,
+  ): void;
+  /** out = a + b over [0, n): src/nn/residual.ts. */
+  residualForward(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void;
+  /** da += dout, db += dout over [0, n): src/nn/residual.ts. */
+  residualBackward(da: Float32Array, db: Float32Array, dout: Float32Array, n: number): void;
+  /** out = causal attention of qkv, keeping A in buf: src/nn/attention.ts. */
+  attentionForward(buf: AttentionBuffers, out: Float32Array, qkv: Float32Array): void;
+  /** dqkv += its gradient from dout (qkv: the forward's input): src/nn/attention.ts. */
+  attentionBackward(buf: AttentionBuffers, dqkv: Float32Array, dout: Float32Array, qkv: Float32Array): void;
 }

@@ -12,6 +12,10 @@ import { sgdStep } from '../optim/sgd.js';
 import { adamStep, secondMomentOnlyStep } from '../optim/adam.js';
 import { radamStep } from '../optim/radam.js';
 import { scaleInPlace, sumOfSquares } from '../optim/clip.js';
+import { geluBackward, geluForward, tanhBackward, tanhForward } from '../nn/activation.js';
+import { layernormBackward, layernormForward } from '../nn/layernorm.js';
+import { residualBackward, residualForward } from '../nn/residual.js';
+import { attentionBackward, attentionForward } from '../nn/attention.js';
 import { WasmKernels, wasmUnavailableReason } from './wasm-kernels.js';
 
 const KERNEL_SETS = ['js', 'wasm'] as const;
@@ -38,6 +42,17 @@ export const jsKernels: Kernels = {
   radamStep,
   sumOfSquares,
   scaleInPlace,
+  // transformer and MLP layers
+  tanhForward,
+  tanhBackward,
+  geluForward,
+  geluBackward,
+  layernormForward,
+  layernormBackward,
+  residualForward,
+  residualBackward,
+  attentionForward,
+  attentionBackward,
 };
 
 /**

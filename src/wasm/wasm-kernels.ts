@@ -22,6 +22,7 @@ import type { LstmBuffers, LstmParams } from '../nn/lstm.js';
 import type { MaxPool2dBuffers } from '../nn/maxpool2d.js';
 import { convParts, matmulParts, OP_COL2IM, OP_IM2COL, OP_MATMUL, writeConv, writeMatmul } from './jobs.js';
 import { KernelThreads } from './threads.js';
+import type { AttentionBuffers } from '../nn/attention.js';
 
 interface Exports {
   sgdStep(p: number, g: number, buf: number, n: number, lr: number, momentum: number, keep: number, nesterov: number, weightDecay: number, firstStep: number): number;
@@ -48,6 +49,17 @@ interface Exports {
   matmulRows(c: number, a: number, b: number, M: number, N: number, K: number, transA: number, transB: number, accumulate: number, rowBegin: number, rowEnd: number): void;
   im2colRows(cols: number, x: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, rowBegin: number, rowEnd: number): void;
   col2imChannels(dx: number, dcols: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, cBegin: number, cEnd: number): void;
+  // the transformer's and the MLP's layers
+  tanhForward(out: number, inp: number, n: number): void;
+  tanhBackward(dinp: number, dout: number, out: number, n: number): void;
+  geluForward(out: number, inp: number, n: number): void;
+  geluBackward(dinp: number, dout: number, inp: number, n: number): void;
+  layernormForward(out: number, mean: number, rstd: number, inp: number, weight: number, bias: number, N: number, C: number): void;
+  layernormBackward(dinp: number, dweight: number, dbias: number, dout: number, inp: number, weight: number, mean: number, rstd: number, N: number, C: number): void;
+  residualForward(out: number, a: number, b: number, n: number): void;
+  residualBackward(da: number, db: number, dout: number, n: number): void;
+  attentionForward(out: number, att: number, scratch: number, qkv: number, B: number, T: number, C: number, NH: number): void;
+  attentionBackward(dqkv: number, att: number, datt: number, scratch: number, dout: number, qkv: number, B: number, T: number, C: number, NH: number): void;
 }
 
 // The part of the WebAssembly JS API used here. TypeScript declares WebAssembly only in its DOM
@@ -251,5 +263,53 @@ export class WasmKernels implements Kernels {
 
   scaleInPlace(x: Float32Array, n: number, factor: number): void {
     this.k.scaleInPlace(this.at(x), n, factor);
+  }
+
+  // the transformer's and the MLP's layers
+  tanhForward(out: Float32Array, inp: Float32Array, n: number): void {
+    this.k.tanhForward(this.at(out), this.at(inp), n);
+  }
+
+  tanhBackward(dinp: Float32Array, dout: Float32Array, out: Float32Array, n: number): void {
+    this.k.tanhBackward(this.at(dinp), this.at(dout), this.at(out), n);
+  }
+
+  geluForward(out: Float32Array, inp: Float32Array, n: number): void {
+    this.k.geluForward(this.at(out), this.at(inp), n);
+  }
+
+  geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
+    this.k.geluBackward(this.at(dinp), this.at(dout), this.at(inp), n);
+  }
+
+  layernormForward(out: Float32Array, mean: Float32Array, rstd: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array, N: number, C: number): void {
+    this.k.layernormForward(this.at(out), this.at(mean), this.at(rstd), this.at(inp), this.at(weight), this.at(bias), N, C);
+  }
+
+  layernormBackward(
+    dinp: Float32Array, dweight: Float32Array, dbias: Float32Array, dout: Float32Array, inp: Float32Array,
+    weight: Float32Array, mean: Float32Array, rstd: Float32Array, N: number, C: number,
+  ): void {
+    this.k.layernormBackward(
+      this.at(dinp), this.at(dweight), this.at(dbias), this.at(dout), this.at(inp),
+      this.at(weight), this.at(mean), this.at(rstd), N, C,
+    );
+  }
+
+  residualForward(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
+    this.k.residualForward(this.at(out), this.at(a), this.at(b), n);
+  }
+
+  residualBackward(da: Float32Array, db: Float32Array, dout: Float32Array, n: number): void {
+    this.k.residualBackward(this.at(da), this.at(db), this.at(dout), n);
+  }
+
+  attentionForward(buf: AttentionBuffers, out: Float32Array, qkv: Float32Array): void {
+    this.k.attentionForward(this.at(out), this.at(buf.att), this.at(buf.scratch), this.at(qkv), buf.B, buf.T, buf.C, buf.NH);
+  }
+
+  attentionBackward(buf: AttentionBuffers, dqkv: Float32Array, dout: Float32Array, qkv: Float32Array): void {
+    const { att, datt, scratch, B, T, C, NH } = buf;
+    this.k.attentionBackward(this.at(dqkv), this.at(att), this.at(datt), this.at(scratch), this.at(dout), this.at(qkv), B, T, C, NH);
   }
 }

@@ -5,6 +5,7 @@
 // (Wo floats: 14 in DeepOBS 2c2d's second conv), so the copies and fills are inline loops: a
 // memory.copy / memory.fill per row costs more in call overhead than it moves.
 // Pointers are byte offsets; x / dx already point at the image.
+import { residualForward } from './elementwise';
 
 // Output columns [lo, hi) whose input column ow·s − padLeft + kj lies inside [0, W).
 function firstInside(Wo: i32, stride: i32, padLeft: i32, kj: i32): i32 {
@@ -131,6 +132,7 @@ export function col2imChannels(dx: usize, dcols: usize, C: i32, H: i32, W: i32, 
 
 /** out[(b·C + c)·plane + i] += bias[c] */
 export function addChannelBias(out: usize, bias: usize, B: i32, C: i32, plane: i32): void {
+  if (plane == 1) return addRowBias(out, bias, B, C);
   for (let b = 0; b < B; b++) {
     for (let c = 0; c < C; c++) {
       const at = out + (<usize>((b * C + c) * plane) << 2);
@@ -155,6 +157,7 @@ export function addChannelBias(out: usize, bias: usize, B: i32, C: i32, plane: i
  * one waiting on each add's latency; each chain is still one plane in order.
  */
 export function addChannelSums(dbias: usize, dout: usize, B: i32, C: i32, plane: i32): void {
+  if (plane == 1) return addRowSums(dbias, dout, B, C);
   const planeBytes = <usize>plane << 2;
   for (let b = 0; b < B; b++) {
     const image = dout + (<usize>(b * C) * planeBytes);
@@ -185,4 +188,21 @@ export function addChannelSums(dbias: usize, dout: usize, B: i32, C: i32, plane:
 function addTo(dbias: usize, c: i32, sum: f64): void {
   const p = dbias + (<usize>c << 2);
   store<f32>(p, <f32>(<f64>load<f32>(p) + sum));
+}
+
+// Planes of one value (a linear layer's bias over B rows of C): one pass along each row in f32x4
+// lanes, as the residual add. The sums stay exact: a plane's float64 sum is its one float32 value,
+// and dbias[c] + it, rounded once, is the float32 add; rows are still added in order.
+
+/** out[b·C + c] += bias[c] */
+function addRowBias(out: usize, bias: usize, B: i32, C: i32): void {
+  for (let b = 0; b < B; b++) {
+    const row = out + (<usize>(b * C) << 2);
+    residualForward(row, row, bias, C);
+  }
+}
+
+/** dbias[c] += dout[b·C + c], b in order */
+function addRowSums(dbias: usize, dout: usize, B: i32, C: i32): void {
+  for (let b = 0; b < B; b++) residualForward(dbias, dbias, dout + (<usize>(b * C) << 2), C);
 }

@@ -9,8 +9,10 @@ const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.12194440e-4;
 
 @inline
-function exp4(x: v128): v128 {
-  x = f32x4.max(f32x4.min(x, f32x4.splat(88)), f32x4.splat(-87));
+export function exp4(x: v128): v128 {
+  // pmin/pmax (x's own lane unless the bound is strictly beyond it) clamp as min/max do, NaN
+  // included (it stays in its lane), without min/max's NaN and ±0 fix-ups on x86.
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88)), f32x4.splat(-87));
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2E)));
   const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
   let p = f32x4.splat(1.9875691500e-4);
