@@ -39,6 +39,21 @@ export interface LstmBuffers {
   dgates: Float32Array;
   /** (B, H) ∂loss/∂c_t carried backwards in time. */
   dcNext: Float32Array;
+  /** (T·B·4H) scratch of the wasm backward: dgates in 4-column strips (src/wasm/assembly/transposed.ts). */
+  gateStrips: Float32Array;
+  /** (lstmPanelFloats) scratch of the wasm backward: a panel of h or x packed for the same products. The TS layer uses neither. */
+  panel: Float32Array;
+}
+
+// The wasm weight-gradient products (src/wasm/assembly/transposed.ts) pack a K×width panel of h or x
+// (width a multiple of 8) sized to stay in this core's 1 MiB L2 beside the strips of dgates it meets.
+const PANEL_FLOATS = 65536;
+
+/** Floats of the panel for K = T·B rows and In, H columns: ≈ PANEL_FLOATS, at least 8 and at most max(In, H) (rounded up to 8) wide. */
+export function lstmPanelFloats(T: number, B: number, In: number, H: number): number {
+  const K = T * B;
+  const width = Math.min(Math.ceil(Math.max(In, H) / 8) * 8, Math.max(8, Math.floor(PANEL_FLOATS / K / 8) * 8));
+  return K * width;
 }
 
 export function lstmParams(arena: Arena, name: string, In: number, H: number): LstmParams {
@@ -62,6 +77,8 @@ export function lstmBuffers(arena: Arena, T: number, B: number, In: number, H: n
     dh: arena.floats(T * B * H),
     dgates: arena.floats(T * B * 4 * H),
     dcNext: arena.floats(B * H),
+    gateStrips: arena.floats(T * B * 4 * H),
+    panel: arena.floats(lstmPanelFloats(T, B, In, H)),
   };
 }
 

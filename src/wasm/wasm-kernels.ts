@@ -34,7 +34,7 @@ interface Exports {
   lstmBackward(
     gates: number, c: number, tanhC: number, h: number, dh: number, dgates: number, dcNext: number,
     x: number, dx: number, wih: number, whh: number, dwih: number, dwhh: number, dbias: number,
-    T: number, B: number, In: number, H: number,
+    gateStrips: number, panel: number, panelFloats: number, T: number, B: number, In: number, H: number,
   ): void;
   sumOfSquares(x: number, n: number): number;
   scaleInPlace(x: number, n: number, factor: number): void;
@@ -160,7 +160,7 @@ export class WasmKernels implements Kernels {
     this.k.lstmBackward(
       this.at(buf.gates), this.at(buf.c), this.at(buf.tanhC), this.at(buf.h), this.at(buf.dh), this.at(buf.dgates), this.at(buf.dcNext),
       this.at(x), dx === null ? 0 : this.at(dx), this.at(p.wih.w), this.at(p.whh.w), this.at(p.wih.g), this.at(p.whh.g), this.at(p.bias.g),
-      buf.T, buf.B, buf.In, buf.H,
+      this.at(buf.gateStrips), this.at(buf.panel), buf.panel.length, buf.T, buf.B, buf.In, buf.H,
     );
   }
 

@@ -1,10 +1,14 @@
 // One LSTM layer over a sequence, forward and backward through time: src/nn/lstm.ts's lstmForward /
 // lstmBackward step for step (same buffers, same order of the products), with the gate
 // nonlinearities and the cell in f32x4 lanes along the hidden units and the products through the
-// SIMD matmul of ./matmul. Pointers are byte offsets; T = seq_len, B = batch, In = input width,
+// SIMD matmul of ./matmul (the weight gradients through ./transposed, the same sums). Pointers are byte offsets; T = seq_len, B = batch, In = input width,
 // H = hidden width, G = 4H; time-major rows, gate rows [i | f | g | o].
 import { matmul } from './matmul';
+import { addTransposedProduct, packStrips } from './transposed';
 import { sigmoid4, tanh4, sigmoid1, tanh1 } from './math';
+
+// Above this many floats (1 MiB, this core's L2) the weight-gradient products read dgates from strips.
+const PACK_ABOVE_FLOATS: usize = 262144;
 
 /** dst[j] += src[j] for j < G: four lanes at a time, then the tail. */
 @inline
@@ -87,11 +91,14 @@ export function lstmForward(
   }
 }
 
-/** dx = 0 when the layer's input needs no gradient. */
+/**
+ * dx = 0 when the layer's input needs no gradient. gateStrips (T·B·G floats) and panel (panelFloats)
+ * are scratch for ./transposed's weight-gradient products.
+ */
 export function lstmBackward(
   gates: usize, c: usize, tanhC: usize, h: usize, dh: usize, dgates: usize, dcNext: usize,
   x: usize, dx: usize, wih: usize, whh: usize, dwih: usize, dwhh: usize, dbias: usize,
-  T: i32, B: i32, In: i32, H: i32,
+  gateStrips: usize, panel: usize, panelFloats: i32, T: i32, B: i32, In: i32, H: i32,
 ): void {
   const G = 4 * H;
   const H4 = H & ~3;
@@ -141,9 +148,31 @@ export function lstmBackward(
     // ∂h_{t−1} += ∂gates_t · W_hh  (B×4H · 4H×H), completing dh for step t−1 before we reach it.
     if (t > 0) matmul(dh + (<usize>((t - 1) * B * H) << 2), dgates + (<usize>(t * B * G) << 2), whh, B, H, G, false, false, true);
   }
-  // Parameter gradients over all steps at once: dW_hh += Σ_t ∂gates_tᵀ·h_{t−1}, dW_ih += ∂gatesᵀ·x.
-  if (T > 1) matmul(dwhh, dgates + (<usize>(B * G) << 2), h, G, H, (T - 1) * B, true, false, true);
-  matmul(dwih, dgates, x, G, In, T * B, true, false, true);
+  addWeightGradients(dgates, h, x, dwih, dwhh, gateStrips, panel, panelFloats, T, B, In, H);
   addRowSums(dbias, dgates, T * B, G);
   if (dx != 0) matmul(dx, dgates, wih, T * B, In, G, false, false, true);
+}
+
+/**
+ * dW_hh += Σ_t ∂gates_tᵀ·h_{t−1} and dW_ih += ∂gatesᵀ·x over all steps at once: the sums matmul's Aᵀ·B
+ * would give, bit for bit, from packed panels (./transposed).
+ */
+function addWeightGradients(
+  dgates: usize, h: usize, x: usize, dwih: usize, dwhh: usize, gateStrips: usize, panel: usize, panelFloats: i32,
+  T: i32, B: i32, In: i32, H: i32,
+): void {
+  const G = 4 * H;
+  const rows = T * B;
+  const rowBytes: usize = <usize>G << 2;
+  const dgates1 = dgates + <usize>B * rowBytes; // rows of t ≥ 1, the ones h_{t−1} exists for
+  if (<usize>rows * G > PACK_ABOVE_FLOATS) {
+    // dgates is too large to stay in cache while the products walk its columns: pack it into strips.
+    packStrips(gateStrips, dgates, rows, G);
+    const stripStep: usize = <usize>rows << 4;
+    if (T > 1) addTransposedProduct(dwhh, dgates1, h, G, H, (T - 1) * B, gateStrips + (<usize>B << 4), stripStep, 16, panel, panelFloats);
+    addTransposedProduct(dwih, dgates, x, G, In, rows, gateStrips, stripStep, 16, panel, panelFloats);
+  } else {
+    if (T > 1) addTransposedProduct(dwhh, dgates1, h, G, H, (T - 1) * B, dgates1, 16, rowBytes, panel, panelFloats);
+    addTransposedProduct(dwih, dgates, x, G, In, rows, dgates, 16, rowBytes, panel, panelFloats);
+  }
 }

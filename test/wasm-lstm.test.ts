@@ -1,0 +1,82 @@
+// The wasm LSTM backward's weight gradients (src/wasm/assembly/transposed.ts) bit for bit against their
+// definition in float32: each dW element is its T·B products summed in row order onto 0, then added to
+// the gradient already there (the order of the wasm matmul's Aᵀ·B, which these products replaced).
+// Shapes cover the unpacked and the packed (strips of dgates) paths, several cache panels, and the
+// columns past the last 8-wide tile; the layer's agreement with the TS layer is checked too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../src/base/rng.js';
+import { Arena } from '../src/nn/arena.js';
+import { createKernels } from '../src/wasm/kernels.js';
+import { lstmBuffers, lstmParams, lstmPanelFloats, lstmForward, lstmBackward } from '../src/nn/lstm.js';
+
+const bits = (a: Float32Array): number[] => [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
+
+/** One layer with seeded weights, input, upstream gradient and nonzero starting weight gradients. */
+function layer(kernels: 'js' | 'wasm', T: number, B: number, In: number, H: number) {
+  return Arena.build((arena) => {
+    const rng = new Rng(3, `wasm-lstm/${T}x${B}x${In}x${H}`);
+    const p = lstmParams(arena, 'lstm', In, H);
+    const buf = lstmBuffers(arena, T, B, In, H);
+    const x = arena.floats(T * B * In);
+    const dx = arena.floats(T * B * In);
+    for (const w of [p.wih.w, p.whh.w, p.bias.w]) for (let i = 0; i < w.length; i++) w[i] = (rng.uniform() * 2 - 1) / Math.sqrt(H);
+    for (const g of [p.wih.g, p.whh.g]) for (let i = 0; i < g.length; i++) g[i] = rng.normal();
+    for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+    for (let i = 0; i < buf.dh.length; i++) buf.dh[i] = rng.normal();
+    return { p, buf, x, dx };
+  }, createKernels(kernels));
+}
+
+/**
+ * C0 + Aᵀ·B in float32 as the kernel defines it: for C[i, j], s = 0; s = fl(s + fl(A[k, i]·B[k, j]))
+ * for k = 0 … K−1 (A is K×M from row `aRow0` of a, B is K×N), then fl(C0[i, j] + s).
+ */
+function sequentialAtB(c0: Float32Array, a: Float32Array, aRow0: number, b: Float32Array, M: number, N: number, K: number): Float32Array {
+  const f = Math.fround;
+  const out = new Float32Array(M * N);
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s = f(s + f(a[(aRow0 + k) * M + i]! * b[k * N + j]!));
+      out[i * N + j] = f(c0[i * N + j]! + s);
+    }
+  }
+  return out;
+}
+
+// [T, B, In, H]: all-plain (H < 8), one tile plus edge columns, unpacked with full tiles, and packed
+// (T·B·4H above 2¹⁸ floats) with K large enough for several panels, odd In and H mod 8 = 4.
+for (const [T, B, In, H] of [[3, 2, 5, 6], [5, 4, 8, 13], [4, 16, 32, 128], [40, 30, 13, 100]] as const) {
+  test(`wasm lstm weight gradients T=${T} B=${B} In=${In} H=${H}: the row-order float32 sums, bit for bit`, () => {
+    const { value: w, arena } = layer('wasm', T, B, In, H);
+    const G = 4 * H, rows = T * B;
+    const dwih0 = w.p.wih.g.slice(), dwhh0 = w.p.whh.g.slice();
+    arena.kernels.lstmForward(w.buf, w.p, w.x);
+    arena.kernels.lstmBackward(w.buf, w.p, w.x, w.dx);
+    // dW_hh pairs step t's dgates with h_{t−1}: rows B… of dgates with rows 0… of h.
+    assert.deepEqual(bits(w.p.whh.g), bits(sequentialAtB(dwhh0, w.buf.dgates, B, w.buf.h, G, H, rows - B)), 'dW_hh');
+    assert.deepEqual(bits(w.p.wih.g), bits(sequentialAtB(dwih0, w.buf.dgates, 0, w.x, G, In, rows)), 'dW_ih');
+  });
+}
+
+test('the packed shape above uses several cache panels and the packed path', () => {
+  // 8-wide tiles per panel = lstmPanelFloats / K; fewer than H/8 of them means more than one panel.
+  const K = 40 * 30;
+  assert.ok(lstmPanelFloats(40, 30, 13, 100) / K < Math.floor(100 / 8) * 8);
+  assert.ok(K * 4 * 100 > 2 ** 18);
+});
+
+test('wasm lstm on the packed shape agrees with the TS layer (the layer test bound, 1e-5 of the largest value)', () => {
+  const [T, B, In, H] = [40, 30, 13, 100];
+  const js = layer('js', T, B, In, H).value;
+  const { value: w, arena } = layer('wasm', T, B, In, H);
+  lstmForward(js.buf, js.p, js.x);
+  lstmBackward(js.buf, js.p, js.x, js.dx);
+  arena.kernels.lstmForward(w.buf, w.p, w.x);
+  arena.kernels.lstmBackward(w.buf, w.p, w.x, w.dx);
+  for (const [name, a, e] of [['dx', w.dx, js.dx], ['dW_ih', w.p.wih.g, js.p.wih.g], ['dW_hh', w.p.whh.g, js.p.whh.g], ['db', w.p.bias.g, js.p.bias.g]] as const) {
+    const bound = 1e-5 * (1 + e.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
+    for (let i = 0; i < e.length; i++) if (!(Math.abs(a[i]! - e[i]!) <= bound)) assert.fail(`${name}[${i}]: wasm ${a[i]} vs js ${e[i]}`);
+  }
+});
