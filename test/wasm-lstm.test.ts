@@ -2,13 +2,16 @@
 // definition in float32: each dW element is its T·B products summed in row order onto 0, then added to
 // the gradient already there (the order of the wasm matmul's Aᵀ·B, which these products replaced).
 // Shapes cover the unpacked and the packed (strips of dgates) paths, several cache panels, and the
-// columns past the last 8-wide tile; the layer's agreement with the TS layer is checked too.
+// columns past the last 8-wide tile; the layer's agreement with the TS layer is checked too. And the
+// first layer fed from token ids (lstmForwardTokens) against lstmForward on the looked-up rows, bit
+// for bit under both kernel sets, at every In mod 4 and T·B mod 4 (the wasm A·Bᵀ rounds 4-row tiles
+// and single rows differently when In mod 4 ≥ 2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/base/rng.js';
 import { Arena } from '../src/nn/arena.js';
 import { createKernels } from '../src/wasm/kernels.js';
-import { lstmBuffers, lstmParams, lstmPanelFloats, lstmForward, lstmBackward } from '../src/nn/lstm.js';
+import { lstmBuffers, lstmParams, lstmPanelFloats, lstmForward, lstmBackward, lstmTokens } from '../src/nn/lstm.js';
 
 const bits = (a: Float32Array): number[] => [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
 
@@ -80,3 +83,36 @@ test('wasm lstm on the packed shape agrees with the TS layer (the layer test bou
     for (let i = 0; i < e.length; i++) if (!(Math.abs(a[i]! - e[i]!) <= bound)) assert.fail(`${name}[${i}]: wasm ${a[i]} vs js ${e[i]}`);
   }
 });
+
+/** The layer twice (plain and fed from tokens) over x = table[ids], in an arena of `kernels`. */
+function tokenLayers(kernels: 'js' | 'wasm', T: number, B: number, V: number, In: number, H: number) {
+  return Arena.build((arena) => {
+    const rng = new Rng(5, `wasm-lstm/tokens/${T}x${B}x${V}x${In}x${H}`);
+    const p = lstmParams(arena, 'lstm', In, H);
+    const plain = lstmBuffers(arena, T, B, In, H);
+    const fed = lstmBuffers(arena, T, B, In, H);
+    const table = arena.floats(V * In);
+    const ids = arena.ints(T * B);
+    const x = arena.floats(T * B * In);
+    const tokens = lstmTokens(arena, ids, table, V, In, H);
+    for (const w of [p.wih.w, p.whh.w, p.bias.w]) for (let i = 0; i < w.length; i++) w[i] = (rng.uniform() * 2 - 1) / Math.sqrt(H);
+    for (let i = 0; i < table.length; i++) table[i] = rng.normal();
+    for (let r = 0; r < T * B; r++) {
+      ids[r] = Math.floor(rng.uniform() * V);
+      x.set(table.subarray(ids[r]! * In, (ids[r]! + 1) * In), r * In);
+    }
+    return { p, plain, fed, x, tokens };
+  }, createKernels(kernels));
+}
+
+// [T, B, V, In, H]: In mod 4 = 0, 1, 2, 3 and T·B mod 4 = 0, 1, 2, 3 (V never a multiple of 4).
+for (const [T, B, V, In, H] of [[4, 4, 5, 8, 6], [5, 3, 7, 6, 10], [13, 5, 11, 7, 9], [3, 6, 3, 5, 4], [2, 1, 9, 2, 3]] as const) {
+  for (const kernels of ['js', 'wasm'] as const) {
+    test(`${kernels} lstm fed from tokens T=${T} B=${B} V=${V} In=${In} H=${H}: the forward of the looked-up rows, bit for bit`, () => {
+      const { value: v, arena } = tokenLayers(kernels, T, B, V, In, H);
+      arena.kernels.lstmForward(v.plain, v.p, v.x);
+      arena.kernels.lstmForwardTokens(v.fed, v.p, v.x, v.tokens);
+      for (const name of ['gates', 'c', 'tanhC', 'h'] as const) assert.deepEqual(bits(v.fed[name]), bits(v.plain[name]), name);
+    });
+  }
+}

@@ -9,7 +9,7 @@ import type { ModelSpec } from '../config/models.js';
 import type { TokenBatch, TokenDataset } from '../data/batch.js';
 import { Rng } from '../base/rng.js';
 import { embeddingForward, embeddingBackward } from '../nn/embedding.js';
-import { lstmParams, lstmBuffers, type LstmBuffers, type LstmParams } from '../nn/lstm.js';
+import { lstmParams, lstmBuffers, lstmTokens, type LstmBuffers, type LstmParams } from '../nn/lstm.js';
 import { linearForward, linearBackward } from '../nn/linear.js';
 import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
 import { initLinear, initNormal, initUniform } from './init.js';
@@ -45,6 +45,8 @@ export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed
   const bufs: LstmBuffers[] = [];
   for (let l = 0; l < L; l++) bufs.push(lstmBuffers(arena, T, B, l === 0 ? E : H, H));
   const top = bufs[L - 1]!;
+  // The first layer projects each embedding row once instead of each of the N looked-up copies.
+  const tokens = lstmTokens(arena, inputsTB, wte.w, V, E, H);
   const logits = arena.floats(N * V);
   const probs = arena.floats(N * V);
   const dlogits = arena.floats(N * V);
@@ -60,7 +62,8 @@ export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed
       toTimeMajor(inputsTB, batch.inputs, B, T);
       toTimeMajor(targetsTB, batch.targets, B, T);
       embeddingForward(emb, inputsTB, wte.w, N, E, false);
-      for (let l = 0; l < L; l++) kernels.lstmForward(bufs[l]!, layers[l]!, l === 0 ? emb : bufs[l - 1]!.h);
+      kernels.lstmForwardTokens(bufs[0]!, layers[0]!, emb, tokens);
+      for (let l = 1; l < L; l++) kernels.lstmForward(bufs[l]!, layers[l]!, bufs[l - 1]!.h);
       linearForward(kernels, logits, top.h, headW.w, headB.w, N, H, V);
       return softmaxCrossEntropyForward(probs, logits, targetsTB, N, V);
     },

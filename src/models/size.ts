@@ -119,6 +119,8 @@ function lstmSlots(spec: Extract<ModelSpec, { kind: 'lstm' }>, d: Extract<DataSh
     // gates, c, tanhC, h, dh, dgates, dcNext, gateStrips, panel
     lengths.push(N * 4 * H, N * H, N * H, N * H, N * H, N * 4 * H, B * H, N * 4 * H, lstmPanelFloats(T, B, In, H));
   }
+  const tableRows = Math.ceil(V / 4) * 4;
+  lengths.push(tableRows * 4 * H, tableRows * E); // the first layer's projected and padded table
   params += V * H + V; // head
   lengths.push(N * V, N * V, N * V); // logits, probs, dlogits
   return { params, buffers: buffers(lengths) };

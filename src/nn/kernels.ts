@@ -7,7 +7,7 @@
 // need per step, computed once per step in float64 by the pure functions of src/optim (the wasm kernels
 // unpack them); the formulas are in the headers of src/optim/{sgd,adam,radam}.ts.
 import type { Conv2dGeometry } from './conv2d.js';
-import type { LstmBuffers, LstmParams } from './lstm.js';
+import type { LstmBuffers, LstmParams, LstmTokens } from './lstm.js';
 import type { MaxPool2dBuffers } from './maxpool2d.js';
 
 export interface SgdScalars {
@@ -100,4 +100,7 @@ export interface Kernels {
   sumOfSquares(x: Float32Array, n: number): number;
   /** x_i ← x_i·factor over x[0, n), each product in float64, rounded once: src/optim/clip.ts. */
   scaleInPlace(x: Float32Array, n: number, factor: number): void;
+  // The LSTM's first layer fed from token ids.
+  /** lstmForward on x = tokens.table[tokens.ids], projecting each table row once: src/nn/lstm.ts. */
+  lstmForwardTokens(buf: LstmBuffers, p: LstmParams, x: Float32Array, tokens: LstmTokens): void;
 }

@@ -4,7 +4,7 @@
 // one per run from its spec with `createKernels`, and nothing else decides which code runs.
 import type { Kernels } from '../nn/kernels.js';
 import { matmul } from '../nn/matmul.js';
-import { lstmBackward, lstmForward } from '../nn/lstm.js';
+import { lstmBackward, lstmForward, lstmForwardTokens } from '../nn/lstm.js';
 import { addChannelBias, addChannelSums, col2im, im2col } from '../nn/conv2d.js';
 import { reluBackward, reluForward } from '../nn/activation.js';
 import { maxPool2dBackward, maxPool2dForward } from '../nn/maxpool2d.js';
@@ -38,6 +38,8 @@ export const jsKernels: Kernels = {
   radamStep,
   sumOfSquares,
   scaleInPlace,
+  // The LSTM's first layer fed from token ids.
+  lstmForwardTokens,
 };
 
 /** Kernels of the set `set` for one new run: the shared JS kernels, or a new wasm instance (it will own the run's memory). */

@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AdamScalars, Kernels, RAdamScalars, SecondMomentScalars, SgdScalars } from '../nn/kernels.js';
 import type { Conv2dGeometry } from '../nn/conv2d.js';
-import type { LstmBuffers, LstmParams } from '../nn/lstm.js';
+import type { LstmBuffers, LstmParams, LstmTokens } from '../nn/lstm.js';
 import type { MaxPool2dBuffers } from '../nn/maxpool2d.js';
 
 interface Exports {
@@ -38,6 +38,12 @@ interface Exports {
   ): void;
   sumOfSquares(x: number, n: number): number;
   scaleInPlace(x: number, n: number, factor: number): void;
+  // The LSTM's first layer fed from token ids.
+  lstmForwardTokens(
+    gates: number, c: number, tanhC: number, h: number,
+    x: number, ids: number, table: number, V: number, padded: number, projected: number,
+    wih: number, whh: number, bias: number, T: number, B: number, In: number, H: number,
+  ): void;
 }
 
 // The part of the WebAssembly JS API used here. TypeScript declares WebAssembly only in its DOM
@@ -195,5 +201,14 @@ export class WasmKernels implements Kernels {
 
   scaleInPlace(x: Float32Array, n: number, factor: number): void {
     this.k.scaleInPlace(this.at(x), n, factor);
+  }
+
+  // The LSTM's first layer fed from token ids.
+  lstmForwardTokens(buf: LstmBuffers, p: LstmParams, x: Float32Array, tokens: LstmTokens): void {
+    this.k.lstmForwardTokens(
+      this.at(buf.gates), this.at(buf.c), this.at(buf.tanhC), this.at(buf.h),
+      this.at(x), this.at(tokens.ids), this.at(tokens.table), tokens.V, this.at(tokens.padded), this.at(tokens.projected),
+      this.at(p.wih.w), this.at(p.whh.w), this.at(p.bias.w), buf.T, buf.B, buf.In, buf.H,
+    );
   }
 }

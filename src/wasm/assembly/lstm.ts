@@ -42,11 +42,49 @@ export function lstmForward(
   T: i32, B: i32, In: i32, H: i32,
 ): void {
   const G = 4 * H;
-  const H4 = H & ~3;
-  const gateBytes: usize = <usize>H << 2; // one gate block of a row
   // The input projection of every time step at once, then the bias.
   matmul(gates, x, wih, T * B, G, In, false, true, false);
   addBiasRows(gates, bias, T * B, G);
+  recurrence(gates, c, tanhC, h, whh, T, B, H);
+}
+
+/**
+ * lstmForward on x = table[ids] (V×In table, T·B ids), the input projection taken once per table row
+ * and gathered (src/nn/lstm.ts lstmForwardTokens). To give every gate row the bits lstmForward gives
+ * it, each row's sum must go the same way through ./matmul's A·Bᵀ, whose 4-row tiles and single
+ * bottom rows round differently: the table is projected from a copy padded to whole tiles (padded,
+ * projected: ⌈V/4⌉·4 rows), which serves the rows lstmForward ran as tiles, and the last T·B mod 4 rows
+ * are projected from x as lstmForward did.
+ */
+export function lstmForwardTokens(
+  gates: usize, c: usize, tanhC: usize, h: usize,
+  x: usize, ids: usize, table: usize, V: i32, padded: usize, projected: usize,
+  wih: usize, whh: usize, bias: usize,
+  T: i32, B: i32, In: i32, H: i32,
+): void {
+  const G = 4 * H;
+  const rowBytes: usize = <usize>G << 2;
+  const V4 = (V + 3) & ~3;
+  memory.copy(padded, table, <usize>(V * In) << 2);
+  memory.fill(padded + (<usize>(V * In) << 2), 0, <usize>((V4 - V) * In) << 2);
+  matmul(projected, padded, wih, V4, G, In, false, true, false);
+  addBiasRows(projected, bias, V, G);
+  const N = T * B;
+  const N4 = N & ~3;
+  for (let r = 0; r < N4; r++) memory.copy(gates + <usize>r * rowBytes, projected + <usize>load<i32>(ids + (<usize>r << 2)) * rowBytes, rowBytes);
+  if (N4 < N) {
+    const tail = gates + <usize>N4 * rowBytes;
+    matmul(tail, x + (<usize>(N4 * In) << 2), wih, N - N4, G, In, false, true, false);
+    addBiasRows(tail, bias, N - N4, G);
+  }
+  recurrence(gates, c, tanhC, h, whh, T, B, H);
+}
+
+/** The time steps, from gates holding x_t·W_ihᵀ + b: add h_{t−1}·W_hhᵀ, apply the gates, update c and h. */
+function recurrence(gates: usize, c: usize, tanhC: usize, h: usize, whh: usize, T: i32, B: i32, H: i32): void {
+  const G = 4 * H;
+  const H4 = H & ~3;
+  const gateBytes: usize = <usize>H << 2; // one gate block of a row
   for (let t = 0; t < T; t++) {
     if (t > 0) matmul(gates + (<usize>(t * B * G) << 2), h + (<usize>((t - 1) * B * H) << 2), whh, B, G, H, false, true, true);
     for (let b = 0; b < B; b++) {
