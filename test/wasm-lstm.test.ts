@@ -116,3 +116,23 @@ for (const [T, B, V, In, H] of [[4, 4, 5, 8, 6], [5, 3, 7, 6, 10], [13, 5, 11, 7
     });
   }
 }
+
+test('wasm lstm gates at saturating and infinite pre-activations agree with the TS layer (exp clamped to [−87, 88])', () => {
+  // In = 1, x_t = ±∞, ±1e4, ±100, ±0 …: the gate pre-activations x·W_ih + b reach ±∞ and values far
+  // past the clamp, where σ and tanh must give exactly 0 or ±1 as Math.exp / Math.tanh do (a wrong
+  // clamp would give NaN or 2ⁿ overflow); finite ones agree to the layer bound 1e-5.
+  const xs = [Infinity, -Infinity, 1e4, -1e4, 100, -100, 88.5, -87.5, 0, -0, 1, -1];
+  const run = (kernels: 'js' | 'wasm') => {
+    const { value: v, arena } = layer(kernels, xs.length, 1, 1, 4);
+    v.x.set(xs);
+    arena.kernels.lstmForward(v.buf, v.p, v.x);
+    return v.buf;
+  };
+  const js = run('js'), wasm = run('wasm');
+  for (const name of ['gates', 'c', 'tanhC', 'h'] as const) {
+    for (let i = 0; i < js[name].length; i++) {
+      const e = js[name][i]!, a = wasm[name][i]!;
+      if (!(Math.abs(a - e) <= 1e-5 * (1 + Math.abs(e)))) assert.fail(`${name}[${i}]: wasm ${a} vs js ${e}`);
+    }
+  }
+});
