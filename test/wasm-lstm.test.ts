@@ -84,7 +84,7 @@ test('wasm lstm on the packed shape agrees with the TS layer (the layer test bou
   }
 });
 
-/** The layer twice (plain and fed from tokens) over x = table[ids], in an arena of `kernels`. */
+/** The layer twice, plain over x = table[ids] and fed from the tokens (into xFed), in an arena of `kernels`. */
 function tokenLayers(kernels: 'js' | 'wasm', T: number, B: number, V: number, In: number, H: number) {
   return Arena.build((arena) => {
     const rng = new Rng(5, `wasm-lstm/tokens/${T}x${B}x${V}x${In}x${H}`);
@@ -94,6 +94,7 @@ function tokenLayers(kernels: 'js' | 'wasm', T: number, B: number, V: number, In
     const table = arena.floats(V * In);
     const ids = arena.ints(T * B);
     const x = arena.floats(T * B * In);
+    const xFed = arena.floats(T * B * In).fill(NaN); // the tokens' forward must fill it
     const tokens = lstmTokens(arena, ids, table, V, In, H);
     for (const w of [p.wih.w, p.whh.w, p.bias.w]) for (let i = 0; i < w.length; i++) w[i] = (rng.uniform() * 2 - 1) / Math.sqrt(H);
     for (let i = 0; i < table.length; i++) table[i] = rng.normal();
@@ -101,17 +102,18 @@ function tokenLayers(kernels: 'js' | 'wasm', T: number, B: number, V: number, In
       ids[r] = Math.floor(rng.uniform() * V);
       x.set(table.subarray(ids[r]! * In, (ids[r]! + 1) * In), r * In);
     }
-    return { p, plain, fed, x, tokens };
+    return { p, plain, fed, x, xFed, tokens };
   }, createKernels(kernels));
 }
 
 // [T, B, V, In, H]: In mod 4 = 0, 1, 2, 3 and T·B mod 4 = 0, 1, 2, 3 (V never a multiple of 4).
 for (const [T, B, V, In, H] of [[4, 4, 5, 8, 6], [5, 3, 7, 6, 10], [13, 5, 11, 7, 9], [3, 6, 3, 5, 4], [2, 1, 9, 2, 3]] as const) {
   for (const kernels of ['js', 'wasm'] as const) {
-    test(`${kernels} lstm fed from tokens T=${T} B=${B} V=${V} In=${In} H=${H}: the forward of the looked-up rows, bit for bit`, () => {
+    test(`${kernels} lstm fed from tokens T=${T} B=${B} V=${V} In=${In} H=${H}: the looked-up rows and their forward, bit for bit`, () => {
       const { value: v, arena } = tokenLayers(kernels, T, B, V, In, H);
       arena.kernels.lstmForward(v.plain, v.p, v.x);
-      arena.kernels.lstmForwardTokens(v.fed, v.p, v.x, v.tokens);
+      arena.kernels.lstmForwardTokens(v.fed, v.p, v.xFed, v.tokens);
+      assert.deepEqual(bits(v.xFed), bits(v.x), 'x = table[ids]');
       for (const name of ['gates', 'c', 'tanhC', 'h'] as const) assert.deepEqual(bits(v.fed[name]), bits(v.plain[name]), name);
     });
   }

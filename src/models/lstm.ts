@@ -8,7 +8,7 @@ import type { Arena, Param } from '../nn/arena.js';
 import type { ModelSpec } from '../config/models.js';
 import type { TokenBatch, TokenDataset } from '../data/batch.js';
 import { Rng } from '../base/rng.js';
-import { embeddingForward, embeddingBackward } from '../nn/embedding.js';
+import { embeddingBackward } from '../nn/embedding.js';
 import { lstmParams, lstmBuffers, lstmTokens, type LstmBuffers, type LstmParams } from '../nn/lstm.js';
 import { linearForward, linearBackward } from '../nn/linear.js';
 import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
@@ -61,8 +61,7 @@ export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed
     forward(): number {
       toTimeMajor(inputsTB, batch.inputs, B, T);
       toTimeMajor(targetsTB, batch.targets, B, T);
-      embeddingForward(emb, inputsTB, wte.w, N, E, false);
-      kernels.lstmForwardTokens(bufs[0]!, layers[0]!, emb, tokens);
+      kernels.lstmForwardTokens(bufs[0]!, layers[0]!, emb, tokens); // fills emb = wte[inputs] too
       for (let l = 1; l < L; l++) kernels.lstmForward(bufs[l]!, layers[l]!, bufs[l - 1]!.h);
       linearForward(kernels, logits, top.h, headW.w, headB.w, N, H, V);
       return softmaxCrossEntropyForward(probs, logits, targetsTB, N, V);

@@ -101,6 +101,6 @@ export interface Kernels {
   /** x_i ← x_i·factor over x[0, n), each product in float64, rounded once: src/optim/clip.ts. */
   scaleInPlace(x: Float32Array, n: number, factor: number): void;
   // The LSTM's first layer fed from token ids.
-  /** lstmForward on x = tokens.table[tokens.ids], projecting each table row once: src/nn/lstm.ts. */
+  /** x = tokens.table[tokens.ids], then lstmForward on x, projecting each table row once: src/nn/lstm.ts. */
   lstmForwardTokens(buf: LstmBuffers, p: LstmParams, x: Float32Array, tokens: LstmTokens): void;
 }

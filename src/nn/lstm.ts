@@ -11,6 +11,7 @@
 // layer fed from an embedding table, `kernels.lstmForwardTokens(buf, p, x, tokens)` (same results).
 import type { Arena, Param } from './arena.js';
 import { matmul } from './matmul.js';
+import { embeddingForward } from './embedding.js';
 
 export interface LstmParams {
   /** 4H×In */
@@ -112,14 +113,16 @@ export function lstmTokens(arena: Arena, ids: Int32Array, table: Float32Array, V
 }
 
 /**
- * lstmForward on x = table[ids] (x must hold it: the backward reads it), with the input projection
- * taken once per table row (V·4H·In products instead of T·B·4H·In) and gathered: every gate row is
- * the same sum of the same products as lstmForward's, so the results are the same to the bit.
+ * Fills x (T, B, In) with table[ids] (the embedding lookup, kept for the backward) and runs
+ * lstmForward on it, with the input projection taken once per table row (V·4H·In products instead of
+ * T·B·4H·In) and gathered: every gate row is the same sum of the same products as lstmForward's, so
+ * the results are the same to the bit.
  */
 export function lstmForwardTokens(buf: LstmBuffers, p: LstmParams, x: Float32Array, tokens: LstmTokens): void {
   const { T, B, In, H, gates } = buf;
   const { ids, table, V, projected } = tokens;
   const G = 4 * H;
+  embeddingForward(x, ids, table, T * B, In, false);
   matmul(projected, table, p.wih.w, V, G, In, false, true, false);
   addBiasRows(projected, p.bias.w, V, G);
   for (let r = 0; r < T * B; r++) {

@@ -49,8 +49,8 @@ export function lstmForward(
 }
 
 /**
- * lstmForward on x = table[ids] (V×In table, T·B ids), the input projection taken once per table row
- * and gathered (src/nn/lstm.ts lstmForwardTokens). To give every gate row the bits lstmForward gives
+ * x = table[ids] (V×In table, T·B ids), then lstmForward on x with the input projection taken once per
+ * table row and gathered (src/nn/lstm.ts lstmForwardTokens). To give every gate row the bits lstmForward gives
  * it, each row's sum must go the same way through ./matmul's A·Bᵀ, whose 4-row tiles and single
  * bottom rows round differently: the table is projected from a copy padded to whole tiles (padded,
  * projected: ⌈V/4⌉·4 rows), which serves the rows lstmForward ran as tiles, and the last T·B mod 4 rows
@@ -63,13 +63,15 @@ export function lstmForwardTokens(
   T: i32, B: i32, In: i32, H: i32,
 ): void {
   const G = 4 * H;
+  const N = T * B;
+  const inBytes: usize = <usize>In << 2;
+  for (let r = 0; r < N; r++) memory.copy(x + <usize>r * inBytes, table + <usize>load<i32>(ids + (<usize>r << 2)) * inBytes, inBytes);
   const rowBytes: usize = <usize>G << 2;
   const V4 = (V + 3) & ~3;
   memory.copy(padded, table, <usize>(V * In) << 2);
   memory.fill(padded + (<usize>(V * In) << 2), 0, <usize>((V4 - V) * In) << 2);
   matmul(projected, padded, wih, V4, G, In, false, true, false);
   addBiasRows(projected, bias, V, G);
-  const N = T * B;
   const N4 = N & ~3;
   for (let r = 0; r < N4; r++) memory.copy(gates + <usize>r * rowBytes, projected + <usize>load<i32>(ids + (<usize>r << 2)) * rowBytes, rowBytes);
   if (N4 < N) {
