@@ -78,12 +78,12 @@ function addVec(p: usize, value: v128): void {
   v128.store(p, f32x4.add(v128.load(p), value));
 }
 
-/** C[i, j] += Σ_k A[k, i]·B[k, j] one element at a time, for rows [i0, i1) and columns [j0, j1). */
-function plainElements(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, i0: i32, i1: i32, j0: i32, j1: i32): void {
+/** C[i, j] += Σ_k A[k, i]·B[k, j] one element at a time, for all rows and columns [j0, N). */
+function plainColumns(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, j0: i32): void {
   const aRow: usize = <usize>M << 2;
   const bRow: usize = <usize>N << 2;
-  for (let i = i0; i < i1; i++) {
-    for (let j = j0; j < j1; j++) {
+  for (let i = 0; i < M; i++) {
+    for (let j = j0; j < N; j++) {
       let s: f32 = 0;
       let pa = a + (<usize>i << 2);
       let pb = b + (<usize>j << 2);
@@ -103,9 +103,9 @@ function plainElements(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, i0:
  * read as strips of four of its columns, one per 4-row tile of C: strip i/4 starts at
  * strips + (i/4)·stripStep and its row k lies kStep bytes after row k − 1. For A itself that is
  * (a, 16, 4M); for A packed by packStrips (K' ≥ K rows) it is (packed, 16K', 16), which pays when A
- * is too large for the cache. `a` is also read directly for C's last N mod 8 columns. `panel` is scratch of `panelFloats` ≥ 8·K floats for B's columns packed in
- * 8-wide tiles; their number sets the panel width (the caller sizes it for the cache: src/nn/lstm.ts
- * lstmPanelFloats).
+ * is too large for the cache. `a` is also read directly for C's last N mod 8 columns. `panel` is
+ * scratch of `panelFloats` ≥ 8·K floats for B's columns packed in 8-wide tiles; their number sets the
+ * panel width (the caller sizes it for the cache: src/nn/lstm.ts lstmPanelFloats).
  */
 export function addTransposedProduct(
   c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
@@ -115,7 +115,7 @@ export function addTransposedProduct(
   const N8 = N & ~7;
   const width = min((panelFloats / K) & ~7, N8);
   if (width <= 0) {
-    plainElements(c, a, b, M, N, K, 0, M, 0, N);
+    plainColumns(c, a, b, M, N, K, 0);
     return;
   }
   for (let j0 = 0; j0 < N8; j0 += width) {
@@ -127,5 +127,5 @@ export function addTransposedProduct(
       for (let jt = 0; jt < w; jt += 8) tile4x8(c0 + (<usize>jt << 2), strip, kStep, panel + (<usize>(jt * K) << 2), K, N);
     }
   }
-  plainElements(c, a, b, M, N, K, 0, M, N8, N);
+  plainColumns(c, a, b, M, N, K, N8);
 }
