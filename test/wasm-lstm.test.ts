@@ -5,7 +5,7 @@
 // columns past the last 8-wide tile; the layer's agreement with the TS layer is checked too. And the
 // first layer fed from token ids (lstmForwardTokens) against lstmForward on the looked-up rows, bit
 // for bit under both kernel sets, at every In mod 4 and T·B mod 4 (the wasm A·Bᵀ rounds 4-row tiles
-// and single rows differently when In mod 4 ≥ 2).
+// and single rows differently when In mod 4 ≥ 2). And the embedding's backward (a scatter-add).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/base/rng.js';
@@ -138,3 +138,18 @@ test('wasm lstm gates at saturating and infinite pre-activations agree with the 
     }
   }
 });
+
+for (const [N, V, C] of [[1, 1, 1], [7, 3, 5], [64, 5, 16], [33, 9, 18]] as const) {
+  test(`embedding backward N=${N} V=${V} C=${C}: wasm = JS bit for bit, repeated ids summed in order`, () => {
+    const run = (kernels: 'js' | 'wasm') => {
+      const { value: v, arena } = Arena.build((a) => ({ dtable: a.floats(V * C), dout: a.floats(N * C), ids: a.ints(N) }), createKernels(kernels));
+      const rng = new Rng(9, `wasm-lstm/embedding/${N}x${V}x${C}`);
+      // Magnitudes 2⁻²⁰ … 2²⁰ so the adds round (and the order of repeated ids matters).
+      for (const arr of [v.dtable, v.dout]) for (let i = 0; i < arr.length; i++) arr[i] = rng.normal() * 2 ** Math.round(rng.uniform() * 40 - 20);
+      for (let n = 0; n < N; n++) v.ids[n] = Math.floor(rng.uniform() * V);
+      arena.kernels.embeddingBackward(v.dtable, v.dout, v.ids, N, C);
+      return v.dtable;
+    };
+    assert.deepEqual(bits(run('wasm')), bits(run('js')));
+  });
+}

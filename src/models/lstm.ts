@@ -8,7 +8,6 @@ import type { Arena, Param } from '../nn/arena.js';
 import type { ModelSpec } from '../config/models.js';
 import type { TokenBatch, TokenDataset } from '../data/batch.js';
 import { Rng } from '../base/rng.js';
-import { embeddingBackward } from '../nn/embedding.js';
 import { lstmParams, lstmBuffers, lstmTokens, type LstmBuffers, type LstmParams } from '../nn/lstm.js';
 import { linearForward, linearBackward } from '../nn/linear.js';
 import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
@@ -77,7 +76,7 @@ export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed
         const dx = l === 0 ? demb : bufs[l - 1]!.dh;
         kernels.lstmBackward(bufs[l]!, layers[l]!, x, dx);
       }
-      embeddingBackward(wte.g, demb, inputsTB, N, E);
+      kernels.embeddingBackward(wte.g, demb, inputsTB, N, E);
     },
   };
   return networkTask(net);

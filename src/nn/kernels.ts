@@ -100,7 +100,9 @@ export interface Kernels {
   sumOfSquares(x: Float32Array, n: number): number;
   /** x_i ← x_i·factor over x[0, n), each product in float64, rounded once: src/optim/clip.ts. */
   scaleInPlace(x: Float32Array, n: number, factor: number): void;
-  // The LSTM's first layer fed from token ids.
+  // The LSTM's first layer fed from token ids, and its embedding's backward.
   /** x = tokens.table[tokens.ids], then lstmForward on x, projecting each table row once: src/nn/lstm.ts. */
   lstmForwardTokens(buf: LstmBuffers, p: LstmParams, x: Float32Array, tokens: LstmTokens): void;
+  /** dtable[ids[n], :] += dout[n, :] for n < N (N lookups of width C): src/nn/embedding.ts. */
+  embeddingBackward(dtable: Float32Array, dout: Float32Array, ids: Int32Array, N: number, C: number): void;
 }

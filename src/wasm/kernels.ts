@@ -5,6 +5,7 @@
 import type { Kernels } from '../nn/kernels.js';
 import { matmul } from '../nn/matmul.js';
 import { lstmBackward, lstmForward, lstmForwardTokens } from '../nn/lstm.js';
+import { embeddingBackward } from '../nn/embedding.js';
 import { addChannelBias, addChannelSums, col2im, im2col } from '../nn/conv2d.js';
 import { reluBackward, reluForward } from '../nn/activation.js';
 import { maxPool2dBackward, maxPool2dForward } from '../nn/maxpool2d.js';
@@ -38,8 +39,9 @@ export const jsKernels: Kernels = {
   radamStep,
   sumOfSquares,
   scaleInPlace,
-  // The LSTM's first layer fed from token ids.
+  // The LSTM's first layer fed from token ids, and its embedding's backward.
   lstmForwardTokens,
+  embeddingBackward,
 };
 
 /** Kernels of the set `set` for one new run: the shared JS kernels, or a new wasm instance (it will own the run's memory). */

@@ -38,12 +38,13 @@ interface Exports {
   ): void;
   sumOfSquares(x: number, n: number): number;
   scaleInPlace(x: number, n: number, factor: number): void;
-  // The LSTM's first layer fed from token ids.
+  // The LSTM's first layer fed from token ids, and its embedding's backward.
   lstmForwardTokens(
     gates: number, c: number, tanhC: number, h: number,
     x: number, ids: number, table: number, V: number, padded: number, projected: number,
     wih: number, whh: number, bias: number, T: number, B: number, In: number, H: number,
   ): void;
+  embeddingBackward(dtable: number, dout: number, ids: number, N: number, C: number): void;
 }
 
 // The part of the WebAssembly JS API used here. TypeScript declares WebAssembly only in its DOM
@@ -203,12 +204,16 @@ export class WasmKernels implements Kernels {
     this.k.scaleInPlace(this.at(x), n, factor);
   }
 
-  // The LSTM's first layer fed from token ids.
+  // The LSTM's first layer fed from token ids, and its embedding's backward.
   lstmForwardTokens(buf: LstmBuffers, p: LstmParams, x: Float32Array, tokens: LstmTokens): void {
     this.k.lstmForwardTokens(
       this.at(buf.gates), this.at(buf.c), this.at(buf.tanhC), this.at(buf.h),
       this.at(x), this.at(tokens.ids), this.at(tokens.table), tokens.V, this.at(tokens.padded), this.at(tokens.projected),
       this.at(p.wih.w), this.at(p.whh.w), this.at(p.bias.w), buf.T, buf.B, buf.In, buf.H,
     );
+  }
+
+  embeddingBackward(dtable: Float32Array, dout: Float32Array, ids: Int32Array, N: number, C: number): void {
+    this.k.embeddingBackward(this.at(dtable), this.at(dout), this.at(ids), N, C);
   }
 }

@@ -8,5 +8,6 @@ export { lstmForward, lstmBackward } from './lstm';
 export { sumOfSquares, scaleInPlace } from './norm';
 export { im2col, col2im, addChannelBias, addChannelSums } from './conv';
 export { reluForward, reluBackward, maxPool2dForward, maxPool2dBackward } from './pool';
-// The LSTM's first layer fed from token ids (src/nn/lstm.ts lstmForwardTokens).
+// The LSTM's first layer fed from token ids (src/nn/lstm.ts lstmForwardTokens) and its embedding's backward.
 export { lstmForwardTokens } from './lstm';
+export { embeddingBackward } from './embedding';

@@ -12,7 +12,7 @@ const PACK_ABOVE_FLOATS: usize = 262144;
 
 /** dst[j] += src[j] for j < G: four lanes at a time, then the tail. */
 @inline
-function addInto(dst: usize, src: usize, G: i32): void {
+export function addInto(dst: usize, src: usize, G: i32): void {
   const G4 = G & ~3;
   for (let j = 0; j < G4; j += 4) {
     const at: usize = <usize>j << 2;
