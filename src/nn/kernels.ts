@@ -8,7 +8,7 @@
 // unpack them); the formulas are in the headers of src/optim/{sgd,adam,radam}.ts.
 import type { AttentionBuffers } from './attention.js';
 import type { Conv2dGeometry } from './conv2d.js';
-import type { LstmBuffers, LstmParams } from './lstm.js';
+import type { LstmBuffers, LstmParams, LstmTokens } from './lstm.js';
 import type { MaxPool2dBuffers } from './maxpool2d.js';
 
 export interface SgdScalars {
@@ -128,4 +128,9 @@ export interface Kernels {
   attentionForward(buf: AttentionBuffers, out: Float32Array, qkv: Float32Array): void;
   /** dqkv += its gradient from dout (qkv: the forward's input): src/nn/attention.ts. */
   attentionBackward(buf: AttentionBuffers, dqkv: Float32Array, dout: Float32Array, qkv: Float32Array): void;
+  // The LSTM's first layer fed from token ids, and its embedding's backward.
+  /** x = tokens.table[tokens.ids], then lstmForward on x, projecting each table row once: src/nn/lstm.ts. */
+  lstmForwardTokens(buf: LstmBuffers, p: LstmParams, x: Float32Array, tokens: LstmTokens): void;
+  /** dtable[ids[n], :] += dout[n, :] for n < N (N lookups of width C): src/nn/embedding.ts. */
+  embeddingBackward(dtable: Float32Array, dout: Float32Array, ids: Int32Array, N: number, C: number): void;
 }

@@ -4,7 +4,8 @@
 // one per run from its spec with `createKernels`, and nothing else decides which code runs.
 import type { Kernels } from '../nn/kernels.js';
 import { matmul } from '../nn/matmul.js';
-import { lstmBackward, lstmForward } from '../nn/lstm.js';
+import { lstmBackward, lstmForward, lstmForwardTokens } from '../nn/lstm.js';
+import { embeddingBackward } from '../nn/embedding.js';
 import { addChannelBias, addChannelSums, col2im, im2col } from '../nn/conv2d.js';
 import { reluBackward, reluForward } from '../nn/activation.js';
 import { maxPool2dBackward, maxPool2dForward } from '../nn/maxpool2d.js';
@@ -53,6 +54,9 @@ export const jsKernels: Kernels = {
   residualBackward,
   attentionForward,
   attentionBackward,
+  // The LSTM's first layer fed from token ids, and its embedding's backward.
+  lstmForwardTokens,
+  embeddingBackward,
 };
 
 /**

@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AdamScalars, Kernels, RAdamScalars, SecondMomentScalars, SgdScalars } from '../nn/kernels.js';
 import type { Conv2dGeometry } from '../nn/conv2d.js';
-import type { LstmBuffers, LstmParams } from '../nn/lstm.js';
+import type { LstmBuffers, LstmParams, LstmTokens } from '../nn/lstm.js';
 import type { MaxPool2dBuffers } from '../nn/maxpool2d.js';
 import { convParts, matmulParts, OP_COL2IM, OP_IM2COL, OP_MATMUL, writeConv, writeMatmul } from './jobs.js';
 import { KernelThreads } from './threads.js';
@@ -42,7 +42,7 @@ interface Exports {
   lstmBackward(
     gates: number, c: number, tanhC: number, h: number, dh: number, dgates: number, dcNext: number,
     x: number, dx: number, wih: number, whh: number, dwih: number, dwhh: number, dbias: number,
-    T: number, B: number, In: number, H: number,
+    gateStrips: number, panel: number, panelFloats: number, T: number, B: number, In: number, H: number,
   ): void;
   sumOfSquares(x: number, n: number): number;
   scaleInPlace(x: number, n: number, factor: number): void;
@@ -60,6 +60,13 @@ interface Exports {
   residualBackward(da: number, db: number, dout: number, n: number): void;
   attentionForward(out: number, att: number, scratch: number, qkv: number, B: number, T: number, C: number, NH: number): void;
   attentionBackward(dqkv: number, att: number, datt: number, scratch: number, dout: number, qkv: number, B: number, T: number, C: number, NH: number): void;
+  // The LSTM's first layer fed from token ids, and its embedding's backward.
+  lstmForwardTokens(
+    gates: number, c: number, tanhC: number, h: number,
+    x: number, ids: number, table: number, V: number, padded: number, projected: number,
+    wih: number, whh: number, bias: number, T: number, B: number, In: number, H: number,
+  ): void;
+  embeddingBackward(dtable: number, dout: number, ids: number, N: number, C: number): void;
 }
 
 // The part of the WebAssembly JS API used here. TypeScript declares WebAssembly only in its DOM
@@ -228,7 +235,7 @@ export class WasmKernels implements Kernels {
     this.k.lstmBackward(
       this.at(buf.gates), this.at(buf.c), this.at(buf.tanhC), this.at(buf.h), this.at(buf.dh), this.at(buf.dgates), this.at(buf.dcNext),
       this.at(x), dx === null ? 0 : this.at(dx), this.at(p.wih.w), this.at(p.whh.w), this.at(p.wih.g), this.at(p.whh.g), this.at(p.bias.g),
-      buf.T, buf.B, buf.In, buf.H,
+      this.at(buf.gateStrips), this.at(buf.panel), buf.panel.length, buf.T, buf.B, buf.In, buf.H,
     );
   }
 
@@ -311,5 +318,16 @@ export class WasmKernels implements Kernels {
   attentionBackward(buf: AttentionBuffers, dqkv: Float32Array, dout: Float32Array, qkv: Float32Array): void {
     const { att, datt, scratch, B, T, C, NH } = buf;
     this.k.attentionBackward(this.at(dqkv), this.at(att), this.at(datt), this.at(scratch), this.at(dout), this.at(qkv), B, T, C, NH);
+  // The LSTM's first layer fed from token ids, and its embedding's backward.
+  lstmForwardTokens(buf: LstmBuffers, p: LstmParams, x: Float32Array, tokens: LstmTokens): void {
+    this.k.lstmForwardTokens(
+      this.at(buf.gates), this.at(buf.c), this.at(buf.tanhC), this.at(buf.h),
+      this.at(x), this.at(tokens.ids), this.at(tokens.table), tokens.V, this.at(tokens.padded), this.at(tokens.projected),
+      this.at(p.wih.w), this.at(p.whh.w), this.at(p.bias.w), buf.T, buf.B, buf.In, buf.H,
+    );
+  }
+
+  embeddingBackward(dtable: Float32Array, dout: Float32Array, ids: Int32Array, N: number, C: number): void {
+    this.k.embeddingBackward(this.at(dtable), this.at(dout), this.at(ids), N, C);
   }
 }

@@ -14,3 +14,6 @@ export { im2colRows, col2imChannels } from './conv';
 export { tanhForward, tanhBackward, geluForward, geluBackward, residualForward, residualBackward } from './elementwise';
 export { layernormForward, layernormBackward } from './layernorm';
 export { attentionForward, attentionBackward } from './attention';
+// The LSTM's first layer fed from token ids (src/nn/lstm.ts lstmForwardTokens) and its embedding's backward.
+export { lstmForwardTokens } from './lstm';
+export { embeddingBackward } from './embedding';
