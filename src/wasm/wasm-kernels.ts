@@ -318,6 +318,8 @@ export class WasmKernels implements Kernels {
   attentionBackward(buf: AttentionBuffers, dqkv: Float32Array, dout: Float32Array, qkv: Float32Array): void {
     const { att, datt, scratch, B, T, C, NH } = buf;
     this.k.attentionBackward(this.at(dqkv), this.at(att), this.at(datt), this.at(scratch), this.at(dout), this.at(qkv), B, T, C, NH);
+  }
+
   // The LSTM's first layer fed from token ids, and its embedding's backward.
   lstmForwardTokens(buf: LstmBuffers, p: LstmParams, x: Float32Array, tokens: LstmTokens): void {
     this.k.lstmForwardTokens(
