@@ -359,16 +359,18 @@ const lstm = join(repoRoot(), 'configs', 'lstm.json');
 const endless = ['--steps', '10000000', '--set', 'log_every=100000'];
 
 const stagingIn = (dir: string) => (): boolean => existsSync(dir) && readdirSync(dir).some((e) => e.startsWith('.radam-run.partial-'));
+/** Staging, and runs that have started writing live metrics (the signal then finds them to keep). */
+const liveIn = (dir: string) => (): boolean => stagingIn(dir)() && readdirSync(dir).some((e) => e.startsWith('live.partial-') && readdirSync(join(dir, e)).length > 0);
 
 test('SIGTERM is handled like Ctrl-C: exit 143, a line saying what was kept, no hidden staging left', async () => {
   const { dir } = userDir();
   const out = join(dir, 'out');
-  const r = await signalWhenReady(['compare', lstm, '--out', out, ...endless, '-q'], dir, stagingIn(out), 'SIGTERM');
+  const r = await signalWhenReady(['compare', lstm, '--out', out, ...endless, '-q'], dir, liveIn(out), 'SIGTERM');
   assert.equal(r.code, 143, r.stderr);
   assert.match(r.stderr, /radam-run: terminated: no results written \(a compare keeps only the live metrics of its unfinished runs, in .*live\.partial-/);
   // what is left is the live metrics, incomplete (no end line), and no result: no manifest, no CSVs
   assertOnlyUnfinishedLive(out);
-  const c = await signalWhenReady(['compare', lstm, '--out', out, ...endless, '-q'], dir, stagingIn(out), 'SIGINT');
+  const c = await signalWhenReady(['compare', lstm, '--out', out, ...endless, '-q'], dir, liveIn(out), 'SIGINT');
   assert.equal(c.code, 130, c.stderr);
   assert.match(c.stderr, /radam-run: interrupted: no results written/);
   // the first attempt's leftovers did not stop the second from claiming the directory
@@ -404,7 +406,7 @@ test('after SIGKILL, the next run removes what the killed one left (and nothing 
   const { dir, config } = userDir();
   const runs = join(dir, 'runs');
   const killed = join(runs, 'killed');
-  const r = await signalWhenReady(['compare', lstm, '--out', killed, ...endless, '-q'], dir, stagingIn(killed), 'SIGKILL');
+  const r = await signalWhenReady(['compare', lstm, '--out', killed, ...endless, '-q'], dir, liveIn(killed), 'SIGKILL');
   assert.equal(r.code, 137);
   assert.ok(readdirSync(killed).some((e) => e.startsWith('.radam-run.partial-')), 'the killed run left its staging directory');
   writeFileSync(join(runs, 'keep.txt'), 'mine');

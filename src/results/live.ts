@@ -145,7 +145,8 @@ export class LiveLog {
         this.guard(() => this.runs.get(index)?.append(steps, evals));
         inner.records?.(index, steps, evals);
       },
-      progress: inner.progress,
+      // called as a method: a display's progress uses its own state
+      progress: (index, step, loss) => inner.progress?.(index, step, loss),
       finished: (index, result) => {
         this.guard(() => this.runs.get(index)?.end(result));
         this.runs.delete(index);
