@@ -31,7 +31,8 @@ test('compare on configs/rosenbrock.yaml writes the five contract files with the
   const out = join(tmp(), 'out');
   const r = cli(['compare', 'configs/rosenbrock.yaml', '--out', out, '--steps', '40', '--set', 'log_every=1', '-q']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(readdirSync(out).sort(), ['curves.csv', 'manifest.json', 'summary.csv', 'summary.json', 'trace.csv']);
+  // and live/, the runs' live metrics (test/live.test.ts)
+  assert.deepEqual(readdirSync(out).sort(), ['curves.csv', 'live', 'manifest.json', 'summary.csv', 'summary.json', 'trace.csv']);
   const curves = readCsv(join(out, 'curves.csv'));
   assert.deepEqual(curves.header, ['run', 'optimizer', 'seed', 'step', 'split', 'loss', 'accuracy']);
   const trace = readCsv(join(out, 'trace.csv'));

@@ -130,13 +130,13 @@ test('--force replaces a previous result of the same command, and only the files
   const firstManifest = readFileSync(join(out, 'manifest.json'), 'utf8');
   const r = cli(['compare', config, '--out', out, '--force', '--steps', '12', '-q'], dir);
   assert.equal(r.code, 0, r.stderr);
-  // the stale report of the replaced result is gone with it; the new result is complete
-  assert.deepEqual(readdirSync(out).sort(), ['curves.csv', 'manifest.json', 'summary.csv', 'summary.json', 'trace.csv']);
+  // the stale report of the replaced result is gone with it (its live files replaced); the new result is complete
+  assert.deepEqual(readdirSync(out).sort(), ['curves.csv', 'live', 'manifest.json', 'summary.csv', 'summary.json', 'trace.csv']);
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   assert.notEqual(readFileSync(join(out, 'manifest.json'), 'utf8'), firstManifest);
   assert.equal(manifest.output, 'compare');
   assert.equal(manifest.config.steps, 12);
-  assert.deepEqual(manifest.files, ['curves.csv', 'trace.csv', 'summary.csv', 'summary.json']);
+  assert.deepEqual(manifest.files, ['curves.csv', 'trace.csv', 'summary.csv', 'summary.json', 'live']);
 });
 
 test('an output directory held by a live radam-run is refused, naming the holder; a dead holder\'s claim is taken over', () => {
@@ -156,7 +156,7 @@ test('an output directory held by a live radam-run is refused, naming the holder
   writeFileSync(join(out, `.radam-run.partial-${deadPid}`, 'curves.csv'), 'run,optim');
   const r = cli(['compare', config, '--out', out, '-q'], dir);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(readdirSync(out).sort(), ['curves.csv', 'manifest.json', 'summary.csv', 'summary.json', 'trace.csv']);
+  assert.deepEqual(readdirSync(out).sort(), ['curves.csv', 'live', 'manifest.json', 'summary.csv', 'summary.json', 'trace.csv']);
 });
 
 test('two processes started into one new --out: exactly one writes it, the other exits 2 and names the cause', async () => {
@@ -178,7 +178,7 @@ test('two processes started into one new --out: exactly one writes it, the other
   // whether the loser came while the winner ran or after it finished, it says why, in one line
   assertOneLine(loser, 2, /--out .*out: expected (a directory no other radam-run is writing, got one claimed by `radam-run compare` \(pid \d+|a new or empty directory)/);
   assert.equal(results.filter((r) => /^wrote /m.test(r.stderr)).length, 1);
-  assert.deepEqual(readdirSync(out).sort(), ['curves.csv', 'manifest.json', 'summary.csv', 'summary.json', 'trace.csv']);
+  assert.deepEqual(readdirSync(out).sort(), ['curves.csv', 'live', 'manifest.json', 'summary.csv', 'summary.json', 'trace.csv']);
 });
 
 test('output paths that cannot work are refused before any run starts, in one line naming the path', () => {
@@ -229,14 +229,15 @@ test('a full disk after the runs finished: exit 1, one line saying the results w
   withTmpfs(t, 'size=64k', (mnt) => {
     // 3 optimizers × 3000 logged steps ≈ 600 kB of CSV: does not fit in 64 kB
     const r = cli(['compare', config, '--out', join(mnt, 'out'), '--steps', '3000', '-q'], dir);
-    assertOneLine(r, 1, /: could not save the results of 3 finished runs \(no space left on device, ENOSPC\); nothing was written$/);
-    assert.deepEqual(listTree(mnt), []);
+    // the live metrics written while the runs ran are what is left (each run's ends with its end line)
+    assertOneLine(r, 1, /: could not save the results of 3 finished runs \(no space left on device, ENOSPC\); only the live metrics in .*live\.partial-[^/]+ were kept$/);
+    assert.deepEqual(listTree(mnt).filter((p) => !/^out(\/live\.partial-[^/]+(\/.*)?)?$/.test(p)), []);
     // a sweep: the run that cannot be stored stops the sweep, the error says what is kept
     const sweep = join(dir, 'sweep.yaml');
     writeFileSync(sweep, stringify({ ...quadratic, steps: 3000, sweep: { method: 'grid', params: { lr: [0.01, 0.02] } } }));
     const s = cli(['sweep', sweep, '--out', join(mnt, 'sw'), '-q', '--workers', '1'], dir);
     assertOneLine(s, 1, /could not save run [0-9a-f]{12} \(no space left on device, ENOSPC\); the sweep stopped; the runs complete in .* are kept/);
-    assert.deepEqual(listTree(mnt).filter((p) => /\.partial-|\.tmp-/.test(p)), []);
+    assert.deepEqual(listTree(mnt).filter((p) => /\.partial-|\.tmp-/.test(p) && !/^out\/live\.partial-/.test(p)), []);
   });
 });
 
@@ -358,18 +359,22 @@ const lstm = join(repoRoot(), 'configs', 'lstm.json');
 const endless = ['--steps', '10000000', '--set', 'log_every=100000'];
 
 const stagingIn = (dir: string) => (): boolean => existsSync(dir) && readdirSync(dir).some((e) => e.startsWith('.radam-run.partial-'));
+/** Staging, and runs that have started writing live metrics (the signal then finds them to keep). */
+const liveIn = (dir: string) => (): boolean => stagingIn(dir)() && readdirSync(dir).some((e) => e.startsWith('live.partial-') && readdirSync(join(dir, e)).length > 0);
 
 test('SIGTERM is handled like Ctrl-C: exit 143, a line saying what was kept, no hidden staging left', async () => {
   const { dir } = userDir();
   const out = join(dir, 'out');
-  const r = await signalWhenReady(['compare', lstm, '--out', out, ...endless, '-q'], dir, stagingIn(out), 'SIGTERM');
+  const r = await signalWhenReady(['compare', lstm, '--out', out, ...endless, '-q'], dir, liveIn(out), 'SIGTERM');
   assert.equal(r.code, 143, r.stderr);
-  assert.match(r.stderr, /radam-run: terminated: no results written/);
-  assert.equal(existsSync(out), false, 'the output directory it created is removed');
-  const c = await signalWhenReady(['compare', lstm, '--out', out, ...endless, '-q'], dir, stagingIn(out), 'SIGINT');
+  assert.match(r.stderr, /radam-run: terminated: no results written \(a compare keeps only the live metrics of its unfinished runs, in .*live\.partial-/);
+  // what is left is the live metrics, incomplete (no end line), and no result: no manifest, no CSVs
+  assertOnlyUnfinishedLive(out);
+  const c = await signalWhenReady(['compare', lstm, '--out', out, ...endless, '-q'], dir, liveIn(out), 'SIGINT');
   assert.equal(c.code, 130, c.stderr);
   assert.match(c.stderr, /radam-run: interrupted: no results written/);
-  assert.equal(existsSync(out), false);
+  // the first attempt's leftovers did not stop the second from claiming the directory
+  assertOnlyUnfinishedLive(out, 2);
   // a sweep keeps its finished runs and marks the aggregates partial
   const file = join(dir, 's.yaml');
   const lstmConfig = JSON.parse(readFileSync(lstm, 'utf8')) as Record<string, unknown>;
@@ -380,19 +385,35 @@ test('SIGTERM is handled like Ctrl-C: exit 143, a line saying what was kept, no 
   assert.equal(s.code, 143, s.stderr);
   assert.match(s.stderr, /terminated: \d+\/\d+ runs complete in .* are kept and the aggregates there are marked partial/);
   assert.equal(JSON.parse(readFileSync(join(sweepOut, 'sweep_summary.json'), 'utf8')).partial, true);
-  assert.deepEqual(listTree(dir).filter((p) => /\.partial-|\.tmp-|\.radam-run\.lock/.test(p)), []);
+  assert.deepEqual(listTree(dir).filter((p) => /\.partial-|\.tmp-|\.radam-run\.lock/.test(p) && !/^out\/live\.partial-/.test(p)), []);
 });
+
+/** `out` holds `n` live.partial-* directories and nothing else, whose metrics.jsonl files have a header but no end line. */
+function assertOnlyUnfinishedLive(out: string, n = 1): void {
+  const entries = readdirSync(out);
+  assert.equal(entries.length, n, entries.join(', '));
+  for (const e of entries) {
+    assert.match(e, /^live\.partial-/);
+    for (const run of readdirSync(join(out, e))) {
+      const lines = readFileSync(join(out, e, run, 'metrics.jsonl'), 'utf8').trim().split('\n');
+      assert.match(lines[0]!, /^\{"tool":"radam-run","file":"metrics.jsonl"/);
+      assert.doesNotMatch(lines.at(-1)!, /"type":"end"/);
+    }
+  }
+}
 
 test('after SIGKILL, the next run removes what the killed one left (and nothing else)', async () => {
   const { dir, config } = userDir();
   const runs = join(dir, 'runs');
   const killed = join(runs, 'killed');
-  const r = await signalWhenReady(['compare', lstm, '--out', killed, ...endless, '-q'], dir, stagingIn(killed), 'SIGKILL');
+  const r = await signalWhenReady(['compare', lstm, '--out', killed, ...endless, '-q'], dir, liveIn(killed), 'SIGKILL');
   assert.equal(r.code, 137);
   assert.ok(readdirSync(killed).some((e) => e.startsWith('.radam-run.partial-')), 'the killed run left its staging directory');
   writeFileSync(join(runs, 'keep.txt'), 'mine');
   assert.equal(cli(['compare', config, '--out', join(runs, 'next'), '-q'], dir).code, 0);
-  assert.deepEqual(readdirSync(runs).sort(), ['keep.txt', 'next']);
+  // its lock and staging are gone; its live metrics (unfinished) are kept
+  assert.deepEqual(readdirSync(runs).sort(), ['keep.txt', 'killed', 'next']);
+  assertOnlyUnfinishedLive(killed);
 });
 
 test('a reader that closes the pipe early: the rest of stdout is dropped quietly and the files are still written', async () => {

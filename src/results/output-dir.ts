@@ -4,7 +4,9 @@
 // a directory without manifest.json is never a complete result. `--force` replaces only a directory
 // whose manifest says it is the output of the same command and that holds nothing but files the tool
 // writes. Whatever a crash leaves (lock, staging, temp files) is recognisably ours and is removed by a
-// later run once the process that wrote it is gone.
+// later run once the process that wrote it is gone. The exception is live/ (results/live.ts): the
+// metrics of runs in flight are written beside the staging directory as live.partial-HOST-PID/, which
+// becomes live/ at commit and is kept by a crash or an interrupt (its files then lack their end line).
 import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,6 +15,7 @@ import { ConfigError } from '../base/errors.js';
 import { toolVersion } from '../base/version.js';
 import { isStaleTag, PROCESS_TAG, processAlive, removeStaleTemps, writeFileExclusive } from './atomic.js';
 import { pathProblem, unusableOutput } from './fs-errors.js';
+import { liveIsOurs } from './live.js';
 import { carriesMark, CHART_MARK, checkOutputPath, JUNIT_MARK } from './paths.js';
 
 /** The commands that write a result directory of their own; recorded as `output` in manifest.json. */
@@ -25,6 +28,19 @@ const STAGING_PREFIX = '.radam-run.partial-';
 export const OWN_FILES: ReadonlySet<string> = new Set(['curves.csv', 'trace.csv', 'summary.csv', 'summary.json', 'manifest.json', 'claims.csv', 'claims.json', 'variance.csv', 'report.html']);
 /** `plot` writes its SVG charts into plots/ beside report.html. */
 const OWN_PLOTS = 'plots';
+/** The live files of a committed result; those of runs in flight are in live.partial-HOST-PID. */
+const OWN_LIVE = 'live';
+const LIVE_PARTIAL_PREFIX = 'live.partial-';
+
+/** A live.partial-HOST-PID directory of ours whose process is gone. */
+function isStaleLive(dir: string, name: string): boolean {
+  return name.startsWith(LIVE_PARTIAL_PREFIX) && isStaleTag(name.slice(LIVE_PARTIAL_PREFIX.length)) && liveIsOurs(join(dir, name));
+}
+
+/** live/ or a live.partial-* directory, holding only files results/live.ts writes. */
+function isOwnLive(dir: string, name: string): boolean {
+  return (name === OWN_LIVE || name.startsWith(LIVE_PARTIAL_PREFIX)) && liveIsOurs(join(dir, name));
+}
 
 interface LockInfo {
   pid: number;
@@ -163,9 +179,11 @@ function isOwnFile(dir: string, name: string): boolean {
 /** Why `--force` may not replace `dir` (undefined: it may). */
 function foreignContent(dir: string, kind: OutputKind, entries: string[]): string | undefined {
   const made = manifestKind(dir);
+  // what an interrupted or crashed run of ours left: its live files only
+  if (made === undefined && entries.every((e) => isOwnLive(dir, e))) return undefined;
   if (made === undefined) return 'a directory that is not a radam-run result (no radam-run manifest.json)';
   if (made !== kind) return `the result of \`radam-run ${made}\`, not of \`${kind}\``;
-  const foreign = entries.filter((e) => !(isOwnFile(dir, e) || (e === OWN_PLOTS && plotsAreOurs(join(dir, e)))));
+  const foreign = entries.filter((e) => !(isOwnFile(dir, e) || isOwnLive(dir, e) || (e === OWN_PLOTS && plotsAreOurs(join(dir, e)))));
   if (foreign.length > 0) return `a radam-run result that also holds files radam-run did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); move them away first`;
   return undefined;
 }
@@ -221,8 +239,9 @@ export class OutputDir {
     }
     const out = new OutputDir(target, created);
     try {
-      // our own claim's files, and another process's lock while it is being written, are not content
-      const entries = readdirSync(target).filter((e) => !e.startsWith(LOCK) && !e.startsWith(STAGING_PREFIX));
+      // our own claim's files, another process's lock while it is being written, and the live files an
+      // interrupted or crashed attempt left (kept for the user until a result replaces them) are not content
+      const entries = readdirSync(target).filter((e) => !e.startsWith(LOCK) && !e.startsWith(STAGING_PREFIX) && !isStaleLive(target, e));
       if (entries.length > 0) {
         if (!options.force) {
           throw pathProblem(flag, path, 'a new or empty directory', `one holding ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} (--force replaces a previous result of \`radam-run ${kind}\`, nothing else)`);
@@ -247,6 +266,16 @@ export class OutputDir {
     return path;
   }
 
+  /** Where the live files of this claim's runs go while they run; live/ once committed. */
+  get liveDir(): string {
+    return join(this.target, `${LIVE_PARTIAL_PREFIX}${PROCESS_TAG}`);
+  }
+
+  /** The names the manifest lists: the files written, and live/ when runs wrote live files. */
+  get files(): string[] {
+    return existsSync(this.liveDir) ? [...this.written, OWN_LIVE] : [...this.written];
+  }
+
   write(name: string, content: string): void {
     writeFileSync(join(this.staging, name), content);
     if (!this.written.includes(name)) this.written.push(name);
@@ -261,10 +290,14 @@ export class OutputDir {
     const files = readdirSync(this.staging);
     rmSync(join(this.target, 'manifest.json'), { force: true });
     for (const f of files) if (f !== 'manifest.json') renameSync(join(this.staging, f), join(this.target, f));
+    const live = this.liveDir;
     for (const old of readdirSync(this.target)) {
       if (isOwnFile(this.target, old) && !files.includes(old)) rmSync(join(this.target, old), { force: true });
+      // the previous result's live/, and live files crashed processes left (this result supersedes them)
+      else if (((old === OWN_LIVE && liveIsOurs(join(this.target, old))) || isStaleLive(this.target, old))) rmSync(join(this.target, old), { recursive: true, force: true });
       else if (old === OWN_PLOTS && plotsAreOurs(join(this.target, old))) rmSync(join(this.target, old), { recursive: true, force: true });
     }
+    if (existsSync(live)) renameSync(live, join(this.target, OWN_LIVE));
     if (files.includes('manifest.json')) renameSync(join(this.staging, 'manifest.json'), join(this.target, 'manifest.json'));
     rmSync(this.staging, { recursive: true, force: true });
     rmSync(join(this.target, LOCK), { force: true });

@@ -2,12 +2,12 @@
 // tables with one header row and steps from 1, and summary.csv / summary.json, one row per run. The
 // column lists, their writers, and what a reader checks of each file when it reads one back.
 import { z } from 'zod';
-import type { RunSummary } from '../train/train.js';
+import type { EvalRecord, RunSpec, RunSummary, StepRecord } from '../train/train.js';
 import { flag, integer, integerOrEmpty, name, num, number, numberOrEmpty, oneOf, toCsv, type Cell, type KindsOf } from './cells.js';
 import type { RunResult } from './run-result.js';
 
-const CURVES_COLUMNS = ['run', 'optimizer', 'seed', 'step', 'split', 'loss', 'accuracy'] as const;
-const TRACE_COLUMNS = [
+export const CURVES_COLUMNS = ['run', 'optimizer', 'seed', 'step', 'split', 'loss', 'accuracy'] as const;
+export const TRACE_COLUMNS = [
   'run',
   'optimizer',
   'seed',
@@ -60,45 +60,47 @@ const SUMMARY_COLUMNS = Object.keys(SummaryRecord.shape) as readonly (keyof Summ
 export function curvesCsv(results: RunResult[]): string {
   const rows: Cell[][] = [];
   for (const r of results) {
-    const { run, optimizer, seed } = r.spec;
     // train rows and eval rows (val, then test) interleaved by step; at equal steps train comes first
     const evals = r.evals;
     let e = 0;
     for (const s of r.steps) {
-      while (e < evals.length && evals[e]!.step < s.step) pushEval(evals[e++]!);
-      rows.push([run, optimizer.name, seed, s.step, 'train', num(s.loss), num(s.accuracy)]);
+      while (e < evals.length && evals[e]!.step < s.step) rows.push(curvesRow(r.spec, evals[e++]!));
+      rows.push(curvesRow(r.spec, s));
     }
-    while (e < evals.length) pushEval(evals[e++]!);
-    function pushEval(v: (typeof evals)[number]): void {
-      rows.push([run, optimizer.name, seed, v.step, v.split, num(v.loss), num(v.accuracy)]);
-    }
+    while (e < evals.length) rows.push(curvesRow(r.spec, evals[e++]!));
   }
   return toCsv(CURVES_COLUMNS, rows);
 }
 
+/** A curves.csv row: a step record is a train row, an eval record a val or test row. */
+export function curvesRow(spec: RunSpec, record: StepRecord | EvalRecord): Cell[] {
+  const split = 'split' in record ? record.split : 'train';
+  return [spec.run, spec.optimizer.name, spec.seed, record.step, split, num(record.loss), num(record.accuracy)];
+}
+
 export function traceCsv(results: RunResult[]): string {
   const rows: Cell[][] = [];
-  for (const r of results) {
-    const { run, optimizer, seed } = r.spec;
-    const isRAdam = optimizer.kind === 'radam';
-    for (const s of r.steps) {
-      rows.push([
-        run,
-        optimizer.name,
-        seed,
-        s.step,
-        num(s.lr),
-        isRAdam ? num(s.rhoT) : '',
-        isRAdam ? num(s.rect) : '',
-        s.adaptive ? 1 : 0,
-        num(s.gradNorm),
-        num(s.updateNorm),
-        num(s.alrMean),
-        num(s.alrCv),
-      ]);
-    }
-  }
+  for (const r of results) for (const s of r.steps) rows.push(traceRow(r.spec, s));
   return toCsv(TRACE_COLUMNS, rows);
+}
+
+/** A trace.csv row; rho_t and r_t are filled on RAdam rows only. */
+export function traceRow(spec: RunSpec, s: StepRecord): Cell[] {
+  const isRAdam = spec.optimizer.kind === 'radam';
+  return [
+    spec.run,
+    spec.optimizer.name,
+    spec.seed,
+    s.step,
+    num(s.lr),
+    isRAdam ? num(s.rhoT) : '',
+    isRAdam ? num(s.rect) : '',
+    s.adaptive ? 1 : 0,
+    num(s.gradNorm),
+    num(s.updateNorm),
+    num(s.alrMean),
+    num(s.alrCv),
+  ];
 }
 
 export function summaryRecord(s: RunSummary): SummaryRecord {

@@ -15,6 +15,8 @@ export interface RunResult {
 /** Events for progress displays; all optional. */
 export interface RunEvents {
   started?(index: number, spec: RunSpec): void;
+  /** Records of a run as they arrive from its worker, in order (batches: up to 500, or ~1 s worth). */
+  records?(index: number, steps: StepRecord[], evals: EvalRecord[]): void;
   progress?(index: number, step: number, loss: number): void;
   finished?(index: number, result: RunResult): void;
 }

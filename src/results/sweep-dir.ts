@@ -13,7 +13,7 @@ import { RunId } from './run-store.js';
 import { readJson } from './read.js';
 
 /** What a sweep writes into OUT (besides claims and reports). */
-export const SWEEP_FILES = ['sweep.json', 'runs', 'runs.csv', 'sweep_summary.csv', 'sweep_summary.json', 'lr_robustness.csv'];
+export const SWEEP_FILES = ['sweep.json', 'runs', 'live', 'runs.csv', 'sweep_summary.csv', 'sweep_summary.json', 'lr_robustness.csv'];
 
 /** What plot needs of a sweep: the plan, and the three aggregates written together when its runs end. */
 export const SWEEP_PLOTTED = ['sweep.json', 'lr_robustness.csv', 'sweep_summary.csv', 'sweep_summary.json'];

@@ -1,10 +1,12 @@
 // `compare`: plan the runs of an experiment, train them concurrently on worker threads, and write
 // the output contract (curves.csv, trace.csv, summary.csv, summary.json, manifest.json) atomically.
+import { existsSync } from 'node:fs';
 import type { LoadedExperiment } from '../config/load.js';
 import { InterruptedError } from '../base/errors.js';
 import type { RunSpec } from '../train/train.js';
 import type { KernelSet } from '../wasm/kernels.js';
 import { SaveError } from '../results/fs-errors.js';
+import { LiveLog } from '../results/live.js';
 import { manifestHeader, OutputDir, type OutputKind } from '../results/output-dir.js';
 import { provenance } from '../results/provenance.js';
 import { curvesCsv, summaryCsv, summaryJson, traceCsv, type SummaryJson } from '../results/run-files.js';
@@ -47,12 +49,14 @@ export async function runCompare(loaded: LoadedExperiment, options: CompareOptio
   const kind = options.output ?? 'compare';
   const out = OutputDir.claim(options.out, kind, { force: options.force });
   const startedAt = new Date();
+  const live = new LiveLog(out.liveDir);
   try {
-    const results = await executeRuns(specs, { workers: options.workers, threads: options.threads, events: options.events, signal: options.signal });
+    const results = await executeRuns(specs, { workers: options.workers, threads: options.threads, events: live.events(options.events), signal: options.signal });
+    live.close();
     const signal = InterruptedError.signalOf(options.signal);
-    if (signal) throw new InterruptedError('no results written (a compare keeps nothing of unfinished runs)', signal);
+    if (signal) throw new InterruptedError(`no results written (a compare keeps only the live metrics of its unfinished runs, in ${live.root})`, signal);
     const result = { results, outDir: out.target, summary: summaryJson(exp.name, results) };
-    saving(out, results.length, () => {
+    saving(out, live.root, results.length, () => {
       out.write('curves.csv', curvesCsv(results));
       out.write('trace.csv', traceCsv(results));
       out.write('summary.csv', summaryCsv(results.flatMap((r) => (r.summary ? [r.summary] : []))));
@@ -69,7 +73,7 @@ export async function runCompare(loaded: LoadedExperiment, options: CompareOptio
         kernels: specs[0]?.kernels,
         // the JS kernels run on one thread whatever they are given
         threads: specs[0]?.kernels === 'wasm' ? poolShape(specs.length, options).threads : 1,
-        files: [...out.written],
+        files: out.files,
         config: exp,
       };
       out.write('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
@@ -77,17 +81,18 @@ export async function runCompare(loaded: LoadedExperiment, options: CompareOptio
     });
     return result;
   } catch (err) {
+    live.close();
     out.discard();
     throw err;
   }
 }
 
 /** Write finished results; a file-system failure here loses finished work, which is a SaveError (exit 1), not bad input. */
-function saving(out: OutputDir, runs: number, write: () => void): void {
+function saving(out: OutputDir, live: string, runs: number, write: () => void): void {
   try {
     write();
   } catch (err) {
-    const left = out.leftIncomplete ? `${out.target} is left without manifest.json, i.e. incomplete` : 'nothing was written';
+    const left = out.leftIncomplete ? `${out.target} is left without manifest.json, i.e. incomplete` : existsSync(live) ? `only the live metrics in ${live} were kept` : 'nothing was written';
     throw SaveError.from(err, `the results of ${runs} finished run${runs === 1 ? '' : 's'}`, left) ?? err;
   }
 }

@@ -115,6 +115,7 @@ class Pool {
       case 'records':
         for (const s of msg.steps) r.steps.push(s);
         for (const e of msg.evals) r.evals.push(e);
+        this.events.records?.(msg.index, msg.steps, msg.evals);
         break;
       case 'tick':
         this.events.progress?.(msg.index, msg.step, msg.loss);

@@ -2,12 +2,14 @@
 // shard on the worker pool, store each as it finishes (results/run-store.ts), then aggregate
 // everything complete in OUT (results/aggregate.ts). A killed sweep loses at most its in-flight runs;
 // running the same sweep into the same OUT again skips complete runs and redoes the rest.
+import { join } from 'node:path';
 import type { LoadedExperiment } from '../config/load.js';
 import { InterruptedError, type StopSignal } from '../base/errors.js';
 import type { KernelSet } from '../wasm/kernels.js';
 import { writeAggregate, type SweepAggregate } from '../results/aggregate.js';
 import { SaveError } from '../results/fs-errors.js';
 import type { RunEvents, RunResult } from '../results/run-result.js';
+import { LIVE_DIR, LiveLog } from '../results/live.js';
 import { isRunComplete, scanRuns, writeRun, type StoredSummary } from '../results/run-store.js';
 import { openSweepOut, type SweepJson } from '../results/sweep-dir.js';
 import { executeRuns } from './execute.js';
@@ -107,7 +109,8 @@ async function runAndStore(outDir: string, todo: PlannedRun[], complete: Set<str
   const stop = new AbortController();
   let saveError: SaveError | undefined;
   let ran = 0;
-  const events = options.events ?? {};
+  const live = new LiveLog(join(outDir, LIVE_DIR), (index) => todo[index]!.id);
+  const events = live.events(options.events);
   const store = (index: number, result: RunResult): void => {
     const run = todo[index]!;
     try {
@@ -128,6 +131,7 @@ async function runAndStore(outDir: string, todo: PlannedRun[], complete: Set<str
       signal: options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal,
       events: {
         started: events.started,
+        records: events.records,
         progress: events.progress,
         finished(index, result) {
           if (result.error !== 'interrupted' && !saveError) store(index, result);
@@ -136,5 +140,6 @@ async function runAndStore(outDir: string, todo: PlannedRun[], complete: Set<str
       },
     },
   );
+  live.close();
   return { results, ran, saveError };
 }

@@ -1,5 +1,6 @@
-// A training worker: receives RunSpecs, trains each, streams records back in batches and progress
-// ticks at most every 100 ms. Only the main thread writes files or draws progress.
+// A training worker: receives RunSpecs, trains each, streams records back in batches (500 records,
+// or what ~1 s of training logged, so live files keep up) and progress ticks at most every 100 ms.
+// Only the main thread writes files or draws progress.
 import { parentPort } from 'node:worker_threads';
 import { ConfigError } from '../base/errors.js';
 import { train, type EvalRecord, type StepRecord } from '../train/train.js';
@@ -10,6 +11,8 @@ if (!port) throw new Error('worker.ts must run in a worker thread');
 
 const FLUSH_RECORDS = 500;
 const TICK_MS = 100;
+/** Records are sent at least this often: when they arrive changes, never what they are. */
+const FLUSH_MS = 1000;
 
 function post(msg: FromWorker): void {
   port!.postMessage(msg);
@@ -24,7 +27,9 @@ port.on('message', (msg: ToWorker) => {
   let steps: StepRecord[] = [];
   let evals: EvalRecord[] = [];
   let lastTick = 0;
+  let lastFlush = performance.now();
   const flush = (): void => {
+    lastFlush = performance.now();
     if (steps.length === 0 && evals.length === 0) return;
     post({ type: 'records', index, steps, evals });
     steps = [];
@@ -41,6 +46,7 @@ port.on('message', (msg: ToWorker) => {
       },
       tick(step, loss) {
         const now = performance.now();
+        if (now - lastFlush >= FLUSH_MS) flush();
         if (now - lastTick >= TICK_MS || step === spec.steps) {
           lastTick = now;
           post({ type: 'tick', index, step, loss });

@@ -80,7 +80,7 @@ export interface RunSummary extends RunTotals {
 }
 
 export interface RunSink {
-  /** Called for every logged step (the first, every log_every-th and the last). */
+  /** Called for every logged step: every step of the first denseLogSteps, every log_every-th, the last. */
   step(record: StepRecord): void;
   eval(record: EvalRecord): void;
   /** Called after every step, for progress displays; cheap, must not allocate. */
@@ -178,12 +178,13 @@ function trainRun(run: Run, sink: RunSink, started: number): RunSummary {
   const { spec } = run;
   const tally = new Tally(spec.steps);
   let evalSeconds = 0;
+  const dense = denseLogSteps(spec.optimizer);
   for (let t = 1; t <= spec.steps; t++) {
     const s = trainingStep(run, t);
     if (s.update !== null) tally.updated(t, s.loss, s.accuracy, s.update.adaptive && run.optimizer.kind === 'radam');
     if (s.diverged !== undefined) tally.diverged(t, s.loss, s.diverged);
-    // a diverged step is recorded even off the log grid
-    if (t === 1 || t % spec.logEvery === 0 || t === spec.steps || s.diverged !== undefined) sink.step(stepRecord(run, t, s));
+    // a diverged step is recorded even off the log grid, and every step of the rectification window
+    if (t <= dense || t % spec.logEvery === 0 || t === spec.steps || s.diverged !== undefined) sink.step(stepRecord(run, t, s));
     sink.tick(t, s.loss);
     if (s.diverged !== undefined) break;
     if (spec.eval && (t % spec.eval.every === 0 || t === spec.steps)) {
@@ -207,6 +208,21 @@ function trainRun(run: Run, sink: RunSink, started: number): RunSummary {
     wallSeconds,
     stepsPerSecond: trainSeconds > 0 ? totals.stepsDone / trainSeconds : NaN,
   };
+}
+
+/** Adam-family runs log every step of the rectification window, whatever log_every says. */
+const MAX_DENSE_STEPS = 100_000;
+
+/**
+ * How many first steps are logged densely: ⌈2/(1−β₂)⌉ for the Adam family (the span where ρ_t, r_t
+ * and the bias corrections change fastest, and RAdam and Adam differ most), capped so that β₂ near 1
+ * cannot flood memory; 1 for SGD (only its first step, as before). 2/(1−β₂) is rounded to 12 digits
+ * first, so β₂ = 0.9 gives 20 as by hand, not the 21 that float rounding of 1−0.9 would.
+ */
+export function denseLogSteps(optimizer: NamedOptimizer): number {
+  if (optimizer.kind === 'sgd') return 1;
+  const window = Number((2 / (1 - optimizer.betas[1])).toPrecision(12));
+  return Math.min(MAX_DENSE_STEPS, Math.ceil(window));
 }
 
 /** The validation pass after step t (models with one), then the test pass (eval.test), told to the tally and the sink. */
