@@ -1,14 +1,14 @@
 // The adaptive learning rate ψ_t = √(1−β₂ᵗ)/(√v_t+ε) of the Adam family, summarised per step across
 // coordinates (trace.csv alr_mean, alr_cv): the quantity whose early variance RAdam rectifies.
-import { maxOf, meanBand, wantsLog, type Chart } from './common.js';
+import { maxOf, meanBand, wantsLog, type Chart, type SeriesInfo } from './common.js';
 import { bandChart } from './curves.js';
 import type { TraceRow } from '../../results/output-data.js';
 
-function alrChart(trace: TraceRow[], optimizers: string[], column: 'alrMean' | 'alrCv', o: { name: string; title: string; subtitle: string; yTitle: string; log: boolean }): Chart | undefined {
+function alrChart(trace: TraceRow[], optimizers: SeriesInfo[], column: 'alrMean' | 'alrCv', o: { name: string; title: string; subtitle: string; yTitle: string; log: boolean }): Chart | undefined {
   const obs = trace.filter((t) => Number.isFinite(t[column])).map((t) => ({ series: t.optimizer, run: t.run, x: t.step, y: t[column] }));
   if (obs.length === 0) return undefined;
   const points = meanBand(obs);
-  const series = optimizers.filter((name) => points.some((p) => p.series === name));
+  const series = optimizers.map((o) => o.name).filter((name) => points.some((p) => p.series === name));
   const runs = maxOf(points.map((p) => p.runs));
   return bandChart(points, {
     name: o.name,
@@ -25,7 +25,7 @@ function alrChart(trace: TraceRow[], optimizers: string[], column: 'alrMean' | '
 }
 
 /** Mean over coordinates of ψ_t, per step, for the Adam-family rows. */
-export function alrMeanChart(trace: TraceRow[], optimizers: string[]): Chart | undefined {
+export function alrMeanChart(trace: TraceRow[], optimizers: SeriesInfo[]): Chart | undefined {
   return alrChart(trace, optimizers, 'alrMean', {
     name: 'alr-mean',
     title: 'Adaptive learning rate: mean over coordinates',
@@ -36,7 +36,7 @@ export function alrMeanChart(trace: TraceRow[], optimizers: string[]): Chart | u
 }
 
 /** Coefficient of variation (std/mean) over coordinates of ψ_t: how unequal the per-coordinate steps are. */
-export function alrCvChart(trace: TraceRow[], optimizers: string[]): Chart | undefined {
+export function alrCvChart(trace: TraceRow[], optimizers: SeriesInfo[]): Chart | undefined {
   return alrChart(trace, optimizers, 'alrCv', {
     name: 'alr-cv',
     title: 'Adaptive learning rate: spread over coordinates',

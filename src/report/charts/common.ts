@@ -10,13 +10,44 @@ export interface Chart {
 }
 
 /**
- * table.ts's terminal palette (cyan, magenta, yellow, green, blue, red, white) in colours that read
- * on white paper, so the k-th optimizer has the same colour in the terminal and in the report.
+ * table.ts's terminal PALETTE (cyan, magenta, yellow, green, blue, red, white, redBright,
+ * magentaBright, greenBright) in colours that read on white paper, in the same order, so the k-th
+ * optimizer has the same colour in the terminal and in the report. Ten, so that an experiment of up
+ * to ten optimizers never repeats a colour (white reads as dark grey on paper; the bright variants as
+ * orange, violet and olive, the hues a terminal's bright red, magenta and green lean to).
  */
-const PALETTE_HEX = ['#0f9fb8', '#c2189b', '#c99a06', '#2e9e3e', '#2f5fd0', '#d62728', '#666666'];
+export const PALETTE_HEX = ['#0f9fb8', '#c2189b', '#c99a06', '#2e9e3e', '#2f5fd0', '#d62728', '#666666', '#e8710a', '#7b4fc9', '#7a9a01'];
 
 function colorHex(k: number): string {
   return PALETTE_HEX[((k % PALETTE_HEX.length) + PALETTE_HEX.length) % PALETTE_HEX.length]!;
+}
+
+/** Optimizer families, told apart by the dash of their lines on every chart (colour tells runs apart). */
+export type Family = 'sgd' | 'adam' | 'radam' | 'other';
+
+/**
+ * The family of an optimizer kind (adam and adamw are Adam-like), or, where only a name is known (a
+ * test's rows, a sweep's best point), of that name: "radam5" is RAdam-like, "adam-2k" Adam-like.
+ */
+export function familyOf(kindOrName: string): Family {
+  const k = kindOrName.toLowerCase();
+  return k.includes('radam') ? 'radam' : k.includes('adam') ? 'adam' : k.includes('sgd') ? 'sgd' : 'other';
+}
+
+/** SVG dash arrays: RAdam solid (the subject of the comparison), Adam-like long dashes, SGD dots. */
+export const FAMILY_DASH: Record<Family, number[]> = { radam: [1, 0], adam: [7, 3], sgd: [2, 2], other: [8, 3, 2, 3] };
+
+/** A series of the charts: its label and the optimizer kind it was run with. */
+export interface SeriesInfo {
+  name: string;
+  kind: string;
+}
+
+/** Names alone stand for series whose kind is read off the name (familyOf). */
+export type SeriesList = readonly (string | SeriesInfo)[];
+
+function info(s: string | SeriesInfo): SeriesInfo {
+  return typeof s === 'string' ? { name: s, kind: s } : s;
 }
 
 /**
@@ -24,8 +55,27 @@ function colorHex(k: number): string {
  * position in `all` (every optimizer of the output, in order of appearance), so a chart of RAdam alone
  * still draws it in RAdam's colour.
  */
-export function colorScale(shown: string[], all: string[] = shown): { domain: string[]; range: string[] } {
-  return { domain: shown, range: shown.map((s) => colorHex(Math.max(0, all.indexOf(s)))) };
+export function colorScale(shown: string[], all: SeriesList = shown): { domain: string[]; range: string[] } {
+  const names = all.map((s) => info(s).name);
+  return { domain: shown, range: shown.map((s) => colorHex(Math.max(0, names.indexOf(s)))) };
+}
+
+/** The dash of each series shown, from its family. */
+export function dashScale(shown: string[], all: SeriesList = shown): { domain: string[]; range: number[][] } {
+  const kinds = new Map(all.map((s) => [info(s).name, info(s).kind]));
+  return { domain: shown, range: shown.map((s) => FAMILY_DASH[familyOf(kinds.get(s) ?? s)]) };
+}
+
+/**
+ * The colour and dash channels of optimizer lines, over one field. Both on the same field with the
+ * same title, so Vega-Lite merges them into one legend whose symbols show colour and dash together.
+ */
+export function seriesChannels(shown: string[], all: SeriesList = shown, field = 'series', title = 'optimizer'): { color: object; strokeDash: object } {
+  const legend = { symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300 };
+  return {
+    color: { field, type: 'nominal', title, scale: colorScale(shown, all), legend },
+    strokeDash: { field, type: 'nominal', title, scale: dashScale(shown, all), legend },
+  };
 }
 
 /** The largest of `xs` (−∞ for none). Math.max(...xs) overflows the call stack on a long run's steps. */

@@ -2,7 +2,7 @@
 // there are several seeds; for a compare (train or validation split) and for a sweep's best points.
 import type { TopLevelSpec } from 'vega-lite';
 import { ConfigError } from '../../base/errors.js';
-import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, maxOf, meanBand, smoothRuns, type BandPoint, type Chart, type Observation, wantsLog } from './common.js';
+import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, maxOf, meanBand, seriesChannels, smoothRuns, type BandPoint, type Chart, type Observation, type SeriesList, wantsLog } from './common.js';
 import type { BestPoint, CurveRow } from '../../results/output-data.js';
 
 export type Metric = 'loss' | 'accuracy';
@@ -33,7 +33,7 @@ function subtitle(points: BandPoint[], smoothWindow: number, extra: string[] = [
 /** Lines of the mean (with points when sparse) over a min–max band, one colour per series. */
 export function bandChart(
   points: BandPoint[],
-  o: { name: string; title: string; subtitle: string[]; xTitle: string; yTitle: string; logY: boolean; logX?: boolean; series: string[]; allSeries?: string[]; seriesTitle?: string },
+  o: { name: string; title: string; subtitle: string[]; xTitle: string; yTitle: string; logY: boolean; logX?: boolean; series: string[]; allSeries?: SeriesList; seriesTitle?: string },
 ): Chart {
   // a log axis cannot show zero or negative values
   const shown = o.logY ? points.filter((p) => p.mean > 0).map((p) => ({ ...p, lo: p.lo > 0 ? p.lo : p.mean })) : points;
@@ -41,13 +41,13 @@ export function bandChart(
   const sparse = maxOf(o.series.map((s) => values.filter((v) => v.series === s).length)) <= 30;
   const y = { type: 'quantitative' as const, title: o.yTitle, ...(o.logY ? LOG_AXIS : { scale: { zero: false } }) };
   const color = { field: 'series', type: 'nominal' as const, title: o.seriesTitle ?? 'optimizer', scale: colorScale(o.series, o.allSeries) };
+  const lineChannels = seriesChannels(o.series, o.allSeries, 'series', o.seriesTitle ?? 'optimizer');
   const layer: TopLevelSpec[] = [];
   if (shown.some((p) => p.runs > 1)) {
     // fillOpacity, not opacity: the legend (shared with the lines) would take the band's opacity
     layer.push({ mark: { type: 'area', fillOpacity: 0.18 }, encoding: { y: { field: 'lo', ...y }, y2: { field: 'hi' }, color } } as unknown as TopLevelSpec);
   }
-  const lineColor = { ...color, legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } };
-  layer.push({ mark: { type: 'line', strokeWidth: 1.6, point: sparse }, encoding: { y: { field: 'mean', ...y }, color: lineColor } } as unknown as TopLevelSpec);
+  layer.push({ mark: { type: 'line', strokeWidth: 1.6, point: sparse }, encoding: { y: { field: 'mean', ...y }, ...lineChannels } } as unknown as TopLevelSpec);
   const spec = {
     ...frame(o.title, o.subtitle),
     data: { values },
@@ -58,11 +58,11 @@ export function bandChart(
 }
 
 /** The train or validation curves of a compare: one line per optimizer, in order of appearance. */
-export function curvesChart(curves: CurveRow[], split: 'train' | 'val' | 'test', optimizers: string[], opts: CurveOptions = {}): Chart {
+export function curvesChart(curves: CurveRow[], split: 'train' | 'val' | 'test', optimizers: SeriesList, opts: CurveOptions = {}): Chart {
   const metric = opts.metric ?? 'loss';
   const window = split === 'train' ? (opts.smooth ?? 1) : 1;
   const points = meanBand(smoothRuns(observations(curves, split, metric, (c) => c.optimizer), window));
-  const series = optimizers.filter((name) => points.some((p) => p.series === name));
+  const series = optimizers.map((o) => (typeof o === 'string' ? o : o.name)).filter((name) => points.some((p) => p.series === name));
   const title = `${SPLIT_TITLE[split]} ${metric}`;
   return bandChart(points, {
     name: `${split}-${metric}`,

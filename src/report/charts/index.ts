@@ -29,12 +29,11 @@ export function buildCharts(data: OutputData, opts: ChartOptions = {}): Chart[] 
   if (data.compare) {
     const { curves, trace } = data.compare;
     const optimizers = optimizerInfo(data.compare, data.manifest);
-    const names = optimizers.map((o) => o.name);
     const has = (split: string): boolean => curves.some((c) => c.split === split && Number.isFinite(metric === 'loss' ? c.loss : c.accuracy));
-    if (has('train')) charts.push(curvesChart(curves, 'train', names, curveOpts));
-    if (has('val')) charts.push(curvesChart(curves, 'val', names, curveOpts));
-    if (has('test')) charts.push(curvesChart(curves, 'test', names, curveOpts));
-    charts.push(rhoChart(trace, optimizers), rectChart(trace, optimizers), alrMeanChart(trace, names), alrCvChart(trace, names));
+    if (has('train')) charts.push(curvesChart(curves, 'train', optimizers, curveOpts));
+    if (has('val')) charts.push(curvesChart(curves, 'val', optimizers, curveOpts));
+    if (has('test')) charts.push(curvesChart(curves, 'test', optimizers, curveOpts));
+    charts.push(rhoChart(trace, optimizers), rectChart(trace, optimizers), alrMeanChart(trace, optimizers), alrCvChart(trace, optimizers));
   }
   if (data.sweep) {
     if (data.sweep.robustness.length > 0) charts.push(robustnessChart(data.sweep.robustness, { logY: opts.logY }));

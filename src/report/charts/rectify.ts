@@ -2,7 +2,7 @@
 // rule) and r_t, both with a vertical rule at the first rectified step (the first step with
 // adaptive = 1). Liu et al. (ICLR 2020) eq. 6–8; the threshold is the optimizer's rho_threshold.
 import type { TopLevelSpec } from 'vega-lite';
-import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, meanBand, type Chart, wantsLog } from './common.js';
+import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, meanBand, seriesChannels, type Chart, wantsLog } from './common.js';
 import type { TraceRow } from '../../results/output-data.js';
 import type { OptimizerInfo } from './optimizers.js';
 
@@ -52,7 +52,7 @@ export function rhoChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart 
   const marks = rectifyMarks(optimizers, trace);
   if (marks.length === 0) return undefined;
   const names = marks.map((m) => m.series);
-  const all = optimizers.map((o) => o.name);
+  const all = optimizers;
   const lines = traceLines(trace, names, (t) => t.rhoT);
   const logY = wantsLog(lines.map((l) => l.value), undefined);
   const color = { field: 'series', type: 'nominal', title: 'optimizer', scale: colorScale(names, all) };
@@ -65,7 +65,7 @@ export function rhoChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart 
         encoding: {
           x: stepAxis(lines),
           y: { field: 'value', type: 'quantitative', title: 'ρ_t', ...(logY ? LOG_AXIS : {}) },
-          color: { ...color, legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } },
+          ...seriesChannels(names, all),
         },
       },
       { data: { values: marks }, mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 1.2 }, encoding: { y: { field: 'threshold', type: 'quantitative' }, color } },
@@ -85,7 +85,7 @@ export function rectChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart
   const marks = rectifyMarks(optimizers, trace);
   if (marks.length === 0) return undefined;
   const names = marks.map((m) => m.series);
-  const color = { field: 'series', type: 'nominal', title: 'optimizer', scale: colorScale(names, optimizers.map((o) => o.name)) };
+  const color = { field: 'series', type: 'nominal', title: 'optimizer', scale: colorScale(names, optimizers) };
   const lines = traceLines(trace, names, (t) => t.rect);
   const spec = {
     ...frame('RAdam: the rectification term r_t', ['r_t = √((ρ_t−4)(ρ_t−2)ρ_∞ / ((ρ_∞−4)(ρ_∞−2)ρ_t)), 0 where the rectified step was not applied', 'dotted: the first rectified step']),
@@ -96,7 +96,7 @@ export function rectChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart
         encoding: {
           x: stepAxis(lines),
           y: { field: 'value', type: 'quantitative', title: 'r_t', scale: { domain: [0, 1] } },
-          color: { ...color, legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } },
+          ...seriesChannels(names, optimizers),
         },
       },
       stepRules(marks, color),

@@ -1,7 +1,7 @@
 // A sweep's learning-rate robustness curve (lr_robustness.csv): final train loss against lr on a log
 // axis, one line per optimizer; a learning rate at which every point diverged is a cross at the top.
 import type { TopLevelSpec } from 'vega-lite';
-import { LOG_AXIS, colorScale, frame, type Chart, wantsLog } from './common.js';
+import { LOG_AXIS, colorScale, frame, seriesChannels, type Chart, wantsLog } from './common.js';
 import type { RobustnessRow } from '../../results/aggregate.js';
 
 const OK = 'final loss';
@@ -29,7 +29,7 @@ export function robustnessChart(rows: RobustnessRow[], opts: { logY?: boolean } 
     data: { values },
     encoding: { x, y, color },
     layer: [
-      { transform: [{ filter: `datum.outcome === '${OK}'` }], mark: { type: 'line', strokeWidth: 1.6 } },
+      { transform: [{ filter: `datum.outcome === '${OK}'` }], mark: { type: 'line', strokeWidth: 1.6 }, encoding: seriesChannels(optimizers) },
       { mark: { type: 'point', filled: true, size: 60 }, encoding: { shape } },
     ],
   } as unknown as TopLevelSpec;
