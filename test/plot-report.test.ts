@@ -80,7 +80,7 @@ test('plot --out FILE writes the report there and the SVGs to plots/ beside it',
   const stderr = process.stderr.write;
   process.stderr.write = () => true;
   try {
-    await plotCommand(rosenbrock, { out: file, logY: true, smooth: 3 });
+    await plotCommand(rosenbrock, { out: file, logY: true, smooth: 0.9 });
   } finally {
     process.stderr.write = stderr;
   }

@@ -177,8 +177,9 @@ function addPlot(program: Command): void {
     .argument('<dir>', 'output directory')
     .option('-o, --out <file>', 'HTML report to write (default: DIR/report.html); SVGs go to plots/ beside it')
     .option('--metric <name>', 'loss or accuracy', 'loss')
-    .option('--smooth <n>', 'trailing mean over N logged steps of the train curves', intArg())
+    .option('--smooth <w>', 'weight of the debiased EMA of the training curves (default 0.6, as TensorBoard; 0: off)', numberArg)
     .option('--log-y', 'log y axes (default: log when values span two decades)')
+    .option('--log-steps', 'log step axes, to see the early steps where RAdam and Adam differ')
     .action(async (dir: string, opts) => (await import('./plot.js')).plotCommand(dir, opts));
 }
 

@@ -8,6 +8,7 @@ export interface PlotFlags {
   metric?: 'loss' | 'accuracy';
   smooth?: number;
   logY?: boolean;
+  logSteps?: boolean;
 }
 
 /** A path as the user would type it: relative to the working directory unless that climbs out of it. */
@@ -22,7 +23,7 @@ export async function plotCommand(dir: string, flags: PlotFlags): Promise<void> 
 
 /** Write the report of an output directory and say where it went (stderr). */
 export async function writeReportAndSay(dir: string, flags: PlotFlags = {}): Promise<void> {
-  const { html, svgs } = await writeReport(dir, { out: flags.out, metric: flags.metric, smooth: flags.smooth, logY: flags.logY });
+  const { html, svgs } = await writeReport(dir, { out: flags.out, metric: flags.metric, smooth: flags.smooth, logY: flags.logY, logSteps: flags.logSteps });
   const where = svgs.length > 0 ? ` and ${svgs.length} chart${svgs.length === 1 ? '' : 's'} in ${shown(dirname(svgs[0]!))}/` : '';
   process.stderr.write(`wrote ${shown(html)}${where}\n`);
 }

@@ -100,19 +100,28 @@ export function wantsLog(values: number[], force: boolean | undefined): boolean 
   return maxOf(finite) / minOf(finite) >= 100;
 }
 
-/** Trailing mean over the last `window` values (fewer at the start); NaN values are skipped. */
-export function smooth(values: number[], window: number): number[] {
-  if (window <= 1) return values.slice();
-  return values.map((_, i) => {
-    let sum = 0;
-    let n = 0;
-    for (let j = Math.max(0, i - window + 1); j <= i; j++) {
-      if (Number.isFinite(values[j]!)) {
-        sum += values[j]!;
-        n++;
-      }
-    }
-    return n > 0 ? sum / n : NaN;
+/**
+ * TensorBoard's default smoothing weight for scalars (METRICS_SETTINGS_DEFAULT.scalarSmoothing = 0.6 in
+ * tensorboard/webapp/metrics/store/metrics_types.ts), so curves here look as they do there.
+ */
+export const DEFAULT_SMOOTHING = 0.6;
+
+/**
+ * TensorBoard's debiased exponential moving average (classicSmoothing, tensorboard/webapp/widgets/
+ * line_chart_v2/data_transformer.ts): s_t = w·s_{t−1} + (1−w)·x_t from s_0 = 0, shown as s_t/(1−wⁿ)
+ * with n the finite values so far, which removes the pull toward the zero start. As there, a
+ * non-finite value (a diverged loss) is passed through and skipped, and a constant series is returned
+ * as it is (1 − wⁿ rounding would wobble it). Weight 0 returns the values unchanged.
+ */
+export function emaSmooth(values: number[], weight: number): number[] {
+  if (weight <= 0 || values.every((v) => v === values[0])) return values.slice();
+  let last = 0;
+  let n = 0;
+  return values.map((x) => {
+    if (!Number.isFinite(x)) return x;
+    last = last * weight + (1 - weight) * x;
+    n++;
+    return last / (1 - weight ** n);
   });
 }
 
@@ -158,9 +167,9 @@ export function meanBand(observations: Observation[], keepY: (y: number) => bool
   return out;
 }
 
-/** Smooth each run's observations over x (in x order) before averaging; a no-op for window ≤ 1. */
-export function smoothRuns(observations: Observation[], window: number): Observation[] {
-  if (window <= 1) return observations;
+/** Smooth each run's observations over x (in x order) with emaSmooth before averaging; a no-op for weight 0. */
+export function smoothRuns(observations: Observation[], weight: number): Observation[] {
+  if (weight <= 0) return observations;
   const byRun = new Map<string, Observation[]>();
   for (const o of observations) {
     const key = `${o.series}\u0000${o.run}`;
@@ -171,14 +180,17 @@ export function smoothRuns(observations: Observation[], window: number): Observa
   const out: Observation[] = [];
   for (const list of byRun.values()) {
     list.sort((a, b) => a.x - b.x);
-    const ys = smooth(
+    const ys = emaSmooth(
       list.map((o) => o.y),
-      window,
+      weight,
     );
     list.forEach((o, i) => out.push({ ...o, y: ys[i]! }));
   }
   return out;
 }
+
+/** Seed bands stay readable up to this many series; beyond it the charts draw the mean lines alone. */
+export const MAX_BANDED_SERIES = 4;
 
 /** A log scale whose tick labels read 0.001 … 1e+35 (Vega's default writes 10,000,000,000). */
 export const LOG_AXIS = { scale: { type: 'log' as const }, axis: { format: '~g' } };

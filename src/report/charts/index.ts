@@ -14,17 +14,20 @@ export type { Chart } from './common.js';
 
 export interface ChartOptions {
   metric?: string;
+  /** Debiased-EMA weight of the training curves, 0 ≤ w < 1 (0: off; default 0.6, TensorBoard's). */
   smooth?: number;
   logY?: boolean;
+  /** Log-scaled step axes on every chart over steps (default: linear for losses, log for traces spanning two decades). */
+  logSteps?: boolean;
 }
 
 export function buildCharts(data: OutputData, opts: ChartOptions = {}): Chart[] {
-  if (opts.smooth !== undefined && !(Number.isInteger(opts.smooth) && opts.smooth >= 1)) {
-    throw new ConfigError(`--smooth: expected an integer ≥ 1 (logged steps), got ${opts.smooth}`);
+  if (opts.smooth !== undefined && !(opts.smooth >= 0 && opts.smooth < 1)) {
+    throw new ConfigError(`--smooth: expected a weight in [0, 1) (0: no smoothing), got ${opts.smooth}`);
   }
   const allCurves = [...(data.compare?.curves ?? []), ...(data.sweep?.best.flatMap((b) => b.curves) ?? [])];
   const metric = checkMetric(opts.metric, allCurves, data.dir);
-  const curveOpts: CurveOptions = { metric, smooth: opts.smooth, logY: opts.logY };
+  const curveOpts: CurveOptions = { metric, smooth: opts.smooth, logY: opts.logY, logSteps: opts.logSteps };
   const charts: (Chart | undefined)[] = [];
   if (data.compare) {
     const { curves, trace } = data.compare;
