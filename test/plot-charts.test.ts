@@ -202,6 +202,20 @@ test('--log-y forces a log axis; the default picks one only when losses span two
   assert.equal(layer(chart(rosenbrock, 'train-loss', { logY: true }), 'line').encoding.y.scale.type, 'log');
 });
 
+test('--log-steps puts every chart over steps on a log step axis; by default the loss axis is linear', () => {
+  const names = ['train-loss', 'rho', 'r', 'alr-mean', 'alr-cv'];
+  const xOf = (spec: Json): Json => spec.encoding?.x ?? (spec.layer as Json[]).find((l) => l.encoding?.x)!.encoding.x;
+  const charts = buildCharts(readOutputDir(rosenbrock), { logSteps: true });
+  for (const name of names) {
+    const spec = charts.find((c) => c.name === name)!.spec as Json;
+    assert.equal(xOf(spec).scale?.type, 'log', name);
+    // the axis ends at the last step (50), not at the next decade
+    assert.equal(xOf(spec).scale?.nice, false, name);
+  }
+  // 50 steps span less than two decades: without the flag every step axis is linear
+  for (const c of buildCharts(readOutputDir(rosenbrock))) if (names.includes(c.name)) assert.equal(xOf(c.spec as Json).scale?.type, undefined, c.name);
+});
+
 test('bad options are ConfigErrors with a one-line message', () => {
   const data = readOutputDir(rosenbrock);
   assert.throws(() => buildCharts(data, { metric: 'perplexity' }), (e: unknown) => e instanceof ConfigError && /^--metric: expected loss or accuracy, got "perplexity"$/.test(e.message));

@@ -36,7 +36,7 @@ export function buildCharts(data: OutputData, opts: ChartOptions = {}): Chart[] 
     if (has('train')) charts.push(curvesChart(curves, 'train', optimizers, curveOpts));
     if (has('val')) charts.push(curvesChart(curves, 'val', optimizers, curveOpts));
     if (has('test')) charts.push(curvesChart(curves, 'test', optimizers, curveOpts));
-    charts.push(rhoChart(trace, optimizers), rectChart(trace, optimizers), alrMeanChart(trace, optimizers), alrCvChart(trace, optimizers));
+    charts.push(rhoChart(trace, optimizers, opts.logSteps), rectChart(trace, optimizers, opts.logSteps), alrMeanChart(trace, optimizers, opts.logSteps), alrCvChart(trace, optimizers, opts.logSteps));
   }
   if (data.sweep) {
     if (data.sweep.robustness.length > 0) charts.push(robustnessChart(data.sweep.robustness, { logY: opts.logY }));

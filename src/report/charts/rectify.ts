@@ -35,8 +35,8 @@ function traceLines(trace: TraceRow[], names: string[], pick: (t: TraceRow) => n
 
 /** Steps on a log axis once they span two decades, so the first few steps (where ρ_t crosses the
  *  threshold) are not squashed against the y axis. */
-function stepAxis(lines: { step: number }[]): object {
-  return { field: 'step', type: 'quantitative', title: 'step', ...(wantsLog(lines.map((l) => l.step), undefined) ? LOG_STEP_AXIS : {}) };
+export function stepAxis(lines: { step: number }[], logSteps: boolean | undefined): object {
+  return { field: 'step', type: 'quantitative', title: 'step', ...(wantsLog(lines.map((l) => l.step), logSteps) ? LOG_STEP_AXIS : {}) };
 }
 
 function stepRules(marks: RectifyMark[], color: object): TopLevelSpec {
@@ -48,7 +48,7 @@ function stepRules(marks: RectifyMark[], color: object): TopLevelSpec {
 }
 
 /** ρ_t per RAdam optimizer, its threshold and its first rectified step. Undefined without RAdam rows. */
-export function rhoChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart | undefined {
+export function rhoChart(trace: TraceRow[], optimizers: OptimizerInfo[], logSteps?: boolean): Chart | undefined {
   const marks = rectifyMarks(optimizers, trace);
   if (marks.length === 0) return undefined;
   const names = marks.map((m) => m.series);
@@ -63,7 +63,7 @@ export function rhoChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart 
         data: { values: lines },
         mark: { type: 'line', strokeWidth: 1.6 },
         encoding: {
-          x: stepAxis(lines),
+          x: stepAxis(lines, logSteps),
           y: { field: 'value', type: 'quantitative', title: 'ρ_t', ...(logY ? LOG_AXIS : {}) },
           ...seriesChannels(names, all),
         },
@@ -81,7 +81,7 @@ export function rhoChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart 
 }
 
 /** r_t per RAdam optimizer (0 where the rectified update was not applied), first rectified step marked. */
-export function rectChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart | undefined {
+export function rectChart(trace: TraceRow[], optimizers: OptimizerInfo[], logSteps?: boolean): Chart | undefined {
   const marks = rectifyMarks(optimizers, trace);
   if (marks.length === 0) return undefined;
   const names = marks.map((m) => m.series);
@@ -94,7 +94,7 @@ export function rectChart(trace: TraceRow[], optimizers: OptimizerInfo[]): Chart
         data: { values: lines },
         mark: { type: 'line', strokeWidth: 1.6, interpolate: 'step-after' },
         encoding: {
-          x: stepAxis(lines),
+          x: stepAxis(lines, logSteps),
           y: { field: 'value', type: 'quantitative', title: 'r_t', scale: { domain: [0, 1] } },
           ...seriesChannels(names, optimizers),
         },
