@@ -75,7 +75,7 @@ test('report.html of a reproduce directory renders every chart in headless Chrom
   const { charts, requests, screenshot } = await openReport(reproduce);
   assert.deepEqual(
     charts.map((c) => c.id),
-    ['chart-train-loss', 'chart-rho', 'chart-r', 'chart-alr-mean', 'chart-alr-cv'],
+    ['chart-train-loss', 'chart-effective-step', 'chart-update-norm', 'chart-grad-norm', 'chart-rho', 'chart-r', 'chart-alr-mean', 'chart-alr-cv'],
   );
   for (const c of charts) {
     assert.ok(c.width > 100 && c.height > 100, `${c.id} rendered ${c.width}×${c.height}`);

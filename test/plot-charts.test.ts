@@ -47,10 +47,10 @@ function layer(spec: Json, type: string, channelField?: [string, string]): Json 
 
 const seriesIn = (values: Json[]): string[] => [...new Set(values.map((v) => v.series as string))];
 
-test('a compare directory gets train loss, ρ_t, r_t and the adaptive-lr charts, in that order', () => {
+test('a compare directory gets train loss, the warmup picture, ρ_t, r_t and the adaptive-lr charts, in that order', () => {
   const names = buildCharts(readOutputDir(rosenbrock)).map((c) => c.name);
   // rosenbrock has no validation split (analytic objective), so no val chart
-  assert.deepEqual(names, ['train-loss', 'rho', 'r', 'alr-mean', 'alr-cv']);
+  assert.deepEqual(names, ['train-loss', 'effective-step', 'update-norm', 'grad-norm', 'rho', 'r', 'alr-mean', 'alr-cv']);
 });
 
 test('the loss chart has one series per optimizer, in config order and palette colours, with axis titles', async () => {
@@ -203,7 +203,7 @@ test('--log-y forces a log axis; the default picks one only when losses span two
 });
 
 test('--log-steps puts every chart over steps on a log step axis; by default the loss axis is linear', () => {
-  const names = ['train-loss', 'rho', 'r', 'alr-mean', 'alr-cv'];
+  const names = ['train-loss', 'effective-step', 'update-norm', 'grad-norm', 'rho', 'r', 'alr-mean', 'alr-cv'];
   const xOf = (spec: Json): Json => spec.encoding?.x ?? (spec.layer as Json[]).find((l) => l.encoding?.x)!.encoding.x;
   const charts = buildCharts(readOutputDir(rosenbrock), { logSteps: true });
   for (const name of names) {

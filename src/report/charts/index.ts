@@ -9,6 +9,7 @@ import { optimizerInfo } from './optimizers.js';
 import { rectChart, rhoChart } from './rectify.js';
 import { robustnessChart } from './robustness.js';
 import { varianceChart, varianceRectChart } from './variance.js';
+import { effectiveStepChart, gradNormChart, updateNormChart } from './warmup.js';
 
 export type { Chart } from './common.js';
 
@@ -36,7 +37,10 @@ export function buildCharts(data: OutputData, opts: ChartOptions = {}): Chart[] 
     if (has('train')) charts.push(curvesChart(curves, 'train', optimizers, curveOpts));
     if (has('val')) charts.push(curvesChart(curves, 'val', optimizers, curveOpts));
     if (has('test')) charts.push(curvesChart(curves, 'test', optimizers, curveOpts));
-    charts.push(rhoChart(trace, optimizers, opts.logSteps), rectChart(trace, optimizers, opts.logSteps), alrMeanChart(trace, optimizers, opts.logSteps), alrCvChart(trace, optimizers, opts.logSteps));
+    const logSteps = opts.logSteps;
+    // the warmup picture (effective step size, ‖Δθ‖, ‖g‖) right after the losses, then RAdam's terms
+    charts.push(effectiveStepChart(trace, optimizers, logSteps), updateNormChart(trace, optimizers, logSteps), gradNormChart(trace, optimizers, logSteps));
+    charts.push(rhoChart(trace, optimizers, logSteps), rectChart(trace, optimizers, logSteps), alrMeanChart(trace, optimizers, logSteps), alrCvChart(trace, optimizers, logSteps));
   }
   if (data.sweep) {
     if (data.sweep.robustness.length > 0) charts.push(robustnessChart(data.sweep.robustness, { logY: opts.logY }));

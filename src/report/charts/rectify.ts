@@ -2,7 +2,7 @@
 // rule) and r_t, both with a vertical rule at the first rectified step (the first step with
 // adaptive = 1). Liu et al. (ICLR 2020) eq. 6–8; the threshold is the optimizer's rho_threshold.
 import type { TopLevelSpec } from 'vega-lite';
-import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, meanBand, seriesChannels, type Chart, wantsLog } from './common.js';
+import { LOG_AXIS, LOG_STEP_AXIS, colorScale, frame, meanBand, minOf, seriesChannels, type Chart, wantsLog } from './common.js';
 import type { TraceRow } from '../../results/output-data.js';
 import type { OptimizerInfo } from './optimizers.js';
 
@@ -27,10 +27,37 @@ function rectifyMarks(optimizers: OptimizerInfo[], trace: TraceRow[]): RectifyMa
   }));
 }
 
+/** One point of a trace line: a series (optimizer), a step, a value. */
+export interface TraceLine {
+  series: string;
+  step: number;
+  value: number;
+}
+
 /** The per-step lines of one trace column, mean over seeds (ρ_t and r_t do not depend on the seed). */
-function traceLines(trace: TraceRow[], names: string[], pick: (t: TraceRow) => number): { series: string; step: number; value: number }[] {
+export function traceLines(trace: TraceRow[], names: string[], pick: (t: TraceRow) => number): TraceLine[] {
   const obs = trace.filter((t) => names.includes(t.optimizer)).map((t) => ({ series: t.optimizer, run: t.run, x: t.step, y: pick(t) }));
   return meanBand(obs).map((p) => ({ series: p.series, step: p.x, value: p.mean }));
+}
+
+/**
+ * Lines of a quantity that is exactly 0 until RAdam's first rectified step f (r_t, lr·r_t), with the
+ * known zero at step f − 1 added where that step was not logged. Without it a sparse trace (logged at
+ * 1, 10, 20…) draws 0 up to step 10 while the first rectified step is 6; with it the line leaves zero
+ * where the marker says, and linear interpolation joins it to the next logged step.
+ */
+export function withKnownZero(lines: TraceLine[], optimizers: OptimizerInfo[]): TraceLine[] {
+  const added: TraceLine[] = [];
+  for (const o of optimizers) {
+    const first = o.firstRectifiedStep;
+    if (o.kind !== 'radam' || first === null) continue;
+    const steps = lines.filter((l) => l.series === o.name).map((l) => l.step);
+    if (steps.length > 0 && !steps.includes(first - 1) && minOf(steps) < first - 1) added.push({ series: o.name, step: first - 1, value: 0 });
+  }
+  if (added.length === 0) return lines;
+  const all = [...lines, ...added];
+  const order = [...new Set(all.map((l) => l.series))];
+  return all.sort((a, b) => order.indexOf(a.series) - order.indexOf(b.series) || a.step - b.step);
 }
 
 /** Steps on a log axis once they span two decades, so the first few steps (where ρ_t crosses the
@@ -86,13 +113,14 @@ export function rectChart(trace: TraceRow[], optimizers: OptimizerInfo[], logSte
   if (marks.length === 0) return undefined;
   const names = marks.map((m) => m.series);
   const color = { field: 'series', type: 'nominal', title: 'optimizer', scale: colorScale(names, optimizers) };
-  const lines = traceLines(trace, names, (t) => t.rect);
+  const lines = withKnownZero(traceLines(trace, names, (t) => t.rect), optimizers);
   const spec = {
     ...frame('RAdam: the rectification term r_t', ['r_t = √((ρ_t−4)(ρ_t−2)ρ_∞ / ((ρ_∞−4)(ρ_∞−2)ρ_t)), 0 where the rectified step was not applied', 'dotted: the first rectified step']),
     layer: [
       {
         data: { values: lines },
-        mark: { type: 'line', strokeWidth: 1.6, interpolate: 'step-after' },
+        // linear, as ρ_t: 'step-after' held each logged value until the next logged step
+        mark: { type: 'line', strokeWidth: 1.6, interpolate: 'linear' },
         encoding: {
           x: stepAxis(lines, logSteps),
           y: { field: 'value', type: 'quantitative', title: 'r_t', scale: { domain: [0, 1] } },
