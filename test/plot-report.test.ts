@@ -39,7 +39,7 @@ test('report.html of a compare: no URLs, one inline <svg> per chart, SVG files i
     assert.match(readFileSync(file, 'utf8'), /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   }
   // the summary table and the resolved config (every default filled in) are there
-  assert.match(page, /<th>final_train_loss<\/th>/);
+  assert.match(page, /<th>final_<wbr>train_<wbr>loss<\/th>/);
   assert.match(page, /rho_threshold: 5/);
   assert.match(page, /unrectified: skip/);
 });
@@ -49,8 +49,8 @@ test('a reproduce directory shows the claims and their outcome', async () => {
   const page = readFileSync(html, 'utf8');
   assert.match(page, /<section id="claims">/);
   assert.match(page, /1 of 2 claims hold — 1 failed/);
-  assert.match(page, /<tr class="pass"><td>radam rectifies from step 6<\/td>/);
-  assert.match(page, /<tr class="fail"><td>radam ends lower than sgd, by 5%<\/td>/);
+  assert.match(page, /<tr class="pass"><td class="status">PASS<\/td><td>radam rectifies from step 6<\/td>/);
+  assert.match(page, /<tr class="fail"><td class="status">FAIL<\/td><td>radam ends lower than sgd, by 5%<\/td>/);
   assert.doesNotMatch(page, /https?:\/\//);
   assert.equal(svgCount(page), 8);
 });

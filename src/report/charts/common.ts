@@ -209,6 +209,6 @@ export const CONFIG = {
   font: 'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif',
   view: { stroke: '#ddd' },
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eee' },
-  legend: { labelFontSize: 11, titleFontSize: 11 },
+  legend: { labelFontSize: 11, titleFontSize: 11, labelLimit: 320 },
   title: { fontSize: 14, subtitleFontSize: 11, subtitleColor: '#666', anchor: 'start' as const },
 };

@@ -69,8 +69,8 @@ export function bandChart(points: (BandPoint & { raw?: number })[], o: BandChart
   const color = { field: 'series', type: 'nominal' as const, title, scale: colorScale(o.series, o.allSeries) };
   const layer: TopLevelSpec[] = [];
   if (shown.some((p) => p.raw !== undefined)) {
-    // the unsmoothed curve, faint and without a legend of its own, as TensorBoard draws it
-    layer.push({ mark: { type: 'line', strokeWidth: 1, opacity: 0.28 }, encoding: { y: { field: 'raw', ...y }, color: { ...color, legend: null }, detail: { field: 'series' } } } as unknown as TopLevelSpec);
+    // the unsmoothed curve, faint and solid, as TensorBoard draws it (its colour shares the legend)
+    layer.push({ mark: { type: 'line', strokeWidth: 1, opacity: 0.28 }, encoding: { y: { field: 'raw', ...y }, color, detail: { field: 'series' } } } as unknown as TopLevelSpec);
   }
   if (o.series.length <= MAX_BANDED_SERIES && shown.some((p) => p.runs > 1)) {
     // fillOpacity, not opacity: the legend (shared with the lines) would take the band's opacity

@@ -5,8 +5,11 @@ import { alrCvChart, alrMeanChart } from './adaptive-lr.js';
 import type { Chart } from './common.js';
 import { bestCurvesChart, checkMetric, curvesChart, type CurveOptions } from './curves.js';
 import type { OutputData } from '../../results/output-data.js';
+import type { RobustnessRow } from '../../results/aggregate.js';
+import type { Table } from '../../results/read.js';
 import { optimizerInfo } from './optimizers.js';
 import { rectChart, rhoChart } from './rectify.js';
+import { heatmapChart } from './heatmap.js';
 import { robustnessChart } from './robustness.js';
 import { varianceChart, varianceRectChart } from './variance.js';
 import { effectiveStepChart, gradNormChart, updateNormChart } from './warmup.js';
@@ -20,6 +23,17 @@ export interface ChartOptions {
   logY?: boolean;
   /** Log-scaled step axes on every chart over steps (default: linear for losses, log for traces spanning two decades). */
   logSteps?: boolean;
+}
+
+/**
+ * The std over seeds of the point a robustness row stands for: lr_robustness.csv keeps the best point's
+ * mean at each lr, sweep_summary.csv that point's row with its std (both written by num(), so the
+ * means compare exactly).
+ */
+function pointStd(points: Table, r: RobustnessRow): number | undefined {
+  const row = points.rows.find((p) => p.optimizer === r.optimizer && Number(p.lr) === r.lr && p.final_train_loss_mean !== '' && Number(p.final_train_loss_mean) === r.final_train_loss_mean);
+  const std = row?.final_train_loss_std;
+  return std === undefined || std === '' ? undefined : Number(std);
 }
 
 export function buildCharts(data: OutputData, opts: ChartOptions = {}): Chart[] {
@@ -43,7 +57,9 @@ export function buildCharts(data: OutputData, opts: ChartOptions = {}): Chart[] 
     charts.push(rhoChart(trace, optimizers, logSteps), rectChart(trace, optimizers, logSteps), alrMeanChart(trace, optimizers, logSteps), alrCvChart(trace, optimizers, logSteps));
   }
   if (data.sweep) {
-    if (data.sweep.robustness.length > 0) charts.push(robustnessChart(data.sweep.robustness, { logY: opts.logY }));
+    const { robustness, points } = data.sweep;
+    if (robustness.length > 0) charts.push(robustnessChart(robustness, { logY: opts.logY, stdOf: (r) => pointStd(points, r) }));
+    charts.push(heatmapChart(points, data.sweep.params, [...new Set(robustness.map((r) => r.optimizer))], { logColor: opts.logY }));
     if (data.sweep.best.some((b) => b.curves.length > 0)) charts.push(bestCurvesChart(data.sweep.best, curveOpts));
   }
   if (data.variance && data.variance.length > 0) {
