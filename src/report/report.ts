@@ -11,7 +11,8 @@ import { toolVersion } from '../base/version.js';
 import { carriesMark, CHART_MARK, checkOutputPath, existingAncestor, REPORT_MARK } from '../results/paths.js';
 import { unusableOutput } from '../results/fs-errors.js';
 import { writeFileAtomic } from '../results/atomic.js';
-import { buildCharts, type Chart, type ChartOptions } from './charts/index.js';
+import { buildCharts, type Chart, type ChartOptions, type ReportData } from './charts/index.js';
+import { overlayData } from './charts/overlay.js';
 import { readOutputDir, type OutputData } from '../results/output-data.js';
 import { readJson } from '../results/read.js';
 import { runDir } from '../results/run-store.js';
@@ -115,7 +116,7 @@ function chartsSection(charts: { chart: Chart; svg: string }[]): Section {
 
 function tablesSection(data: OutputData): Section | undefined {
   const parts: string[] = [];
-  if (data.compare?.summary) parts.push(`<h3>Runs (summary.csv)</h3>\n${htmlTable(data.compare.summary, undefined, ['diverged'])}`);
+  if (data.compare && data.compare.summary.rows.length > 0) parts.push(`<h3>Runs (summary.csv)</h3>\n${htmlTable(data.compare.summary, undefined, ['diverged'])}`);
   if (data.sweep) {
     const robustness: Table = {
       columns: ['optimizer', 'lr', 'final_train_loss_mean', 'points', 'diverged_points'],
@@ -153,7 +154,12 @@ function sweepBase(dir: string): string | undefined {
   return `<p class="meta">${escapeHtml(note)}</p><pre>${escapeHtml(yamlStringify(base))}</pre>`;
 }
 
-function configSection(data: OutputData): Section | undefined {
+function configSection(data: ReportData): Section | undefined {
+  if (data.overlay) {
+    // each directory's own report shows its configuration; this one says which is which
+    const items = data.overlay.map((o) => `<li><code>${escapeHtml(o.label)}/…</code>: ${escapeHtml(o.dir)}</li>`).join('');
+    return { id: 'config', label: 'Sources', html: `<p class="meta">runs and optimizers are labelled by their directory</p><ul>${items}</ul>` };
+  }
   const { manifest, sweep } = data;
   // a compare's resolved experiment; else a sweep's plan; else the settings a command such as
   // `variance` recorded in its manifest
@@ -171,12 +177,12 @@ function configSection(data: OutputData): Section | undefined {
 }
 
 const STYLE = `
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 0 auto; max-width: 980px; padding: 1.5rem; color: #222; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 0 auto; max-width: 1180px; padding: 1.5rem; color: #222; }
 h1 { font-size: 1.5rem; margin-bottom: 0.2rem; } h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; margin-top: 2rem; }
 .meta { color: #666; font-size: 0.85rem; } nav a { margin-right: 1rem; }
 figure { margin: 1.5rem 0; } figure svg { max-width: 100%; height: auto; }
 .table { overflow-x: auto; } table { border-collapse: collapse; font-size: 0.8rem; }
-th, td { padding: 0.25rem 0.5rem; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th, td { padding: 0.25rem 0.5rem; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; overflow-wrap: break-word; }
 th { font-weight: 600; overflow-wrap: normal; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.pass td.status { color: #1a7f37; font-weight: 600; } tr.fail td.status { color: #cf222e; font-weight: 600; }
 .verdict { font-weight: 600; } .verdict.pass { color: #1a7f37; } .verdict.fail { color: #cf222e; }
@@ -191,7 +197,7 @@ function commandLine(command: string[]): string {
 }
 
 /** The report page: claims, charts (their SVG given, in chart order), tables, config. */
-function reportHtml(data: OutputData, charts: { chart: Chart; svg: string }[]): string {
+function reportHtml(data: ReportData, charts: { chart: Chart; svg: string }[]): string {
   const m = data.manifest;
   const meta = [`radam-run ${escapeHtml(m?.version ?? toolVersion())}`, `from ${escapeHtml(data.dir)}`];
   if (m?.started) meta.push(`run started ${escapeHtml(m.started)}`);
@@ -253,9 +259,14 @@ function writeOrSay(file: string, label: string, content: string): void {
  * Read DIR, write plots/*.svg and report.html (or opts.out). Throws ConfigError on bad input: every
  * check (the output directory's files, the files to be replaced) comes before the first write.
  */
-export async function writeReport(dir: string, opts: ReportOptions = {}): Promise<ReportFiles> {
+export async function writeReport(dirs: string | string[], opts: ReportOptions = {}): Promise<ReportFiles> {
+  const list = typeof dirs === 'string' ? [dirs] : dirs;
+  const dir = list[0];
+  if (dir === undefined) throw new ConfigError('plot: expected an output directory, got none');
+  // the combined report belongs to none of the directories: its place is the user's to name
+  if (list.length > 1 && opts.out === undefined) throw new ConfigError(`plot ${list.join(' ')}: expected --out FILE for the report of several directories, got none`);
   if (opts.out !== undefined) checkOutputPath('--out', opts.out, 'file');
-  const data = readOutputDir(dir);
+  const data: ReportData = list.length > 1 ? overlayData(list.map(readOutputDir)) : readOutputDir(dir);
   const charts = buildCharts(data, opts);
   // paths as the user gave them, for messages
   const htmlShown = opts.out ?? join(dir, 'report.html');

@@ -110,7 +110,7 @@ export function curvesChart(curves: CurveRow[], split: 'train' | 'val' | 'test',
 }
 
 /** "adam · lr=0.1, eps=1e-8": an optimizer and its best point, parameter paths shortened. */
-function bestLabel(b: BestPoint): string {
+export function bestLabel(b: BestPoint): string {
   const parts = Object.entries(b.point).map(([k, v]) => `${k.split('.').pop()}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
   return parts.length > 0 ? `${b.optimizer} · ${parts.join(', ')}` : b.optimizer;
 }

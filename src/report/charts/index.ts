@@ -4,7 +4,6 @@ import { ConfigError } from '../../base/errors.js';
 import { alrCvChart, alrMeanChart } from './adaptive-lr.js';
 import type { Chart } from './common.js';
 import { bestCurvesChart, checkMetric, curvesChart, type CurveOptions } from './curves.js';
-import type { OutputData } from '../../results/output-data.js';
 import type { RobustnessRow } from '../../results/aggregate.js';
 import type { Table } from '../../results/read.js';
 import { optimizerInfo } from './optimizers.js';
@@ -15,6 +14,8 @@ import { varianceChart, varianceRectChart } from './variance.js';
 import { effectiveStepChart, gradNormChart, updateNormChart } from './warmup.js';
 
 export type { Chart } from './common.js';
+export type { ReportData } from './overlay.js';
+import type { ReportData } from './overlay.js';
 
 export interface ChartOptions {
   metric?: string;
@@ -36,7 +37,7 @@ function pointStd(points: Table, r: RobustnessRow): number | undefined {
   return std === undefined || std === '' ? undefined : Number(std);
 }
 
-export function buildCharts(data: OutputData, opts: ChartOptions = {}): Chart[] {
+export function buildCharts(data: ReportData, opts: ChartOptions = {}): Chart[] {
   if (opts.smooth !== undefined && !(opts.smooth >= 0 && opts.smooth < 1)) {
     throw new ConfigError(`--smooth: expected a weight in [0, 1) (0: no smoothing), got ${opts.smooth}`);
   }
@@ -46,7 +47,7 @@ export function buildCharts(data: OutputData, opts: ChartOptions = {}): Chart[] 
   const charts: (Chart | undefined)[] = [];
   if (data.compare) {
     const { curves, trace } = data.compare;
-    const optimizers = optimizerInfo(data.compare, data.manifest);
+    const optimizers = data.optimizers ?? optimizerInfo(data.compare, data.manifest);
     const has = (split: string): boolean => curves.some((c) => c.split === split && Number.isFinite(metric === 'loss' ? c.loss : c.accuracy));
     if (has('train')) charts.push(curvesChart(curves, 'train', optimizers, curveOpts));
     if (has('val')) charts.push(curvesChart(curves, 'val', optimizers, curveOpts));
