@@ -40,8 +40,8 @@ before(() => {
   assert.equal(r.code, 0, r.stderr);
 });
 
-function chart(name: string): Json {
-  const found = buildCharts(readOutputDir(dir)).find((c) => c.name === name);
+function chart(name: string, opts = {}): Json {
+  const found = buildCharts(readOutputDir(dir), opts).find((c) => c.name === name);
   assert.ok(found, `no chart ${name}`);
   return found.spec as Json;
 }
@@ -74,19 +74,24 @@ test("effective step size: Adam's linear warmup lr·min(1, t/20) against RAdam's
   assert.deepEqual(spec.encoding.strokeDash.scale.range, [[7, 3], [1, 0]]);
 });
 
-test('‖Δθ_t‖ and ‖g_t‖: the mean over seeds of trace.csv update_norm and grad_norm, every optimizer', async () => {
+test('‖Δθ_t‖ and ‖g_t‖: trace.csv update_norm and grad_norm of every optimizer (‖g_t‖ smoothed as the loss, the raw values faint)', async () => {
   const rows = parse(readFileSync(join(dir, 'trace.csv'), 'utf8'), { columns: true }) as Json[];
   for (const [name, column] of [
     ['update-norm', 'update_norm'],
     ['grad-norm', 'grad_norm'],
   ] as const) {
-    const spec = chart(name);
+    const spec = chart(name, { smooth: 0 });
     const values = spec.data.values as Json[];
+    // ‖g_t‖ smoothed by default (the unsmoothed value rides along as `raw`), ‖Δθ_t‖ drawn as logged
+    const byDefault = chart(name).data.values as Json[];
     assert.deepEqual([...new Set(values.map((v) => v.series))], ['sgd', 'adam-warmup', 'radam']);
     for (const r of rows) {
       const v = values.find((x) => x.series === r.optimizer && x.x === Number(r.step));
       assert.ok(v, `${name}: ${r.optimizer} step ${r.step}`);
       assert.equal(v.mean, Number(r[column]));
+      const d = byDefault.find((x) => x.series === r.optimizer && x.x === Number(r.step))!;
+      if (column === 'grad_norm') assert.equal(d.raw, Number(r[column]));
+      else assert.deepEqual([d.mean, d.raw], [Number(r[column]), undefined]);
     }
     const svg = await renderSvg(spec as never);
     assert.equal(svg.split('aria-roledescription="line mark container"').length - 1, 3, name);

@@ -126,7 +126,7 @@ test('each RAdam gets its own threshold: 4 (the paper) rectifies from step 5, 5 
   );
   // colours follow the optimizers' positions in the config (adam is first), not their position here
   const line = layer(spec, 'line');
-  const loss = layer(chart(thresholds, 'train-loss'), 'line');
+  const loss = layer(chart(thresholds, 'train-loss', { smooth: 0 }), 'line');
   assert.deepEqual(line.encoding.color.scale.domain, ['radam5', 'radam4']);
   assert.deepEqual(line.encoding.color.scale.range, loss.encoding.color.scale.range.slice(1));
   const r = chart(thresholds, 'r');
@@ -164,6 +164,10 @@ test("the train curve is smoothed by default: TensorBoard's debiased EMA with we
   const lines = (spec.layer as Json[]).filter((l) => l.mark.type === 'line');
   assert.deepEqual(lines.map((l) => l.encoding.y.field), ['raw', 'mean']);
   assert.ok(lines[0]!.mark.opacity < 0.5);
+  // in the series' own colour, unscaled (so without a legend of its own)
+  assert.equal(lines[0]!.encoding.stroke.scale, null);
+  const { domain, range } = lines[1]!.encoding.color.scale;
+  for (const v of spec.data.values as Json[]) assert.equal(v.rawColor, range[domain.indexOf(v.series)]);
   assert.ok(spec.title.subtitle.some((t: string) => t.includes('debiased EMA, weight 0.6')));
 });
 
@@ -246,7 +250,7 @@ test('a sweep gets the lr robustness curve on a log lr axis, with diverged learn
 
 test("a sweep's best-point curves: one series per optimizer, labelled with its best point", () => {
   const best = (JSON.parse(readFileSync(join(sweep, 'sweep_summary.json'), 'utf8')) as { best: { optimizer: string; lr: number }[] }).best;
-  const spec = chart(sweep, 'best-train-loss');
+  const spec = chart(sweep, 'best-train-loss', { smooth: 0 });
   assert.deepEqual(layer(spec, 'line').encoding.color.scale.domain, best.map((b) => `${b.optimizer} · lr=${b.lr}`));
   // two seeds per point: mean over a band
   assert.ok(spec.data.values.every((v: Json) => v.runs === 2));

@@ -62,19 +62,23 @@ export interface BandChartOptions {
 export function bandChart(points: (BandPoint & { raw?: number })[], o: BandChartOptions): Chart {
   // a log axis cannot show zero or negative values
   const shown = o.logY ? points.filter((p) => p.mean > 0).map((p) => ({ ...p, lo: p.lo > 0 ? p.lo : p.mean, raw: p.raw !== undefined && p.raw > 0 ? p.raw : undefined })) : points;
-  const values = shown.map((p) => ({ series: p.series, x: p.x, mean: p.mean, lo: p.lo, hi: p.hi, runs: p.runs, ...(p.raw !== undefined ? { raw: p.raw } : {}) }));
+  const scale = colorScale(o.series, o.allSeries);
+  const hex = new Map(scale.domain.map((s, k) => [s, scale.range[k]!]));
+  const values = shown.map((p) => ({ series: p.series, x: p.x, mean: p.mean, lo: p.lo, hi: p.hi, runs: p.runs, ...(p.raw !== undefined ? { raw: p.raw, rawColor: hex.get(p.series) } : {}) }));
   const sparse = maxOf(o.series.map((s) => values.filter((v) => v.series === s).length)) <= 30;
   const y = { type: 'quantitative' as const, title: o.yTitle, ...(o.logY ? LOG_AXIS : { scale: { zero: false } }) };
   const title = o.seriesTitle ?? 'optimizer';
-  const color = { field: 'series', type: 'nominal' as const, title, scale: colorScale(o.series, o.allSeries) };
+  const color = { field: 'series', type: 'nominal' as const, title, scale };
   const layer: TopLevelSpec[] = [];
   if (shown.some((p) => p.raw !== undefined)) {
-    // the unsmoothed curve, faint and solid, as TensorBoard draws it (its colour shares the legend)
-    layer.push({ mark: { type: 'line', strokeWidth: 1, opacity: 0.28 }, encoding: { y: { field: 'raw', ...y }, color, detail: { field: 'series' } } } as unknown as TopLevelSpec);
+    // the unsmoothed curve, faint and solid, as TensorBoard draws it. Its colour is given (the
+    // series' own, unscaled), so it has no legend: sharing the lines' legend would lend it the
+    // faintness, and a legend-less colour channel conflicts with theirs (Vega-Lite drops both)
+    layer.push({ mark: { type: 'line', strokeWidth: 1, opacity: 0.28 }, encoding: { y: { field: 'raw', ...y }, stroke: { field: 'rawColor', type: 'nominal', scale: null }, detail: { field: 'series' } } } as unknown as TopLevelSpec);
   }
   if (o.series.length <= MAX_BANDED_SERIES && shown.some((p) => p.runs > 1)) {
     // fillOpacity, not opacity: the legend (shared with the lines) would take the band's opacity
-    layer.push({ mark: { type: 'area', fillOpacity: 0.18 }, encoding: { y: { field: 'lo', ...y }, y2: { field: 'hi' }, color } } as unknown as TopLevelSpec);
+    layer.push({ mark: { type: 'area', fillOpacity: 0.18 }, encoding: { y: { field: 'lo', ...y }, y2: { field: 'hi' }, fill: { ...color, legend: null } } } as unknown as TopLevelSpec);
   }
   layer.push({ mark: { type: 'line', strokeWidth: 1.8, point: sparse }, encoding: { y: { field: 'mean', ...y }, ...seriesChannels(o.series, o.allSeries, 'series', title) } } as unknown as TopLevelSpec);
   const spec = {

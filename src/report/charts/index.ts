@@ -54,7 +54,7 @@ export function buildCharts(data: ReportData, opts: ChartOptions = {}): Chart[] 
     if (has('test')) charts.push(curvesChart(curves, 'test', optimizers, curveOpts));
     const logSteps = opts.logSteps;
     // the warmup picture (effective step size, ‖Δθ‖, ‖g‖) right after the losses, then RAdam's terms
-    charts.push(effectiveStepChart(trace, optimizers, logSteps), updateNormChart(trace, optimizers, logSteps), gradNormChart(trace, optimizers, logSteps));
+    charts.push(effectiveStepChart(trace, optimizers, logSteps), updateNormChart(trace, optimizers, { logSteps, smooth: opts.smooth }), gradNormChart(trace, optimizers, { logSteps, smooth: opts.smooth }));
     charts.push(rhoChart(trace, optimizers, logSteps), rectChart(trace, optimizers, logSteps), alrMeanChart(trace, optimizers, logSteps), alrCvChart(trace, optimizers, logSteps));
   }
   if (data.sweep) {

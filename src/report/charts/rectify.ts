@@ -41,23 +41,29 @@ export function traceLines(trace: TraceRow[], names: string[], pick: (t: TraceRo
 }
 
 /**
- * Lines of a quantity that is exactly 0 until RAdam's first rectified step f (r_t, lr·r_t), with the
- * known zero at step f − 1 added where that step was not logged. Without it a sparse trace (logged at
- * 1, 10, 20…) draws 0 up to step 10 while the first rectified step is 6; with it the line leaves zero
- * where the marker says, and linear interpolation joins it to the next logged step.
+ * Lines of a quantity known to be exactly 0 up to some step z of each optimizer (r_t and lr·r_t before
+ * RAdam's first rectified step f, z = f − 1; any step size during freeze_steps), with that known zero
+ * at z added where step z was not logged. Without it a sparse trace (logged at 1, 10, 20…) draws 0 up
+ * to step 10 while the first rectified step is 6; with it the line leaves zero where the marker says,
+ * and linear interpolation joins it to the next logged step.
  */
-export function withKnownZero(lines: TraceLine[], optimizers: OptimizerInfo[]): TraceLine[] {
+export function withKnownZero(lines: TraceLine[], optimizers: OptimizerInfo[], lastZero: (o: OptimizerInfo) => number | null = rectifiedZero): TraceLine[] {
   const added: TraceLine[] = [];
   for (const o of optimizers) {
-    const first = o.firstRectifiedStep;
-    if (o.kind !== 'radam' || first === null) continue;
+    const z = lastZero(o);
+    if (z === null) continue;
     const steps = lines.filter((l) => l.series === o.name).map((l) => l.step);
-    if (steps.length > 0 && !steps.includes(first - 1) && minOf(steps) < first - 1) added.push({ series: o.name, step: first - 1, value: 0 });
+    if (steps.length > 0 && !steps.includes(z) && minOf(steps) < z) added.push({ series: o.name, step: z, value: 0 });
   }
   if (added.length === 0) return lines;
   const all = [...lines, ...added];
   const order = [...new Set(all.map((l) => l.series))];
   return all.sort((a, b) => order.indexOf(a.series) - order.indexOf(b.series) || a.step - b.step);
+}
+
+/** RAdam's last step before rectification: r_t = 0 there. */
+export function rectifiedZero(o: OptimizerInfo): number | null {
+  return o.kind === 'radam' && o.firstRectifiedStep !== null ? o.firstRectifiedStep - 1 : null;
 }
 
 /** Steps on a log axis once they span two decades, so the first few steps (where ρ_t crosses the
