@@ -3,14 +3,13 @@
 // with the outcome column (claims' status, runs' diverged) and wrap instead of scrolling.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { stringify } from 'yaml';
 import { buildCharts } from '../src/report/charts/index.js';
 import { renderSvg, writeReport } from '../src/report/report.js';
 import { readOutputDir } from '../src/results/output-data.js';
-import { cli, reproduceOutput, sweepOutput, tmp } from './plot-fixtures.js';
+import { reproduceOutput, sweepOutput, tmp } from './plot-fixtures.js';
 
 type Json = Record<string, any>;
 
@@ -23,22 +22,7 @@ before(() => {
   sweep = sweepOutput(dir);
   reproduce = reproduceOutput(dir);
   // lr × steps: SGD diverges at lr 1 (as in sweepOutput) at both lengths
-  const config = join(dir, 'grid.yaml');
-  writeFileSync(
-    config,
-    stringify({
-      name: 'grid',
-      steps: 60,
-      seeds: [0, 1],
-      log_every: 10,
-      model: { kind: 'quadratic', curvatures: [0.5, 5], init: [2, -2], noise: 0.3 },
-      optimizers: [{ kind: 'sgd', lr: 0.01, momentum: 0.9 }, { kind: 'radam' }],
-      sweep: { params: { lr: [0.01, 0.1, 1], steps: [30, 60] } },
-    }),
-  );
-  grid = join(dir, 'grid');
-  const r = cli(['sweep', config, '--out', grid, '-q', '-w', '1']);
-  assert.equal(r.code, 0, r.stderr);
+  grid = sweepOutput(dir, { steps: [30, 60] }, 'grid');
 });
 
 const csv = (file: string): Json[] => parse(readFileSync(file, 'utf8'), { columns: true }) as Json[];

@@ -15,17 +15,12 @@ import { rosenbrockOutput, sweepOutput, thresholdsOutput, tmp, treeHash, varianc
 
 type Json = Record<string, any>;
 
-let rosenbrock: string;
-let thresholds: string;
-let sweep: string;
-let variance: string;
+/** The outputs overlaid: two compares, a sweep, and a variance (which cannot be). */
+const out = { rosenbrock: '', thresholds: '', sweep: '', variance: '' };
 
 before(() => {
   const dir = tmp('radam-overlay-');
-  rosenbrock = rosenbrockOutput(dir);
-  thresholds = thresholdsOutput(dir);
-  sweep = sweepOutput(dir);
-  variance = varianceOutput(dir);
+  Object.assign(out, { rosenbrock: rosenbrockOutput(dir), thresholds: thresholdsOutput(dir), sweep: sweepOutput(dir), variance: varianceOutput(dir) });
 });
 
 const seriesOf = (spec: Json): string[] => (spec.layer as Json[]).find((l) => l.mark.type === 'line' && l.encoding.y.field === 'mean')!.encoding.color.scale.domain;
@@ -37,12 +32,12 @@ test('labels: the directory name, or enough of its path to tell directories apar
 });
 
 test('two compares and a sweep: every series labelled by its directory, in one set of charts', () => {
-  const data = overlayData([rosenbrock, thresholds, sweep].map(readOutputDir));
+  const data = overlayData([out.rosenbrock, out.thresholds, out.sweep].map(readOutputDir));
   // runs too: "rosenbrock/sgd-…"
   assert.ok(data.compare!.curves.every((c) => /^(rosenbrock|thresholds|sweep)\//.test(c.run)));
   const charts = buildCharts(data);
   assert.deepEqual(charts.map((c) => c.name), ['train-loss', 'effective-step', 'update-norm', 'grad-norm', 'rho', 'r', 'alr-mean', 'alr-cv', 'lr-robustness']);
-  const best = (JSON.parse(readFileSync(join(sweep, 'sweep_summary.json'), 'utf8')) as { best: { optimizer: string; lr: number }[] }).best;
+  const best = (JSON.parse(readFileSync(join(out.sweep, 'sweep_summary.json'), 'utf8')) as { best: { optimizer: string; lr: number }[] }).best;
   const train = charts[0]!.spec as Json;
   assert.deepEqual(seriesOf(train), [
     'rosenbrock/sgd',
@@ -70,21 +65,21 @@ test('two compares and a sweep: every series labelled by its directory, in one s
 });
 
 test('several directories need --out; refused, nothing is written', async () => {
-  const before = [rosenbrock, thresholds].map(treeHash);
-  await assert.rejects(plotCommand([rosenbrock, thresholds], {}), (e: unknown) => e instanceof ConfigError && /expected --out FILE for the report of several directories, got none$/.test(e.message));
-  await assert.rejects(writeReport([rosenbrock, variance], { out: join(tmp(), 'x.html') }), (e: unknown) => e instanceof ConfigError && /got a variance output \(plot it on its own\)$/.test(e.message));
-  assert.deepEqual([rosenbrock, thresholds].map(treeHash), before);
+  const hashes = [out.rosenbrock, out.thresholds].map(treeHash);
+  await assert.rejects(plotCommand([out.rosenbrock, out.thresholds], {}), (e: unknown) => e instanceof ConfigError && /expected --out FILE for the report of several directories, got none$/.test(e.message));
+  await assert.rejects(writeReport([out.rosenbrock, out.variance], { out: join(tmp(), 'x.html') }), (e: unknown) => e instanceof ConfigError && /got a variance output \(plot it on its own\)$/.test(e.message));
+  assert.deepEqual([out.rosenbrock, out.thresholds].map(treeHash), hashes);
 });
 
 test('plot DIR DIR --out FILE writes one report: its runs table says which directory each run is from', async () => {
-  const out = join(tmp(), 'both', 'both.html');
-  const { html, svgs } = await writeReport([rosenbrock, thresholds], { out });
-  assert.equal(html, out);
+  const file = join(tmp(), 'both', 'both.html');
+  const { html, svgs } = await writeReport([out.rosenbrock, out.thresholds], { out: file });
+  assert.equal(html, file);
   assert.equal(svgs.length, 8);
   const page = readFileSync(html, 'utf8');
   assert.match(page, /<title>rosenbrock \+ thresholds — radam-run report<\/title>/);
   assert.match(page, /<thead><tr><th>diverged<\/th><th>dir<\/th><th>run<\/th>/);
   assert.match(page, /<td>thresholds<\/td><td>radam4-s1<\/td>/);
   assert.match(page, /<section id="config"><h2>Sources<\/h2>/);
-  assert.ok(!existsSync(join(rosenbrock, 'both.html')));
+  assert.ok(!existsSync(join(out.rosenbrock, 'both.html')));
 });
