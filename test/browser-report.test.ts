@@ -75,7 +75,7 @@ test('report.html of a reproduce directory renders every chart in headless Chrom
   const { charts, requests, screenshot } = await openReport(reproduce);
   assert.deepEqual(
     charts.map((c) => c.id),
-    ['chart-train-loss', 'chart-rho', 'chart-r', 'chart-alr-mean', 'chart-alr-cv'],
+    ['chart-train-loss', 'chart-effective-step', 'chart-update-norm', 'chart-grad-norm', 'chart-rho', 'chart-r', 'chart-alr-mean', 'chart-alr-cv'],
   );
   for (const c of charts) {
     assert.ok(c.width > 100 && c.height > 100, `${c.id} rendered ${c.width}×${c.height}`);
@@ -95,4 +95,19 @@ test('report.html of a sweep renders its charts too', async () => {
   for (const c of charts) assert.ok(c.width > 100 && c.height > 100 && c.marks > 0, `${c.id} rendered`);
   assert.deepEqual(requests, []);
   assert.ok(readdirSync(join(sweep, 'plots')).length === 2);
+});
+
+test('at 1280 px the outcome columns are in view without scrolling: the claims table fits, its status and the runs outcome lead', async () => {
+  const { html } = await writeReport(reproduce);
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
+  const tables = await page.$$eval('#claims div.table', (divs) => divs.map((d) => ({ scroll: d.scrollWidth, client: d.clientWidth })));
+  const statuses = await page.$$eval('td.status', (cells) => cells.map((c) => c.getBoundingClientRect().right));
+  await page.close();
+  assert.equal(tables.length, 1);
+  for (const t of tables) assert.ok(t.scroll <= t.client, `a table scrolls: ${t.scroll} > ${t.client}`);
+  // the claims' status and the runs' diverged column
+  assert.ok(statuses.length >= 2 + 2);
+  for (const right of statuses) assert.ok(right <= 1280, `a status cell ends at ${right}px`);
 });

@@ -47,16 +47,17 @@ function layer(spec: Json, type: string, channelField?: [string, string]): Json 
 
 const seriesIn = (values: Json[]): string[] => [...new Set(values.map((v) => v.series as string))];
 
-test('a compare directory gets train loss, ρ_t, r_t and the adaptive-lr charts, in that order', () => {
+test('a compare directory gets train loss, the warmup picture, ρ_t, r_t and the adaptive-lr charts, in that order', () => {
   const names = buildCharts(readOutputDir(rosenbrock)).map((c) => c.name);
   // rosenbrock has no validation split (analytic objective), so no val chart
-  assert.deepEqual(names, ['train-loss', 'rho', 'r', 'alr-mean', 'alr-cv']);
+  assert.deepEqual(names, ['train-loss', 'effective-step', 'update-norm', 'grad-norm', 'rho', 'r', 'alr-mean', 'alr-cv']);
 });
 
 test('the loss chart has one series per optimizer, in config order and palette colours, with axis titles', async () => {
-  const spec = chart(rosenbrock, 'train-loss');
+  const spec = chart(rosenbrock, 'train-loss', { smooth: 0 });
   const line = layer(spec, 'line');
   assert.deepEqual(line.encoding.color.scale.domain, ['sgd', 'adam', 'radam']);
+  // (smoothing off: the mean line alone)
   // colorFor's order cyan, magenta, yellow
   assert.equal(line.encoding.color.scale.range.length, 3);
   assert.equal(new Set(line.encoding.color.scale.range).size, 3);
@@ -79,7 +80,7 @@ test('the loss chart has one series per optimizer, in config order and palette c
 });
 
 test('several seeds give the mean line over a min–max band', () => {
-  const spec = chart(thresholds, 'train-loss');
+  const spec = chart(thresholds, 'train-loss', { smooth: 0 });
   const band = layer(spec, 'area');
   assert.equal(band.encoding.y.field, 'lo');
   assert.equal(band.encoding.y2.field, 'hi');
@@ -125,7 +126,7 @@ test('each RAdam gets its own threshold: 4 (the paper) rectifies from step 5, 5 
   );
   // colours follow the optimizers' positions in the config (adam is first), not their position here
   const line = layer(spec, 'line');
-  const loss = layer(chart(thresholds, 'train-loss'), 'line');
+  const loss = layer(chart(thresholds, 'train-loss', { smooth: 0 }), 'line');
   assert.deepEqual(line.encoding.color.scale.domain, ['radam5', 'radam4']);
   assert.deepEqual(line.encoding.color.scale.range, loss.encoding.color.scale.range.slice(1));
   const r = chart(thresholds, 'r');
@@ -142,14 +143,60 @@ test('the adaptive learning-rate charts show the Adam-family rows only', () => {
   assert.equal(layer(cv, 'line').encoding.y.title, 'CV of ψ_t');
 });
 
-test('--smooth N draws the trailing mean of N logged steps of the train curve', () => {
-  const spec = chart(rosenbrock, 'train-loss', { smooth: 5 });
+test("the train curve is smoothed by default: TensorBoard's debiased EMA with weight 0.6, the raw curve faint behind", () => {
+  const spec = chart(rosenbrock, 'train-loss');
   const rows = parse(readFileSync(join(rosenbrock, 'curves.csv'), 'utf8'), { columns: true }) as Json[];
-  const adam = rows.filter((r) => r.optimizer === 'adam').map((r) => Number(r.loss));
-  const expected = (adam[5]! + adam[6]! + adam[7]! + adam[8]! + adam[9]!) / 5; // steps 6…10
-  const got = spec.data.values.find((v: Json) => v.series === 'adam' && v.x === 10).mean;
-  assert.ok(Math.abs(got - expected) <= 1e-12 * expected, `${got} vs ${expected}`);
-  assert.ok(spec.title.subtitle.some((s: string) => s.includes('trailing mean of 5')));
+  const adam = rows.filter((r) => r.optimizer === 'adam' && r.split === 'train').map((r) => Number(r.loss));
+  // s_t = 0.6·s_{t−1} + 0.4·x_t from s_0 = 0, shown as s_t / (1 − 0.6ᵗ): at t = 1 that is x_1 itself
+  let s = 0;
+  const expected = adam.map((x, i) => {
+    s = 0.6 * s + 0.4 * x;
+    return s / (1 - 0.6 ** (i + 1));
+  });
+  assert.equal(expected[0], adam[0]);
+  const got = (spec.data.values as Json[]).filter((v) => v.series === 'adam').sort((a, b) => a.x - b.x);
+  assert.equal(got.length, adam.length);
+  got.forEach((v, i) => {
+    assert.ok(Math.abs(v.mean - expected[i]!) <= 1e-12 * Math.abs(expected[i]!), `step ${v.x}: ${v.mean} vs ${expected[i]}`);
+    assert.equal(v.raw, adam[i]);
+  });
+  // two lines: the raw (faint) behind the smoothed
+  const lines = (spec.layer as Json[]).filter((l) => l.mark.type === 'line');
+  assert.deepEqual(lines.map((l) => l.encoding.y.field), ['raw', 'mean']);
+  assert.ok(lines[0]!.mark.opacity < 0.5);
+  // in the series' own colour, unscaled (so without a legend of its own)
+  assert.equal(lines[0]!.encoding.stroke.scale, null);
+  const { domain, range } = lines[1]!.encoding.color.scale;
+  for (const v of spec.data.values as Json[]) assert.equal(v.rawColor, range[domain.indexOf(v.series)]);
+  assert.ok(spec.title.subtitle.some((t: string) => t.includes('debiased EMA, weight 0.6')));
+});
+
+test('--smooth W sets the EMA weight; 0 draws the raw curve alone', () => {
+  const rows = [3, 1, 2].map((loss, i) => ({ run: 'a', optimizer: 'adam', seed: 0, step: i + 1, split: 'train', loss, accuracy: NaN }));
+  const values = (w: number): number[] => (curvesChart(rows, 'train', ['adam'], { smooth: w }).spec as Json).data.values.map((v: Json) => v.mean);
+  // w = 0.5: s = 1.5, 1.25, 1.625; debiased by 1 − 0.5ᵗ = 0.5, 0.75, 0.875 → 3, 5/3, 13/7
+  const got = values(0.5);
+  [3, 5 / 3, 13 / 7].forEach((e, i) => assert.ok(Math.abs(got[i]! - e) < 1e-12, `${got[i]} vs ${e}`));
+  assert.deepEqual(values(0), [3, 1, 2]);
+  const off = curvesChart(rows, 'train', ['adam'], { smooth: 0 }).spec as Json;
+  assert.equal(off.layer.length, 1);
+  // a diverged (Infinity) loss is passed through and not counted, as TensorBoard does
+  const withInf = [2, Infinity, 4].map((loss, i) => ({ ...rows[0]!, step: i + 1, loss }));
+  const inf = (curvesChart(withInf, 'train', ['adam'], { smooth: 0.5 }).spec as Json).data.values.map((v: Json) => v.mean);
+  // s = 1, (skip), 0.5 + 2 = 2.5 over 1 − 0.25 → 10/3; the Infinity itself is left out of the mean line
+  assert.equal(inf.length, 2);
+  assert.equal(inf[0], 2);
+  assert.ok(Math.abs(inf[1] - 10 / 3) < 1e-12, `${inf[1]}`);
+});
+
+test('seed bands only up to four series; beyond, the mean lines alone', () => {
+  const rows = (n: number): Json[] =>
+    Array.from({ length: n }, (_, k) => `o${k}`).flatMap((optimizer) => [0, 1].flatMap((seed) => [1, 2].map((step) => ({ run: `${optimizer}-s${seed}`, optimizer, seed, step, split: 'train', loss: step + seed, accuracy: NaN }))));
+  const marks = (n: number): string[] => ((curvesChart(rows(n) as never, 'train', Array.from({ length: n }, (_, k) => `o${k}`), { smooth: 0 }).spec as Json).layer as Json[]).map((l) => l.mark.type);
+  assert.deepEqual(marks(4), ['area', 'line']);
+  assert.deepEqual(marks(5), ['line']);
+  const spec = curvesChart(rows(5) as never, 'train', Array.from({ length: 5 }, (_, k) => `o${k}`), { smooth: 0 }).spec as Json;
+  assert.ok(spec.title.subtitle.some((t: string) => t.includes('no bands: more than 4 series')));
 });
 
 test('--log-y forces a log axis; the default picks one only when losses span two decades', () => {
@@ -158,21 +205,36 @@ test('--log-y forces a log axis; the default picks one only when losses span two
   assert.equal(layer(chart(rosenbrock, 'train-loss', { logY: true }), 'line').encoding.y.scale.type, 'log');
 });
 
+test('--log-steps puts every chart over steps on a log step axis; by default the loss axis is linear', () => {
+  const names = ['train-loss', 'effective-step', 'update-norm', 'grad-norm', 'rho', 'r', 'alr-mean', 'alr-cv'];
+  const xOf = (spec: Json): Json => spec.encoding?.x ?? (spec.layer as Json[]).find((l) => l.encoding?.x)!.encoding.x;
+  const charts = buildCharts(readOutputDir(rosenbrock), { logSteps: true });
+  for (const name of names) {
+    const spec = charts.find((c) => c.name === name)!.spec as Json;
+    assert.equal(xOf(spec).scale?.type, 'log', name);
+    // the axis ends at the last step (50), not at the next decade
+    assert.equal(xOf(spec).scale?.nice, false, name);
+  }
+  // 50 steps span less than two decades: without the flag every step axis is linear
+  for (const c of buildCharts(readOutputDir(rosenbrock))) if (names.includes(c.name)) assert.equal(xOf(c.spec as Json).scale?.type, undefined, c.name);
+});
+
 test('bad options are ConfigErrors with a one-line message', () => {
   const data = readOutputDir(rosenbrock);
   assert.throws(() => buildCharts(data, { metric: 'perplexity' }), (e: unknown) => e instanceof ConfigError && /^--metric: expected loss or accuracy, got "perplexity"$/.test(e.message));
   assert.throws(() => buildCharts(data, { metric: 'accuracy' }), (e: unknown) => e instanceof ConfigError && /expected accuracy values/.test(e.message) && !e.message.includes('\n'));
-  assert.throws(() => buildCharts(data, { smooth: 0 }), (e: unknown) => e instanceof ConfigError && /^--smooth: expected an integer ≥ 1/.test(e.message));
+  assert.throws(() => buildCharts(data, { smooth: 1 }), (e: unknown) => e instanceof ConfigError && /^--smooth: expected a weight in \[0, 1\)/.test(e.message));
+  assert.throws(() => buildCharts(data, { smooth: -0.1 }), (e: unknown) => e instanceof ConfigError && /^--smooth: expected a weight in \[0, 1\)/.test(e.message));
 });
 
 test('a sweep gets the lr robustness curve on a log lr axis, with diverged learning rates marked', () => {
   const names = buildCharts(readOutputDir(sweep)).map((c) => c.name);
-  assert.deepEqual(names, ['lr-robustness', 'best-train-loss']);
+  assert.deepEqual(names, ['lr-robustness', 'best-train-loss']); // one parameter: no heatmap
   const spec = chart(sweep, 'lr-robustness');
   assert.equal(spec.encoding.x.field, 'lr');
   assert.equal(spec.encoding.x.scale.type, 'log');
   assert.equal(spec.encoding.x.title, 'learning rate');
-  assert.equal(spec.encoding.y.title, 'final train loss (mean over seeds)');
+  assert.equal(spec.encoding.y.title, 'final train loss (mean ± std over seeds)');
   assert.deepEqual(spec.encoding.color.scale.domain, ['sgd', 'radam']);
   const values = spec.data.values as Json[];
   // 2 optimizers × 3 learning rates; SGD at lr 1 diverged on every seed (empty mean in lr_robustness.csv)
@@ -188,7 +250,7 @@ test('a sweep gets the lr robustness curve on a log lr axis, with diverged learn
 
 test("a sweep's best-point curves: one series per optimizer, labelled with its best point", () => {
   const best = (JSON.parse(readFileSync(join(sweep, 'sweep_summary.json'), 'utf8')) as { best: { optimizer: string; lr: number }[] }).best;
-  const spec = chart(sweep, 'best-train-loss');
+  const spec = chart(sweep, 'best-train-loss', { smooth: 0 });
   assert.deepEqual(layer(spec, 'line').encoding.color.scale.domain, best.map((b) => `${b.optimizer} · lr=${b.lr}`));
   // two seeds per point: mean over a band
   assert.ok(spec.data.values.every((v: Json) => v.runs === 2));
@@ -244,7 +306,7 @@ test('a long run (200 000 logged steps) gets its charts: no Math.max(...steps) t
   // loss 100/t falls from 100 to 5e-4: over two decades, so the axis is log (wantsLog saw every value)
   const steps = 200_000;
   const rows = Array.from({ length: steps }, (_, i) => ({ run: 'adam-s0', optimizer: 'adam', seed: 0, step: i + 1, split: 'train', loss: 100 / (i + 1), accuracy: NaN }));
-  const spec = curvesChart(rows, 'train', ['adam']).spec as Json;
+  const spec = curvesChart(rows, 'train', ['adam'], { smooth: 0 }).spec as Json;
   assert.equal(spec.data.values.length, steps);
   assert.equal(layer(spec, 'line').encoding.y.scale.type, 'log');
   // one seed: no band, and no "mean over seeds" line in the subtitle

@@ -77,10 +77,11 @@ export function thresholdsOutput(dir = tmp()): string {
 
 /**
  * A sweep over lr ∈ {0.01, 0.1, 1} of SGD (diverges at 1: momentum 0.9 is stable only for lr·5 < 3.8) and
- * RAdam (does not), two seeds.
+ * RAdam (does not), two seeds; `extra` adds swept parameters (e.g. steps, for a two-parameter sweep),
+ * and the output goes to DIR/`name`.
  */
-export function sweepOutput(dir = tmp()): string {
-  const config = join(dir, 'sweep.yaml');
+export function sweepOutput(dir = tmp(), extra: Record<string, unknown[]> = {}, name = 'sweep'): string {
+  const config = join(dir, `${name}.yaml`);
   writeFileSync(
     config,
     stringify({
@@ -90,10 +91,10 @@ export function sweepOutput(dir = tmp()): string {
       log_every: 5,
       model: { kind: 'quadratic', curvatures: [0.5, 5], init: [2, -2], noise: 0.3 },
       optimizers: [{ kind: 'sgd', lr: 0.01, momentum: 0.9 }, { kind: 'radam' }],
-      sweep: { params: { lr: [0.01, 0.1, 1] } },
+      sweep: { params: { lr: [0.01, 0.1, 1], ...extra } },
     }),
   );
-  const out = join(dir, 'sweep');
+  const out = join(dir, name);
   run(['sweep', config, '--out', out, '-q', '-w', '1']);
   return out;
 }

@@ -31,7 +31,7 @@ test('report.html of a compare: no URLs, one inline <svg> per chart, SVG files i
   const page = readFileSync(html, 'utf8');
   assert.doesNotMatch(page, /https?:\/\//, 'report.html must not refer to the network');
   assert.doesNotMatch(page, /<script|<link|<img|<iframe|@import|url\(/i, 'no external resources of any kind');
-  assert.deepEqual(svgs.map((f) => f.slice(join(rosenbrock, 'plots').length + 1)), ['train-loss.svg', 'rho.svg', 'r.svg', 'alr-mean.svg', 'alr-cv.svg']);
+  assert.deepEqual(svgs.map((f) => f.slice(join(rosenbrock, 'plots').length + 1)), ['train-loss.svg', 'effective-step.svg', 'update-norm.svg', 'grad-norm.svg', 'rho.svg', 'r.svg', 'alr-mean.svg', 'alr-cv.svg']);
   assert.equal(svgCount(page), svgs.length);
   assert.equal((page.match(/<figure\b/g) ?? []).length, svgs.length);
   for (const file of svgs) {
@@ -39,7 +39,7 @@ test('report.html of a compare: no URLs, one inline <svg> per chart, SVG files i
     assert.match(readFileSync(file, 'utf8'), /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   }
   // the summary table and the resolved config (every default filled in) are there
-  assert.match(page, /<th>final_train_loss<\/th>/);
+  assert.match(page, /<th>final_<wbr>train_<wbr>loss<\/th>/);
   assert.match(page, /rho_threshold: 5/);
   assert.match(page, /unrectified: skip/);
 });
@@ -49,10 +49,10 @@ test('a reproduce directory shows the claims and their outcome', async () => {
   const page = readFileSync(html, 'utf8');
   assert.match(page, /<section id="claims">/);
   assert.match(page, /1 of 2 claims hold — 1 failed/);
-  assert.match(page, /<tr class="pass"><td>radam rectifies from step 6<\/td>/);
-  assert.match(page, /<tr class="fail"><td>radam ends lower than sgd, by 5%<\/td>/);
+  assert.match(page, /<tr class="pass"><td class="status">PASS<\/td><td>radam rectifies from step 6<\/td>/);
+  assert.match(page, /<tr class="fail"><td class="status">FAIL<\/td><td>radam ends lower than sgd, by 5%<\/td>/);
   assert.doesNotMatch(page, /https?:\/\//);
-  assert.equal(svgCount(page), 5);
+  assert.equal(svgCount(page), 8);
 });
 
 test('a sweep report: robustness and best curves, the robustness table with diverged cells', async () => {
@@ -80,12 +80,12 @@ test('plot --out FILE writes the report there and the SVGs to plots/ beside it',
   const stderr = process.stderr.write;
   process.stderr.write = () => true;
   try {
-    await plotCommand(rosenbrock, { out: file, logY: true, smooth: 3 });
+    await plotCommand(rosenbrock, { out: file, logY: true, smooth: 0.9 });
   } finally {
     process.stderr.write = stderr;
   }
   assert.ok(existsSync(file));
-  assert.deepEqual(readdirSync(join(outDir, 'plots')).sort(), ['alr-cv.svg', 'alr-mean.svg', 'r.svg', 'rho.svg', 'train-loss.svg']);
+  assert.deepEqual(readdirSync(join(outDir, 'plots')).sort(), ['alr-cv.svg', 'alr-mean.svg', 'effective-step.svg', 'grad-norm.svg', 'r.svg', 'rho.svg', 'train-loss.svg', 'update-norm.svg']);
 });
 
 function rejects(dir: string, flags: Parameters<typeof plotCommand>[1], pattern: RegExp): Promise<void> {

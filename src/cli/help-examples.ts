@@ -36,7 +36,8 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly (readonly [string, 
   ],
   plot: [
     ['radam-run plot runs/lstm', 'charts and runs/lstm/report.html'],
-    ['radam-run plot runs/lstm --metric accuracy --smooth 5 --out lstm.html', 'accuracy, smoothed, into another file'],
+    ['radam-run plot runs/lstm --metric accuracy --smooth 0.9 --out lstm.html', 'accuracy, smoothed more, into another file'],
+    ['radam-run plot runs/lstm runs/lstm-warmup --out both.html', 'two outputs overlaid, runs labelled by directory'],
   ],
   rho: [
     ['radam-run rho --steps 10', 'ρ_t and r_t of the first ten steps for β₂ = 0.999'],

@@ -181,12 +181,13 @@ function addPlot(program: Command): void {
   program
     .command('plot')
     .description('charts (SVG) and a self-contained report.html from the output of compare, sweep, reproduce or variance')
-    .argument('<dir>', 'output directory')
-    .option('-o, --out <file>', 'HTML report to write (default: DIR/report.html); SVGs go to plots/ beside it')
+    .argument('<dir...>', 'output directory; several are overlaid in one report, runs labelled by directory')
+    .option('-o, --out <file>', 'HTML report to write (default: DIR/report.html; required for several directories); SVGs go to plots/ beside it')
     .option('--metric <name>', 'loss or accuracy', 'loss')
-    .option('--smooth <n>', 'trailing mean over N logged steps of the train curves', intArg())
+    .option('--smooth <w>', 'weight of the debiased EMA of the training curves (default 0.6, as TensorBoard; 0: off)', numberArg)
     .option('--log-y', 'log y axes (default: log when values span two decades)')
-    .action(async (dir: string, opts) => (await import('./plot.js')).plotCommand(dir, opts));
+    .option('--log-steps', 'log step axes, to see the early steps where RAdam and Adam differ')
+    .action(async (dirs: string[], opts) => (await import('./plot.js')).plotCommand(dirs, opts));
 }
 
 function addRho(program: Command): void {

@@ -1,5 +1,6 @@
-// `radam-run plot DIR`: charts (SVG) and a self-contained report.html from any output directory;
-// also the `--report` step of compare, sweep and reproduce.
+// `radam-run plot DIR [DIR …]`: charts (SVG) and a self-contained report.html from any output
+// directory, or from several overlaid (--out required); also the `--report` step of compare, sweep and
+// reproduce.
 import { dirname, relative } from 'node:path';
 import { writeReport } from '../report/report.js';
 
@@ -8,6 +9,7 @@ export interface PlotFlags {
   metric?: 'loss' | 'accuracy';
   smooth?: number;
   logY?: boolean;
+  logSteps?: boolean;
 }
 
 /** A path as the user would type it: relative to the working directory unless that climbs out of it. */
@@ -16,13 +18,13 @@ export function shown(path: string): string {
   return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
 }
 
-export async function plotCommand(dir: string, flags: PlotFlags): Promise<void> {
-  await writeReportAndSay(dir, flags);
+export async function plotCommand(dirs: string | string[], flags: PlotFlags): Promise<void> {
+  await writeReportAndSay(dirs, flags);
 }
 
-/** Write the report of an output directory and say where it went (stderr). */
-export async function writeReportAndSay(dir: string, flags: PlotFlags = {}): Promise<void> {
-  const { html, svgs } = await writeReport(dir, { out: flags.out, metric: flags.metric, smooth: flags.smooth, logY: flags.logY });
+/** Write the report of an output directory (or of several, overlaid) and say where it went (stderr). */
+export async function writeReportAndSay(dir: string | string[], flags: PlotFlags = {}): Promise<void> {
+  const { html, svgs } = await writeReport(dir, { out: flags.out, metric: flags.metric, smooth: flags.smooth, logY: flags.logY, logSteps: flags.logSteps });
   const where = svgs.length > 0 ? ` and ${svgs.length} chart${svgs.length === 1 ? '' : 's'} in ${shown(dirname(svgs[0]!))}/` : '';
   process.stderr.write(`wrote ${shown(html)}${where}\n`);
 }

@@ -11,8 +11,13 @@ import { toolVersion } from '../base/version.js';
 import { carriesMark, CHART_MARK, checkOutputPath, existingAncestor, REPORT_MARK } from '../results/paths.js';
 import { unusableOutput } from '../results/fs-errors.js';
 import { writeFileAtomic } from '../results/atomic.js';
-import { buildCharts, type Chart, type ChartOptions } from './charts/index.js';
+import { buildCharts, type Chart, type ChartOptions, type ReportData } from './charts/index.js';
+import { overlayData } from './charts/overlay.js';
 import { readOutputDir, type OutputData } from '../results/output-data.js';
+import { readJson } from '../results/read.js';
+import { runDir } from '../results/run-store.js';
+import { SweepJson } from '../results/sweep-dir.js';
+import { z } from 'zod';
 import type { Table } from '../results/read.js';
 
 export interface ReportOptions extends ChartOptions {
@@ -63,14 +68,23 @@ function formatCell(text: string): string {
   return !Number.isFinite(x) ? String(x) : a !== 0 && (a < 1e-3 || a >= 1e6) ? x.toExponential(3) : String(Number(x.toPrecision(5)));
 }
 
-/** An HTML table of a CSV, leaving out columns that are empty in every row. */
-function htmlTable(table: Table, rowClass: (row: Record<string, string>) => string = () => ''): string {
-  const columns = table.columns.filter((c) => table.rows.some((r) => (r[c] ?? '') !== ''));
-  const head = columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
+/** A header cell that may wrap after each underscore, so long column names do not widen the table. */
+function headerCell(column: string): string {
+  return `<th>${escapeHtml(column).replace(/_/g, '_<wbr>')}</th>`;
+}
+
+/**
+ * An HTML table of a CSV, leaving out columns that are empty in every row; the `first` columns (the
+ * outcome: status, diverged) lead, so they are in view without scrolling however wide the rest is.
+ */
+function htmlTable(table: Table, rowClass: (row: Record<string, string>) => string = () => '', first: string[] = []): string {
+  const present = table.columns.filter((c) => table.rows.some((r) => (r[c] ?? '') !== ''));
+  const columns = [...first.filter((c) => present.includes(c)), ...present.filter((c) => !first.includes(c))];
+  const head = columns.map(headerCell).join('');
   const body = table.rows
     .map((r) => {
       const cls = rowClass(r);
-      const cells = columns.map((c) => `<td${isNumber(r[c] ?? '') ? ' class="num"' : ''}>${formatCell(r[c] ?? '')}</td>`).join('');
+      const cells = columns.map((c) => `<td${first.includes(c) ? ' class="status"' : isNumber(r[c] ?? '') ? ' class="num"' : ''}>${formatCell(r[c] ?? '')}</td>`).join('');
       return `<tr${cls ? ` class="${cls}"` : ''}>${cells}</tr>`;
     })
     .join('\n');
@@ -91,7 +105,7 @@ function claimsSection(claims: Table): Section {
   return {
     id: 'claims',
     label: 'Claims',
-    html: `<p class="verdict ${failed > 0 ? 'fail' : 'pass'}">${verdict}</p>\n${htmlTable(claims, (r) => (r.status?.toUpperCase() === 'PASS' ? 'pass' : 'fail'))}`,
+    html: `<p class="verdict ${failed > 0 ? 'fail' : 'pass'}">${verdict}</p>\n${htmlTable(claims, (r) => (r.status?.toUpperCase() === 'PASS' ? 'pass' : 'fail'), ['status'])}`,
   };
 }
 
@@ -102,14 +116,14 @@ function chartsSection(charts: { chart: Chart; svg: string }[]): Section {
 
 function tablesSection(data: OutputData): Section | undefined {
   const parts: string[] = [];
-  if (data.compare?.summary) parts.push(`<h3>Runs (summary.csv)</h3>\n${htmlTable(data.compare.summary)}`);
+  if (data.compare && data.compare.summary.rows.length > 0) parts.push(`<h3>Runs (summary.csv)</h3>\n${htmlTable(data.compare.summary, undefined, ['diverged'])}`);
   if (data.sweep) {
     const robustness: Table = {
       columns: ['optimizer', 'lr', 'final_train_loss_mean', 'points', 'diverged_points'],
       rows: data.sweep.robustness.map((r) => ({ optimizer: r.optimizer, lr: String(r.lr), final_train_loss_mean: r.final_train_loss_mean === null ? 'diverged' : String(r.final_train_loss_mean), points: String(r.points), diverged_points: String(r.diverged_points) })),
     };
     parts.push(`<h3>Learning-rate robustness (lr_robustness.csv)</h3>\n${htmlTable(robustness)}`);
-    if (data.sweep.points) parts.push(`<h3>Sweep points (sweep_summary.csv)</h3>\n${htmlTable(data.sweep.points)}`);
+    if (data.sweep.points) parts.push(`<h3>Sweep points (sweep_summary.csv)</h3>\n${htmlTable(data.sweep.points, undefined, ['diverged', 'failed'])}`);
   }
   return parts.length > 0 ? { id: 'tables', label: 'Summary', html: parts.join('\n') } : undefined;
 }
@@ -117,7 +131,35 @@ function tablesSection(data: OutputData): Section | undefined {
 /** Bookkeeping fields of manifest.json that are not settings (shown in the header instead). */
 const MANIFEST_BOOKKEEPING = ['tool', 'version', 'node', 'command', 'config_file', 'provenance', 'started', 'finished', 'runs', 'files'];
 
-function configSection(data: OutputData): Section | undefined {
+/** What the sweep report reads of a run's runs/<id>/spec.json: the resolved spec the run was built from. */
+const RunSpecFile = z.looseObject({ point: z.record(z.string(), z.unknown()), spec: z.looseObject({ optimizer: z.unknown() }) });
+
+/**
+ * A sweep's base configuration: what every run shares (the first stored run's resolved spec without its
+ * optimizer and seed) and each optimizer's resolved options (from its first stored run), with the
+ * point those values come from. Undefined before any run is stored.
+ */
+function sweepBase(dir: string): string | undefined {
+  const plan = readJson(join(dir, 'sweep.json'), SweepJson);
+  const firsts = [...new Set(plan.runs.map((r) => r.optimizer))].flatMap((optimizer) => {
+    const run = plan.runs.find((r) => r.optimizer === optimizer && existsSync(join(runDir(dir, r.id), 'spec.json')));
+    return run ? [{ optimizer, id: run.id, file: readJson(join(runDir(dir, run.id), 'spec.json'), RunSpecFile) }] : [];
+  });
+  const first = firsts[0];
+  if (!first) return undefined;
+  const { optimizer: _optimizer, seed: _seed, ...shared } = first.file.spec;
+  const base = { ...shared, optimizers: Object.fromEntries(firsts.map((f) => [f.optimizer, f.file.spec.optimizer])) };
+  const point = Object.entries(first.file.point).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
+  const note = `Base configuration: the resolved spec of each optimizer's first run (runs/${first.id}/spec.json …); the swept ${plan.params.join(', ')} vary over the sweep (shown at its first point, ${point})`;
+  return `<p class="meta">${escapeHtml(note)}</p><pre>${escapeHtml(yamlStringify(base))}</pre>`;
+}
+
+function configSection(data: ReportData): Section | undefined {
+  if (data.overlay) {
+    // each directory's own report shows its configuration; this one says which is which
+    const items = data.overlay.map((o) => `<li><code>${escapeHtml(o.label)}/…</code>: ${escapeHtml(o.dir)}</li>`).join('');
+    return { id: 'config', label: 'Sources', html: `<p class="meta">runs and optimizers are labelled by their directory</p><ul>${items}</ul>` };
+  }
   const { manifest, sweep } = data;
   // a compare's resolved experiment; else a sweep's plan; else the settings a command such as
   // `variance` recorded in its manifest
@@ -130,17 +172,19 @@ function configSection(data: OutputData): Section | undefined {
           ? [Object.fromEntries(Object.entries(manifest).filter(([k]) => !MANIFEST_BOOKKEEPING.includes(k))), 'manifest.json']
           : [undefined, ''];
   if (config === undefined) return undefined;
-  return { id: 'config', label: 'Configuration', html: `<p class="meta">${what}</p><pre>${escapeHtml(yamlStringify(config))}</pre>` };
+  const base = sweep && manifest?.config === undefined ? sweepBase(data.dir) : undefined;
+  return { id: 'config', label: 'Configuration', html: `${base ?? ''}<p class="meta">${what}</p><pre>${escapeHtml(yamlStringify(config))}</pre>` };
 }
 
 const STYLE = `
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 0 auto; max-width: 980px; padding: 1.5rem; color: #222; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; margin: 0 auto; max-width: 1180px; padding: 1.5rem; color: #222; }
 h1 { font-size: 1.5rem; margin-bottom: 0.2rem; } h2 { border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; margin-top: 2rem; }
 .meta { color: #666; font-size: 0.85rem; } nav a { margin-right: 1rem; }
 figure { margin: 1.5rem 0; } figure svg { max-width: 100%; height: auto; }
 .table { overflow-x: auto; } table { border-collapse: collapse; font-size: 0.8rem; }
-th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #eee; text-align: left; white-space: nowrap; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-tr.pass td:last-child { color: #1a7f37; font-weight: 600; } tr.fail td:last-child { color: #cf222e; font-weight: 600; }
+th, td { padding: 0.25rem 0.5rem; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; overflow-wrap: break-word; }
+th { font-weight: 600; overflow-wrap: normal; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.pass td.status { color: #1a7f37; font-weight: 600; } tr.fail td.status { color: #cf222e; font-weight: 600; }
 .verdict { font-weight: 600; } .verdict.pass { color: #1a7f37; } .verdict.fail { color: #cf222e; }
 pre { background: #f6f8fa; padding: 0.8rem; overflow-x: auto; font-size: 0.8rem; }`;
 
@@ -153,7 +197,7 @@ function commandLine(command: string[]): string {
 }
 
 /** The report page: claims, charts (their SVG given, in chart order), tables, config. */
-function reportHtml(data: OutputData, charts: { chart: Chart; svg: string }[]): string {
+function reportHtml(data: ReportData, charts: { chart: Chart; svg: string }[]): string {
   const m = data.manifest;
   const meta = [`radam-run ${escapeHtml(m?.version ?? toolVersion())}`, `from ${escapeHtml(data.dir)}`];
   if (m?.started) meta.push(`run started ${escapeHtml(m.started)}`);
@@ -215,9 +259,14 @@ function writeOrSay(file: string, label: string, content: string): void {
  * Read DIR, write plots/*.svg and report.html (or opts.out). Throws ConfigError on bad input: every
  * check (the output directory's files, the files to be replaced) comes before the first write.
  */
-export async function writeReport(dir: string, opts: ReportOptions = {}): Promise<ReportFiles> {
+export async function writeReport(dirs: string | string[], opts: ReportOptions = {}): Promise<ReportFiles> {
+  const list = typeof dirs === 'string' ? [dirs] : dirs;
+  const dir = list[0];
+  if (dir === undefined) throw new ConfigError('plot: expected an output directory, got none');
+  // the combined report belongs to none of the directories: its place is the user's to name
+  if (list.length > 1 && opts.out === undefined) throw new ConfigError(`plot ${list.join(' ')}: expected --out FILE for the report of several directories, got none`);
   if (opts.out !== undefined) checkOutputPath('--out', opts.out, 'file');
-  const data = readOutputDir(dir);
+  const data: ReportData = list.length > 1 ? overlayData(list.map(readOutputDir)) : readOutputDir(dir);
   const charts = buildCharts(data, opts);
   // paths as the user gave them, for messages
   const htmlShown = opts.out ?? join(dir, 'report.html');

@@ -5,7 +5,15 @@ import type { RunResult } from '../results/run-result.js';
 import type { RunSummary } from '../train/train.js';
 import { formatLoss } from '../results/cells.js';
 
-const PALETTE: ChalkInstance[] = [chalk.cyan, chalk.magenta, chalk.yellow, chalk.green, chalk.blue, chalk.red, chalk.white];
+/**
+ * Ten colours, so ten optimizers never share one; the report's charts use the same order
+ * (charts/common.ts PALETTE_HEX). The bright variants come last and only where their base hue's
+ * terminal rendering differs most (bright red leans orange, bright magenta violet, bright green lime).
+ */
+const PALETTE: ChalkInstance[] = [chalk.cyan, chalk.magenta, chalk.yellow, chalk.green, chalk.blue, chalk.red, chalk.white, chalk.redBright, chalk.magentaBright, chalk.greenBright];
+
+/** How many colours the terminal palette has before the (k+PALETTE_SIZE)-th optimizer repeats the k-th. */
+export const PALETTE_SIZE = PALETTE.length;
 
 /** The colour of the k-th optimizer (stable across the table, bars and charts). */
 export function colorFor(k: number): ChalkInstance {

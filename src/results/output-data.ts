@@ -36,6 +36,9 @@ export interface TraceRow {
   rhoT: number;
   rect: number;
   adaptive: boolean;
+  /** ‖g_t‖₂ and ‖θ_t − θ_{t−1}‖₂ (grad_norm, update_norm). */
+  gradNorm: number;
+  updateNorm: number;
   alrMean: number;
   alrCv: number;
 }
@@ -95,6 +98,8 @@ function readCompare(dir: string): CompareData {
     rhoT: r.rho_t,
     rect: r.r_t,
     adaptive: r.adaptive,
+    gradNorm: r.grad_norm,
+    updateNorm: r.update_norm,
     alrMean: r.alr_mean ?? NaN,
     alrCv: r.alr_cv ?? NaN,
   }));

@@ -170,7 +170,7 @@ export const CURVES = {
 
 /** trace.csv read back: what the charts draw (rho_t, r_t empty off RAdam rows; alr_* empty off Adam-family rows). */
 export const TRACE = {
-  columns: { run: name, optimizer: name, seed: integer, step: integer, lr: number, rho_t: numberOrEmpty, r_t: numberOrEmpty, adaptive: flag } satisfies KindsOf<typeof TRACE_COLUMNS>,
+  columns: { run: name, optimizer: name, seed: integer, step: integer, lr: number, rho_t: numberOrEmpty, r_t: numberOrEmpty, adaptive: flag, grad_norm: numberOrEmpty, update_norm: numberOrEmpty } satisfies KindsOf<typeof TRACE_COLUMNS>,
   optional: { alr_mean: numberOrEmpty, alr_cv: numberOrEmpty } satisfies KindsOf<typeof TRACE_COLUMNS>,
 };
 

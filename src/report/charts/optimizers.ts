@@ -12,6 +12,8 @@ export interface OptimizerInfo {
   rhoThreshold: number | undefined;
   /** RAdam: the first step that applied the rectified update, or null if none did. */
   firstRectifiedStep: number | null;
+  /** Steps 1…freezeSteps move only v_t ("Adam-2k"): no update (0 when unknown). */
+  freezeSteps?: number;
 }
 
 /** Optimizers in the order they first appear (the order colorFor uses), with RAdam's threshold. */
@@ -30,6 +32,7 @@ export function optimizerInfo({ curves, trace, summaryRows: summary }: CompareDa
       kind,
       rhoThreshold: kind === 'radam' ? (spec?.rho_threshold ?? 5) : undefined,
       firstRectifiedStep: kind === 'radam' && firsts.length > 0 ? minOf(firsts) : null,
+      freezeSteps: typeof spec?.freeze_steps === 'number' ? spec.freeze_steps : 0,
     };
   });
 }
