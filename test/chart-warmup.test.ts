@@ -1,6 +1,9 @@
 // The warmup picture: the effective step size (Adam's warmed-up lr_t against RAdam's lr_t·r_t) beside
 // ‖Δθ_t‖ and ‖g_t‖, and r_t drawn so that it leaves zero at the first rectified step even when the
 // trace is logged sparsely (every 10th step: logged 1, 10, 20, … while RAdam rectifies from step 6).
+// Runs now log every step of the rectification window whatever log_every says (src/train/train.ts),
+// so the sparse trace is the compare's output thinned to what log_every: 10 wrote before that, as an
+// older result directory holds it.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -38,7 +41,20 @@ before(() => {
   dir = join(work, 'out');
   const r = cli(['compare', config, '--out', dir, '-q', '-w', '1']);
   assert.equal(r.code, 0, r.stderr);
+  for (const file of ['curves.csv', 'trace.csv']) thinToEvery10th(join(dir, file));
 });
+
+/** Keep the header and the rows of steps 1, 10, 20, … (step is the 4th column of curves.csv and trace.csv). */
+function thinToEvery10th(file: string): void {
+  const [header, ...rows] = readFileSync(file, 'utf8').trimEnd().split('\n');
+  assert.equal(header!.split(',')[3], 'step');
+  const kept = rows.filter((row) => {
+    const step = Number(row.split(',')[3]);
+    return step === 1 || step % 10 === 0;
+  });
+  assert.ok(kept.length < rows.length, `${file}: logged densely, so there is something to thin`);
+  writeFileSync(file, [header, ...kept].join('\n') + '\n');
+}
 
 function chart(name: string, opts = {}): Json {
   const found = buildCharts(readOutputDir(dir), opts).find((c) => c.name === name);
