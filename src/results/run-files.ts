@@ -174,8 +174,8 @@ export const TRACE = {
   optional: { alr_mean: numberOrEmpty, alr_cv: numberOrEmpty } satisfies KindsOf<typeof TRACE_COLUMNS>,
 };
 
-/** A compare's summary.csv read back: shown as a table; kind and the exact first rectified step feed the charts. */
+/** A compare's summary.csv read back: shown as a table; kind, the exact first rectified step and the data's entropy rate (the loss floor) feed the charts. */
 export const SUMMARY = {
   columns: { run: name, optimizer: name, kind: name, first_adaptive_step: integerOrEmpty } satisfies KindsOf<typeof SUMMARY_COLUMNS>,
-  optional: {},
+  optional: { entropy_rate: numberOrEmpty } satisfies KindsOf<typeof SUMMARY_COLUMNS>,
 };

@@ -15,6 +15,8 @@ export interface CurveOptions {
   logY?: boolean;
   /** Force a log (true) or linear (false) step axis; default linear. */
   logSteps?: boolean;
+  /** The best achievable loss of the data (markov-text's entropy rate), drawn as a rule on loss charts. */
+  floor?: number;
 }
 
 const SPLIT_TITLE: Record<string, string> = { train: 'Training', val: 'Validation', test: 'Test' };
@@ -52,6 +54,8 @@ export interface BandChartOptions {
   series: string[];
   allSeries?: SeriesList;
   seriesTitle?: string;
+  /** A horizontal rule at this value, labelled (the loss floor). */
+  floor?: { value: number; label: string };
 }
 
 /**
@@ -81,6 +85,7 @@ export function bandChart(points: (BandPoint & { raw?: number })[], o: BandChart
     layer.push({ mark: { type: 'area', fillOpacity: 0.18 }, encoding: { y: { field: 'lo', ...y }, y2: { field: 'hi' }, fill: { ...color, legend: null } } } as unknown as TopLevelSpec);
   }
   layer.push({ mark: { type: 'line', strokeWidth: 1.8, point: sparse }, encoding: { y: { field: 'mean', ...y }, ...seriesChannels(o.series, o.allSeries, 'series', title) } } as unknown as TopLevelSpec);
+  if (o.floor !== undefined) layer.push(...floorLayers(o.floor, y));
   const spec = {
     ...frame(o.title, o.subtitle),
     data: { values },
@@ -88,6 +93,20 @@ export function bandChart(points: (BandPoint & { raw?: number })[], o: BandChart
     layer,
   } as unknown as TopLevelSpec;
   return { name: o.name, title: o.title, spec };
+}
+
+/**
+ * A grey dashed rule across the plot at the floor, its label above the left end (where the curves are
+ * still high: they approach the floor at the right). It has its own data
+ * (one row) and its own x (the plot's edges): the step field the layers inherit is not in that row.
+ */
+function floorLayers(floor: { value: number; label: string }, y: object): TopLevelSpec[] {
+  const data = { values: [{ floor: floor.value, label: floor.label }] };
+  const at = { y: { field: 'floor', ...y } };
+  return [
+    { data, mark: { type: 'rule', color: '#555555', strokeDash: [2, 2], strokeWidth: 1.2 }, encoding: { ...at, x: { value: 0 }, x2: { value: 'width' } } },
+    { data, mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 4, dy: -2, fontSize: 10, color: '#555555' }, encoding: { ...at, x: { value: 0 }, text: { field: 'label' } } },
+  ] as unknown as TopLevelSpec[];
 }
 
 /** The train or validation curves of a compare: one line per optimizer, in order of appearance. */
@@ -110,6 +129,7 @@ export function curvesChart(curves: CurveRow[], split: 'train' | 'val' | 'test',
     logX: opts.logSteps,
     series,
     allSeries: optimizers,
+    floor: metric === 'loss' && opts.floor !== undefined ? { value: opts.floor, label: `entropy rate of the data: ${opts.floor.toPrecision(4)} (best achievable loss)` } : undefined,
   });
 }
 

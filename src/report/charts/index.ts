@@ -37,6 +37,15 @@ function pointStd(points: Table, r: RobustnessRow): number | undefined {
   return std === undefined || std === '' ? undefined : Number(std);
 }
 
+/**
+ * The data's entropy rate when every run reports the same one (a compare's runs share their data; an
+ * overlay of compares on different data has no single floor), else undefined.
+ */
+function lossFloor(rates: (number | undefined)[]): number | undefined {
+  const first = rates[0];
+  return first !== undefined && Number.isFinite(first) && rates.every((r) => r === first) ? first : undefined;
+}
+
 export function buildCharts(data: ReportData, opts: ChartOptions = {}): Chart[] {
   if (opts.smooth !== undefined && !(opts.smooth >= 0 && opts.smooth < 1)) {
     throw new ConfigError(`--smooth: expected a weight in [0, 1) (0: no smoothing), got ${opts.smooth}`);
@@ -49,9 +58,10 @@ export function buildCharts(data: ReportData, opts: ChartOptions = {}): Chart[] 
     const { curves, trace } = data.compare;
     const optimizers = data.optimizers ?? optimizerInfo(data.compare, data.manifest);
     const has = (split: string): boolean => curves.some((c) => c.split === split && Number.isFinite(metric === 'loss' ? c.loss : c.accuracy));
-    if (has('train')) charts.push(curvesChart(curves, 'train', optimizers, curveOpts));
-    if (has('val')) charts.push(curvesChart(curves, 'val', optimizers, curveOpts));
-    if (has('test')) charts.push(curvesChart(curves, 'test', optimizers, curveOpts));
+    const splitOpts = { ...curveOpts, floor: lossFloor(data.compare.summaryRows.map((r) => r.entropy_rate)) };
+    if (has('train')) charts.push(curvesChart(curves, 'train', optimizers, splitOpts));
+    if (has('val')) charts.push(curvesChart(curves, 'val', optimizers, splitOpts));
+    if (has('test')) charts.push(curvesChart(curves, 'test', optimizers, splitOpts));
     const logSteps = opts.logSteps;
     // the warmup picture (effective step size, ‖Δθ‖, ‖g‖) right after the losses, then RAdam's terms
     charts.push(effectiveStepChart(trace, optimizers, logSteps), updateNormChart(trace, optimizers, { logSteps, smooth: opts.smooth }), gradNormChart(trace, optimizers, { logSteps, smooth: opts.smooth }));
