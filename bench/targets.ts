@@ -8,7 +8,8 @@ import { PEER_LSTM, PEER_MLP } from './workloads.js';
 export function targets(kernels: KernelSet[], results: Results): TargetRow[] {
   const out: TargetRow[] = [];
   for (const k of kernels) {
-    const models = results.matmulModels.filter((m) => m.ours[k]);
+    // A model without matmul work (0 FLOP: no GFLOP/s) has nothing to say about the kernel.
+    const models = results.matmulModels.filter((m) => Number.isFinite(m.ours[k]?.gflops));
     if (models.length > 0) {
       const worst = Math.min(...models.map((m) => m.ours[k]!.gflops));
       out.push({ issue: 3, target: "matmul at the models' shapes (lowest model, flop-weighted)", kernels: k, value: worst, goal: 3, unit: 'GFLOP/s', met: worst >= 3 });
