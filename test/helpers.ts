@@ -27,13 +27,13 @@ export function assertClose(actual: number, expected: number, rtol = 1e-6, atol 
 }
 
 /**
- * Run the built CLI (`node bin/radam-run.js …`) from the repository root. A run still going after
- * `timeoutMs` is killed and reported as code -1 with its signal, so a hang fails the test that waits.
+ * Run the built CLI (`node bin/radam-run.js …`) from the repository root (or from `cwd`). A run still
+ * going after `timeoutMs` is killed and reported as code -1 with its signal, so a hang fails the test that waits.
  */
-export function spawnCli(args: string[], timeoutMs = 60_000): { code: number; signal: string | null; stdout: string; stderr: string } {
+export function spawnCli(args: string[], timeoutMs = 60_000, cwd?: string): { code: number; signal: string | null; stdout: string; stderr: string } {
   const root = repoRoot();
   const r = spawnSync(process.execPath, [join(root, 'bin', 'radam-run.js'), ...args], {
-    cwd: root,
+    cwd: cwd ?? root,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
     timeout: timeoutMs,

@@ -1,5 +1,6 @@
 // `radam-run compare CONFIG`: load → run concurrently with progress → summary table / JSON.
 import { loadExperiment } from '../config/load.js';
+import { resolveConfigArg } from './shipped.js';
 import { runCompare } from '../run/compare.js';
 import { OutputDir } from '../results/output-dir.js';
 import { createProgress } from '../report/progress.js';
@@ -8,7 +9,7 @@ import { planCompare } from '../run/plan.js';
 import { EXIT_FAILED_CHECK } from '../base/errors.js';
 import { withInterrupt } from './interrupt.js';
 import { renderTerminalChart } from '../report/terminal-chart.js';
-import { writeReportAndSay } from './plot.js';
+import { shown, writeReportAndSay } from './plot.js';
 import { resolveKernels, type KernelSet } from '../wasm/kernels.js';
 
 export interface CompareFlags {
@@ -26,8 +27,14 @@ export interface CompareFlags {
   kernels?: KernelSet;
 }
 
+/** The command that draws a result's charts, as the user can paste it (the default --out has a timestamp in it). */
+function nextStep(outDir: string): string {
+  const path = shown(outDir);
+  return `; charts: radam-run plot ${/^[\w./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`}`;
+}
+
 export async function compareCommand(file: string, flags: CompareFlags): Promise<void> {
-  const loaded = loadExperiment(file, { set: flags.set, steps: flags.steps, seeds: flags.seeds });
+  const loaded = loadExperiment(resolveConfigArg(file, ['configs', 'experiments']), { set: flags.set, steps: flags.steps, seeds: flags.seeds });
   const exp = loaded.experiment;
   if (exp.sweep) process.stderr.write('radam-run: note: this config has a sweep section; compare runs the base config only (use `radam-run sweep` for the sweep)\n');
   const out = flags.out ?? OutputDir.defaultPath(exp.name);
@@ -49,7 +56,7 @@ export async function compareCommand(file: string, flags: CompareFlags): Promise
     const width = Math.min(process.stdout.columns ?? 80, 100);
     process.stdout.write('\n' + renderTerminalChart(result.results, { width, height: 12 }) + '\n');
   }
-  process.stderr.write(`wrote ${result.outDir}/ (curves.csv, trace.csv, summary.csv, summary.json, manifest.json)\n`);
+  process.stderr.write(`wrote ${shown(result.outDir)}/ (curves.csv, trace.csv, summary.csv, summary.json, manifest.json)${flags.report ? '' : nextStep(result.outDir)}\n`);
   if (flags.report) await writeReportAndSay(result.outDir);
   const failed = result.results.filter((r) => r.error);
   const diverged = result.results.filter((r) => r.summary?.divergedAt != null);

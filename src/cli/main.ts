@@ -2,10 +2,12 @@
 // in its own module, imported lazily so `--help` starts fast. Only this entry point exits: an error a
 // command throws becomes its message and exit code here (report); a command that finished but failed a
 // check (a crashed run, a failed claim) sets process.exitCode itself.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, EXIT_BAD_INPUT, EXIT_FAILED_CHECK, EXIT_SIGINT, EXIT_SIGTERM, InterruptedError } from '../base/errors.js';
 import { errnoText, SaveError } from '../results/fs-errors.js';
 import { toolVersion } from '../base/version.js';
+import { examplesHelpText } from './help-examples.js';
+import type { Shell } from './completion.js';
 
 function intArg(min = 1) {
   return (value: string): number => {
@@ -35,7 +37,7 @@ function kernelsOption(): Option {
 }
 
 /** The radam-run program: every command with its options, in the order --help lists them. */
-function buildProgram(): Command {
+export function buildProgram(): Command {
   const program = new Command();
   program
     .name('radam-run')
@@ -44,7 +46,41 @@ function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `radam-run: ${str.trimEnd()} (see --help)\n` : str) });
   for (const add of [addCompare, addSweep, addMerge, addReproduce, addVariance, addValidate, addPlot, addRho, addList]) add(program);
+  addGlobalOptions(program);
+  addExamples(program);
+  addCompletion(program);
+  addHelpExamples(program);
   return program;
+}
+
+function addExamples(program: Command): void {
+  program
+    .command('examples')
+    .description('the configs and experiments shipped with radam-run, usable by name (compare lstm, reproduce warmup-ablation)')
+    .option('--json', 'print name, file and summary of each as JSON')
+    .action(async (opts) => (await import('./examples.js')).examplesCommand(opts));
+}
+
+function addCompletion(program: Command): void {
+  program
+    .command('completion')
+    .description('print a shell completion script for bash, zsh or fish (commands, options, config files and shipped names)')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .action(async (shell: Shell) => (await import('./completion.js')).completionCommand(shell, program));
+}
+
+/** Worked examples at the end of the program's --help and of each command's (help-examples.ts). */
+function addHelpExamples(program: Command): void {
+  for (const command of [program, ...program.commands]) {
+    const text = examplesHelpText(command === program ? '' : command.name());
+    if (text) command.addHelpText('after', text);
+  }
+}
+
+/** Options of the program itself, accepted before or after the command; colour is set before any command runs. */
+function addGlobalOptions(program: Command): void {
+  program.option('--no-color', 'no colours in the output (as NO_COLOR=1); FORCE_COLOR=1 forces them, also into a pipe');
+  program.hook('preAction', async () => (await import('./colour.js')).applyColour(program.opts().color !== false));
 }
 
 function addCompare(program: Command): void {
@@ -217,13 +253,16 @@ export async function main(argv: string[]): Promise<number> {
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      // `radam-run` with no command prints the help to stderr with a non-zero code (commander.help): a usage error
       return err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
     }
     return report(err);
   }
 }
 
-const code = await main(process.argv);
-// a failed write to stdout may have set a code meanwhile (guardOutputStreams)
-if (!process.exitCode) process.exitCode = code;
+/** Run the command line of this process (bin/radam-run.js calls this; importing the module runs nothing). */
+export async function run(): Promise<void> {
+  const code = await main(process.argv);
+  // a failed write to stdout may have set a code meanwhile (guardOutputStreams)
+  if (!process.exitCode) process.exitCode = code;
+}

@@ -11,7 +11,7 @@ export interface PlotFlags {
 }
 
 /** A path as the user would type it: relative to the working directory unless that climbs out of it. */
-function shown(path: string): string {
+export function shown(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
 }

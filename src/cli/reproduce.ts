@@ -2,6 +2,7 @@
 // value and PASS/FAIL, write claims.csv (and JUnit XML), exit 0 only if every claim holds.
 import chalk from 'chalk';
 import { loadExperiment } from '../config/load.js';
+import { resolveConfigArg } from './shipped.js';
 import { ConfigError, EXIT_FAILED_CHECK } from '../base/errors.js';
 import { runReproduce } from '../run/reproduce.js';
 import { OutputDir } from '../results/output-dir.js';
@@ -28,7 +29,7 @@ export interface ReproduceFlags {
 }
 
 export async function reproduceCommand(file: string, flags: ReproduceFlags): Promise<void> {
-  const loaded = loadExperiment(file, { set: flags.set });
+  const loaded = loadExperiment(resolveConfigArg(file, ['experiments', 'configs']), { set: flags.set });
   const exp = loaded.experiment;
   if (!exp.claims || exp.claims.length === 0) throw new ConfigError(`${file}: expected a claims section for reproduce, got none (use compare or sweep to just run it)`);
   const out = flags.out ?? (exp.sweep ? join('runs', `${exp.name}-sweep`) : OutputDir.defaultPath(exp.name));

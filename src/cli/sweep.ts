@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import chalk from 'chalk';
 import { EXIT_FAILED_CHECK, InterruptedError } from '../base/errors.js';
 import { loadExperiment, type LoadedExperiment } from '../config/load.js';
+import { resolveConfigArg } from './shipped.js';
 import { resolveKernels, type KernelSet } from '../wasm/kernels.js';
 import { checkOutputPath } from '../results/paths.js';
 import { isRunComplete } from '../results/run-store.js';
@@ -30,7 +31,7 @@ export interface SweepFlags {
 const notice = (m: string): void => void process.stderr.write(`radam-run: ${m}\n`);
 
 export async function sweepCommand(file: string, flags: SweepFlags): Promise<void> {
-  const loaded = loadExperiment(file, { set: flags.set });
+  const loaded = loadExperiment(resolveConfigArg(file, ['configs', 'experiments']), { set: flags.set });
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
   const out = flags.out ?? join('runs', `${loaded.experiment.name}-sweep`);
   const { kernels, notice: kernelNotice } = resolveKernels(flags.kernels ?? 'wasm');

@@ -3,12 +3,13 @@
 // large, an unusable data file), by the same checks.
 import { stringify } from 'yaml';
 import { loadExperiment } from '../config/load.js';
+import { resolveConfigArg } from './shipped.js';
 import { planCompare } from '../run/plan.js';
 import { planRuns } from '../run/sweep-plan.js';
 import { preflight } from '../run/preflight.js';
 
 export async function validateCommand(file: string, flags: { set: string[]; json?: boolean }): Promise<void> {
-  const loaded = loadExperiment(file, { set: flags.set });
+  const loaded = loadExperiment(resolveConfigArg(file, ['configs', 'experiments']), { set: flags.set });
   const { experiment } = loaded;
   const specs = planCompare(experiment);
   const plan = experiment.sweep ? planRuns(loaded) : undefined;

@@ -5,6 +5,7 @@ import { ConfigError } from '../base/errors.js';
 import { formatCount } from '../config/data.js';
 import { simulateVariance, simulatedSteps } from '../optim/variance.js';
 import { manifestHeader, OutputDir } from '../results/output-dir.js';
+import { provenance } from '../results/provenance.js';
 import { SaveError } from '../results/fs-errors.js';
 import { formatLoss } from '../results/cells.js';
 import { varianceCsv, type VarianceSimulation } from '../results/variance-file.js';
@@ -58,7 +59,7 @@ export async function varianceCommand(flags: VarianceFlags): Promise<void> {
       out.write('variance.csv', varianceCsv(simulations));
       out.write(
         'manifest.json',
-        JSON.stringify({ ...manifestHeader('variance'), command: process.argv.slice(1), beta2: betas, steps: flags.steps, samples: flags.samples, seed: flags.seed, files: [...out.written] }, null, 2) + '\n',
+        JSON.stringify({ ...manifestHeader('variance'), command: process.argv.slice(1), provenance: provenance(), beta2: betas, steps: flags.steps, samples: flags.samples, seed: flags.seed, files: [...out.written] }, null, 2) + '\n',
       );
       out.commit();
     } catch (err) {

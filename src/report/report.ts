@@ -115,7 +115,7 @@ function tablesSection(data: OutputData): Section | undefined {
 }
 
 /** Bookkeeping fields of manifest.json that are not settings (shown in the header instead). */
-const MANIFEST_BOOKKEEPING = ['tool', 'version', 'node', 'command', 'config_file', 'started', 'finished', 'runs', 'files'];
+const MANIFEST_BOOKKEEPING = ['tool', 'version', 'node', 'command', 'config_file', 'provenance', 'started', 'finished', 'runs', 'files'];
 
 function configSection(data: OutputData): Section | undefined {
   const { manifest, sweep } = data;
@@ -144,6 +144,14 @@ tr.pass td:last-child { color: #1a7f37; font-weight: 600; } tr.fail td:last-chil
 .verdict { font-weight: 600; } .verdict.pass { color: #1a7f37; } .verdict.fail { color: #cf222e; }
 pre { background: #f6f8fa; padding: 0.8rem; overflow-x: auto; font-size: 0.8rem; }`;
 
+/**
+ * The command line of a manifest as the user typed it: `radam-run` and the arguments. The recorded
+ * argv[1] is the path of the script that ran, under npx a cache path meaningless to a reader.
+ */
+function commandLine(command: string[]): string {
+  return ['radam-run', ...command.slice(1)].join(' ');
+}
+
 /** The report page: claims, charts (their SVG given, in chart order), tables, config. */
 function reportHtml(data: OutputData, charts: { chart: Chart; svg: string }[]): string {
   const m = data.manifest;
@@ -151,7 +159,7 @@ function reportHtml(data: OutputData, charts: { chart: Chart; svg: string }[]): 
   if (m?.started) meta.push(`run started ${escapeHtml(m.started)}`);
   const sections = [data.claims && claimsSection(data.claims), charts.length > 0 && chartsSection(charts), tablesSection(data), configSection(data)].filter((s): s is Section => Boolean(s));
   const nav = sections.map((s) => `<a href="#${s.id}">${s.label}</a>`).join('');
-  const command = m?.command ? `<p class="meta"><code>${escapeHtml(m.command.join(' '))}</code></p>` : '';
+  const command = m?.command ? `<p class="meta"><code>${escapeHtml(commandLine(m.command))}</code></p>` : '';
   const partial = data.sweep?.partial
     ? `<p class="verdict fail" id="partial">Partial: ${data.sweep.partial.complete} of ${data.sweep.partial.planned} planned runs are complete; the tables, best points and charts cover only those (runs.csv lists the missing ones).</p>`
     : '';

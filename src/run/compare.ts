@@ -6,6 +6,7 @@ import type { RunSpec } from '../train/train.js';
 import type { KernelSet } from '../wasm/kernels.js';
 import { SaveError } from '../results/fs-errors.js';
 import { manifestHeader, OutputDir, type OutputKind } from '../results/output-dir.js';
+import { provenance } from '../results/provenance.js';
 import { curvesCsv, summaryCsv, summaryJson, traceCsv, type SummaryJson } from '../results/run-files.js';
 import type { RunEvents, RunResult } from '../results/run-result.js';
 import { executeRuns } from './execute.js';
@@ -59,6 +60,7 @@ export async function runCompare(loaded: LoadedExperiment, options: CompareOptio
         ...manifestHeader(kind),
         command: options.argv ?? process.argv.slice(1),
         config_file: loaded.file,
+        provenance: provenance(loaded.file),
         started: startedAt.toISOString(),
         finished: new Date().toISOString(),
         runs: specs.map((s) => s.run),

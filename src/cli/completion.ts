@@ -1,0 +1,254 @@
+// `radam-run completion bash|zsh|fish`: a shell completion script generated from the commander program
+// itself (commands, their options, option values, config files and shipped names for the positional),
+// so it cannot drift from what the program accepts.
+import type { Argument, Command, Option } from 'commander';
+import { shippedFiles } from './shipped.js';
+
+/** What completes a value: nothing (free text), fixed words, files, config files (+ shipped names) or directories. */
+type ValueKind = { kind: 'none' } | { kind: 'words'; words: string[] } | { kind: 'file' } | { kind: 'config' } | { kind: 'dir' };
+
+interface OptionSpec {
+  short?: string;
+  long: string;
+  description: string;
+  /** undefined: a flag that takes no value. */
+  value?: ValueKind;
+  repeatable: boolean;
+}
+
+interface CommandSpec {
+  name: string;
+  description: string;
+  options: OptionSpec[];
+  positional?: ValueKind;
+}
+
+export interface CompletionSpec {
+  name: string;
+  options: OptionSpec[];
+  commands: CommandSpec[];
+  /** Shipped config and experiment names, completed where a config file is. */
+  shipped: string[];
+}
+
+/** The value kind an option or argument placeholder names: `<dir>`, `<file>`, `<config>`, choices. */
+function valueKind(placeholder: string, choices: readonly string[] | undefined): ValueKind {
+  if (choices) return { kind: 'words', words: [...choices] };
+  if (/^(dir|dirs)$/.test(placeholder)) return { kind: 'dir' };
+  if (placeholder === 'file') return { kind: 'file' };
+  if (/^(config|experiment)$/.test(placeholder)) return { kind: 'config' };
+  return { kind: 'none' };
+}
+
+function optionSpec(option: Option): OptionSpec {
+  const placeholder = /[<[]([^>\]]+?)(?:\.\.\.)?[>\]]/.exec(option.flags)?.[1];
+  return {
+    ...(option.short ? { short: option.short } : {}),
+    long: option.long!,
+    description: option.description,
+    ...(placeholder !== undefined ? { value: valueKind(placeholder, option.argChoices) } : {}),
+    // a repeatable option collects into a list (--set)
+    repeatable: Array.isArray(option.defaultValue) || option.variadic,
+  };
+}
+
+const HELP_OPTION: OptionSpec = { short: '-h', long: '--help', description: 'display help for command', repeatable: false };
+
+function argumentKind(arg: Argument | undefined): ValueKind | undefined {
+  return arg && valueKind(arg.name(), arg.argChoices);
+}
+
+/** The completion model of a program: every visible command and option (plus --help, which commander adds). */
+export function completionSpec(program: Command): CompletionSpec {
+  const visible = (options: readonly Option[]): OptionSpec[] => [...options.filter((o) => !o.hidden && o.long).map(optionSpec), HELP_OPTION];
+  return {
+    name: program.name(),
+    options: visible(program.options),
+    commands: program.commands.map((c) => {
+      const positional = argumentKind(c.registeredArguments[0]);
+      return { name: c.name(), description: c.description(), options: visible(c.options), ...(positional ? { positional } : {}) };
+    }),
+    shipped: [...new Set([...shippedFiles('configs'), ...shippedFiles('experiments')].map((f) => f.name))],
+  };
+}
+
+// ---- bash ----------------------------------------------------------------------------------------
+
+/** The bash words (compgen calls) that complete one value kind into COMPREPLY. */
+function bashValue(value: ValueKind, shipped: string[]): string {
+  switch (value.kind) {
+    case 'none':
+      return 'return';
+    case 'words':
+      return `COMPREPLY=($(compgen -W "${value.words.join(' ')}" -- "$cur")); return`;
+    case 'file':
+      return '_radam_run_files file; return';
+    case 'dir':
+      return '_radam_run_files dir; return';
+    case 'config':
+      return `COMPREPLY=($(compgen -W "${shipped.join(' ')}" -- "$cur")); _radam_run_files config; return`;
+  }
+}
+
+function bashCommand(c: CommandSpec, shipped: string[]): string {
+  // options that take a value, grouped by how the value completes: `--steps|--seeds) return ;;`
+  const byAction = new Map<string, string[]>();
+  for (const o of c.options) if (o.value) byAction.set(bashValue(o.value, shipped), [...(byAction.get(bashValue(o.value, shipped)) ?? []), ...[o.short, o.long].filter((n): n is string => Boolean(n))]);
+  const valueCases = [...byAction].map(([action, names]) => `        ${names.join('|')}) ${action} ;;`);
+  const words = c.options.flatMap((o) => [o.long, ...(o.short ? [o.short] : [])]);
+  return [
+    `    ${c.name})`,
+    ...(valueCases.length > 0 ? ['      case "$prev" in', ...valueCases, '      esac'] : []),
+    `      if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "${words.join(' ')}" -- "$cur")); return; fi`,
+    `      ${c.positional ? bashValue(c.positional, shipped) : 'return'} ;;`,
+  ].join('\n');
+}
+
+export function bashScript(spec: CompletionSpec): string {
+  const top = [...spec.commands.map((c) => c.name), ...spec.options.flatMap((o) => [o.long, ...(o.short ? [o.short] : [])])];
+  return `# bash completion for ${spec.name} (generated by \`${spec.name} completion bash\`; regenerate after an upgrade)
+_radam_run_files() {
+  # $1: file, dir or config (.yaml, .yml, .json files); directories always, to descend into
+  local IFS=$'\\n'
+  COMPREPLY+=($(compgen -d -- "$cur"))
+  case "$1" in
+    file) COMPREPLY+=($(compgen -f -- "$cur")) ;;
+    config) COMPREPLY+=($(compgen -f -X '!*.yaml' -- "$cur") $(compgen -f -X '!*.yml' -- "$cur") $(compgen -f -X '!*.json' -- "$cur")) ;;
+  esac
+}
+
+_radam_run() {
+  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}" cmd="" i
+  COMPREPLY=()
+  # the command is the first word that is not an option (the program's own options take no value)
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    if [[ "\${COMP_WORDS[i]}" != -* ]]; then cmd="\${COMP_WORDS[i]}"; break; fi
+  done
+  case "$cmd" in
+    "") COMPREPLY=($(compgen -W "${top.join(' ')}" -- "$cur")) ;;
+${spec.commands.map((c) => bashCommand(c, spec.shipped)).join('\n')}
+  esac
+}
+complete -o filenames -F _radam_run ${spec.name}
+`;
+}
+
+// ---- zsh -----------------------------------------------------------------------------------------
+
+/** An explanation inside a single-quoted _arguments spec: quotes closed and reopened; `[`, `]`, `\` escaped (as swift-argument-parser does). */
+const zshText = (s: string): string => s.replace(/\s+/g, ' ').replace(/([[\]\\])/g, '\\$1').replace(/'/g, `'\\''`);
+
+function zshAction(value: ValueKind): string {
+  switch (value.kind) {
+    case 'none':
+      return ' ';
+    case 'words':
+      return `(${value.words.join(' ')})`;
+    case 'file':
+      return '_files';
+    case 'dir':
+      return '_files -/';
+    case 'config':
+      return '_radam_run_configs';
+  }
+}
+
+function zshOption(o: OptionSpec): string {
+  const names = [o.short, o.long].filter((n): n is string => Boolean(n));
+  const exclusive = o.repeatable ? '*' : names.length > 1 ? `(${names.join(' ')})` : '';
+  const value = o.value ? `:${o.long.slice(2)}:${zshAction(o.value)}` : '';
+  const head = names.length > 1 ? `'${exclusive}'{${names.join(',')}}'` : `'${exclusive}${names[0]}`;
+  return `${head}[${zshText(o.description)}]${value}'`;
+}
+
+function zshCommand(c: CommandSpec): string {
+  // a positional of directories (merge DIRS...) takes any number of them
+  const positional = c.positional ? [`'${c.positional.kind === 'dir' ? '*' : '1'}:${c.positional.kind}:${zshAction(c.positional)}'`] : [];
+  const specs = [...c.options.map(zshOption), ...positional];
+  return `        ${c.name}) _arguments -s \\\n          ${specs.join(' \\\n          ')} ;;`;
+}
+
+export function zshScript(spec: CompletionSpec): string {
+  const commands = spec.commands.map((c) => `    '${c.name}:${c.description.replace(/\s+/g, ' ').replace(/'/g, `'\\''`)}'`);
+  return `#compdef ${spec.name}
+# zsh completion for ${spec.name} (generated by \`${spec.name} completion zsh\`; regenerate after an upgrade).
+# Save as _${spec.name} in a directory of $fpath before compinit runs, or source it after compinit.
+_radam_run_configs() {
+  _alternative 'shipped:shipped config:(${spec.shipped.join(' ')})' 'files:config file:_files -g "*.(yaml|yml|json)"'
+}
+
+_radam_run() {
+  local -a commands
+  commands=(
+${commands.join('\n')}
+  )
+  local curcontext="$curcontext" state line
+  _arguments -C \\
+    ${spec.options.map(zshOption).join(' \\\n    ')} \\
+    '1:command:->command' \\
+    '*::argument:->argument'
+  case $state in
+    command) _describe -t commands '${spec.name} command' commands ;;
+    argument)
+      case $words[1] in
+${spec.commands.map(zshCommand).join('\n')}
+      esac ;;
+  esac
+}
+if [[ $zsh_eval_context[-1] == loadautofunc ]]; then _radam_run "$@"; else compdef _radam_run ${spec.name}; fi
+`;
+}
+
+// ---- fish ----------------------------------------------------------------------------------------
+
+const fishText = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\s+/g, ' ')}'`;
+
+function fishValue(value: ValueKind, shipped: string[]): string {
+  switch (value.kind) {
+    case 'none':
+      return '-x';
+    case 'words':
+      return `-x -a ${fishText(value.words.join(' '))}`;
+    case 'file':
+      return '-r -F';
+    case 'dir':
+      return "-x -a '(__fish_complete_directories)'";
+    case 'config':
+      return `-x -a ${fishText(`${shipped.join(' ')} (__radam_run_configs)`)}`;
+  }
+}
+
+function fishOption(condition: string, o: OptionSpec, shipped: string[]): string {
+  const names = [o.short ? `-s ${o.short.slice(1)}` : '', `-l ${o.long.slice(2)}`].filter(Boolean).join(' ');
+  return `complete -c radam-run -n ${condition} ${names}${o.value ? ` ${fishValue(o.value, shipped)}` : ''} -d ${fishText(o.description)}`;
+}
+
+export function fishScript(spec: CompletionSpec): string {
+  const lines = [
+    `# fish completion for ${spec.name} (generated by \`${spec.name} completion fish\`; regenerate after an upgrade)`,
+    `complete -c ${spec.name} -f`,
+    '# config files (.yaml, .yml, .json) and directories; `set` keeps a glob that matches nothing from being an error',
+    'function __radam_run_configs',
+    '    set -l token (commandline -ct)',
+    '    set -l files $token*.yaml $token*.yml $token*.json',
+    "    test (count $files) -gt 0; and printf '%s\\n' $files",
+    '    __fish_complete_directories $token',
+    'end',
+    ...spec.options.map((o) => fishOption('__fish_use_subcommand', o, spec.shipped)),
+    ...spec.commands.map((c) => `complete -c ${spec.name} -n __fish_use_subcommand -a ${c.name} -d ${fishText(c.description)}`),
+  ];
+  for (const c of spec.commands) {
+    const condition = fishText(`__fish_seen_subcommand_from ${c.name}`);
+    lines.push(...c.options.map((o) => fishOption(condition, o, spec.shipped)));
+    if (c.positional && c.positional.kind !== 'none') lines.push(`complete -c ${spec.name} -n ${condition} ${fishValue(c.positional, spec.shipped)}`);
+  }
+  return lines.join('\n').replaceAll('complete -c radam-run', `complete -c ${spec.name}`) + '\n';
+}
+
+export type Shell = 'bash' | 'zsh' | 'fish';
+
+export async function completionCommand(shell: Shell, program: Command): Promise<void> {
+  const spec = completionSpec(program);
+  const script = { bash: bashScript, zsh: zshScript, fish: fishScript }[shell](spec);
+  process.stdout.write(script);
+}
