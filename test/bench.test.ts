@@ -104,8 +104,11 @@ function tabulated(c: ModelCase, skip: (op: string) => boolean = () => false): M
 }
 
 test("the matmul table's calls per step are the calls a training step makes (mlp, transformer)", () => {
+  // The attention's per-head products run inside the attentionForward/attentionBackward kernels
+  // (src/nn/attention.ts, over the causal triangle only), so they are not seen here.
   for (const c of [PEER_MLP, DEFAULT_TRANSFORMER]) {
-    assert.deepEqual(new Map([...matmulCallsOfOneStep(c)].sort()), new Map([...tabulated(c)].sort()), c.label);
+    const seen = new Map([...matmulCallsOfOneStep(c)].sort());
+    assert.deepEqual(seen, new Map([...tabulated(c, (op) => op.startsWith('att '))].sort()), c.label);
   }
 });
 

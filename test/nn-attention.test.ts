@@ -22,19 +22,19 @@ test('attention: the gradient w.r.t. q, k and v matches finite differences', () 
   const { rng, buf, qkv, out } = setup(B, T, C, NH, 1);
   const r = randomFloats(B * T * C, rng);
   const f = () => {
-    attentionForward(jsKernels, buf, out, qkv);
+    attentionForward(buf, out, qkv);
     return project(out, r);
   };
   f();
   const dqkv = new Float32Array(qkv.length);
-  attentionBackward(jsKernels, buf, dqkv, r);
+  attentionBackward(buf, dqkv, r, qkv);
   assertGradient('attention dqkv', qkv, dqkv, f);
 });
 
 test('attention: output at position t is independent of the inputs after t (causal)', () => {
   const B = 2, T = 7, C = 8, NH = 4;
   const { rng, buf, qkv, out } = setup(B, T, C, NH, 2);
-  attentionForward(jsKernels, buf, out, qkv);
+  attentionForward(buf, out, qkv);
   const before = Float32Array.from(out);
   const t = 3;
   // Overwrite q, k and v of every position after t in both sequences.
@@ -43,7 +43,7 @@ test('attention: output at position t is independent of the inputs after t (caus
       for (let e = 0; e < 3 * C; e++) qkv[(b * T + s) * 3 * C + e] = rng.uniform() * 10 - 5;
     }
   }
-  attentionForward(jsKernels, buf, out, qkv);
+  attentionForward(buf, out, qkv);
   for (let b = 0; b < B; b++) {
     for (let s = 0; s < T; s++) {
       const row = (b * T + s) * C;
@@ -55,7 +55,7 @@ test('attention: output at position t is independent of the inputs after t (caus
   const dout = new Float32Array(B * T * C);
   for (let b = 0; b < B; b++) for (let s = 0; s <= t; s++) for (let e = 0; e < C; e++) dout[(b * T + s) * C + e] = 1;
   const dqkv = new Float32Array(qkv.length);
-  attentionBackward(jsKernels, buf, dqkv, dout);
+  attentionBackward(buf, dqkv, dout, qkv);
   for (let b = 0; b < B; b++) {
     for (let s = t + 1; s < T; s++) {
       for (let e = 0; e < 3 * C; e++) assert.equal(dqkv[(b * T + s) * 3 * C + e], 0);
@@ -68,7 +68,7 @@ test('attention: position 0 returns its own v; position 1 mixes v₀, v₁ by so
   const { buf, out } = setup(B, T, C, NH, 3);
   // rows [q | k | v]
   const qkv = Float32Array.from([0.3, 0.1, 1, 0, 2, -1, /* t=1 */ 1, 2, 0, 1, 5, 7]);
-  attentionForward(jsKernels, buf, out, qkv);
+  attentionForward(buf, out, qkv);
   assert.deepEqual([...out.subarray(0, 2)], [2, -1]);
   // q₁ = (1, 2); k₀ = (1, 0), k₁ = (0, 1): scores 1/√2 and 2/√2
   const s0 = Math.exp(1 / Math.SQRT2);

@@ -60,6 +60,10 @@ test('configs/lstm.json (char LSTM): the same curves and traces under --kernels 
   assertSameCurves('lstm.json', 100);
 });
 
+test('configs/transformer.yaml (post-norm, GELU, causal attention): the same curves and traces under --kernels js and wasm', () => {
+  assertSameCurves('transformer.yaml', 20);
+});
+
 test('the kernel set is part of a sweep run id', () => {
   const loaded = loadExperiment(join(repoRoot(), 'configs', 'rosenbrock.yaml'));
   const js = planRuns(loaded, { kernels: 'js' }).runs.map((r) => r.id);

@@ -25,6 +25,7 @@ export interface CompareFlags {
   force?: boolean;
   quiet?: boolean;
   kernels?: KernelSet;
+  threads?: number;
 }
 
 /** The command that draws a result's charts, as the user can paste it (the default --out has a timestamp in it). */
@@ -45,7 +46,7 @@ export async function compareCommand(file: string, flags: CompareFlags): Promise
   let result;
   try {
     result = await withInterrupt((signal) =>
-      runCompare(loaded, { out, force: flags.force, workers: flags.workers, events: progress, signal, argv: process.argv.slice(1), specs }),
+      runCompare(loaded, { out, force: flags.force, workers: flags.workers, threads: flags.threads, events: progress, signal, argv: process.argv.slice(1), specs }),
     );
   } finally {
     progress.stop();

@@ -36,6 +36,10 @@ function kernelsOption(): Option {
   return new Option('--kernels <set>', 'kernels for optimizer steps and layers: wasm (SIMD) or js (the reference)').choices(['js', 'wasm']).default('wasm');
 }
 
+function threadsOption(): Option {
+  return new Option('--threads <n>', 'threads per run for its large matrix products (wasm kernels; results are identical for any n) (default: cores ÷ runs at once, at least 1)').argParser(intArg());
+}
+
 /** The radam-run program: every command with its options, in the order --help lists them. */
 export function buildProgram(): Command {
   const program = new Command();
@@ -99,6 +103,7 @@ function addCompare(program: Command): void {
     .option('--chart', 'print a terminal chart of the training loss even when stdout is not a terminal')
     .option('--report', 'also write report.html and SVG charts into the output directory')
     .addOption(kernelsOption())
+    .addOption(threadsOption())
     .option('-q, --quiet', 'no progress output')
     .action(async (config: string, opts) => (await import('./compare.js')).compareCommand(config, opts));
 }
@@ -117,6 +122,7 @@ function addSweep(program: Command): void {
     .option('--json', 'print the aggregate as JSON on stdout')
     .option('--report', 'also write report.html and SVG charts into the output directory')
     .addOption(kernelsOption())
+    .addOption(threadsOption())
     .option('-q, --quiet', 'no progress output')
     .action(async (config: string, opts) => (await import('./sweep.js')).sweepCommand(config, opts));
 }
@@ -143,6 +149,7 @@ function addReproduce(program: Command): void {
     .option('--force', 'replace --out if it holds an earlier reproduce result; for sweep experiments, take over --out from another sweep')
     .option('--report', 'also write report.html and SVG charts into the output directory')
     .addOption(kernelsOption())
+    .addOption(threadsOption())
     .option('-q, --quiet', 'no progress output')
     .action(async (file: string, opts) => (await import('./reproduce.js')).reproduceCommand(file, opts));
 }

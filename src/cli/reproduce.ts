@@ -26,6 +26,7 @@ export interface ReproduceFlags {
   report?: boolean;
   quiet?: boolean;
   kernels?: KernelSet;
+  threads?: number;
 }
 
 export async function reproduceCommand(file: string, flags: ReproduceFlags): Promise<void> {
@@ -45,6 +46,7 @@ export async function reproduceCommand(file: string, flags: ReproduceFlags): Pro
       out,
       junit: flags.junit,
       workers: flags.workers,
+      threads: flags.threads,
       force: flags.force,
       signal,
       specs,

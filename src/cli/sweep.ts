@@ -26,6 +26,7 @@ export interface SweepFlags {
   force?: boolean;
   quiet?: boolean;
   kernels?: KernelSet;
+  threads?: number;
 }
 
 const notice = (m: string): void => void process.stderr.write(`radam-run: ${m}\n`);
@@ -44,6 +45,7 @@ export async function sweepCommand(file: string, flags: SweepFlags): Promise<voi
     result = await withInterrupt((signal) => runSweep(loaded, {
       out,
       workers: flags.workers,
+      threads: flags.threads,
       shard,
       signal,
       kernels,

@@ -8,8 +8,7 @@ import type { Arena, Param } from '../nn/arena.js';
 import type { ModelSpec } from '../config/models.js';
 import type { TokenBatch, TokenDataset } from '../data/batch.js';
 import { Rng } from '../base/rng.js';
-import { embeddingForward, embeddingBackward } from '../nn/embedding.js';
-import { lstmParams, lstmBuffers, type LstmBuffers, type LstmParams } from '../nn/lstm.js';
+import { lstmParams, lstmBuffers, lstmTokens, type LstmBuffers, type LstmParams } from '../nn/lstm.js';
 import { linearForward, linearBackward } from '../nn/linear.js';
 import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
 import { initLinear, initNormal, initUniform } from './init.js';
@@ -45,6 +44,8 @@ export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed
   const bufs: LstmBuffers[] = [];
   for (let l = 0; l < L; l++) bufs.push(lstmBuffers(arena, T, B, l === 0 ? E : H, H));
   const top = bufs[L - 1]!;
+  // The first layer projects each embedding row once instead of each of the N looked-up copies.
+  const tokens = lstmTokens(arena, inputsTB, wte.w, V, E, H);
   const logits = arena.floats(N * V);
   const probs = arena.floats(N * V);
   const dlogits = arena.floats(N * V);
@@ -59,8 +60,8 @@ export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed
     forward(): number {
       toTimeMajor(inputsTB, batch.inputs, B, T);
       toTimeMajor(targetsTB, batch.targets, B, T);
-      embeddingForward(emb, inputsTB, wte.w, N, E, false);
-      for (let l = 0; l < L; l++) kernels.lstmForward(bufs[l]!, layers[l]!, l === 0 ? emb : bufs[l - 1]!.h);
+      kernels.lstmForwardTokens(bufs[0]!, layers[0]!, emb, tokens); // fills emb = wte[inputs] too
+      for (let l = 1; l < L; l++) kernels.lstmForward(bufs[l]!, layers[l]!, bufs[l - 1]!.h);
       linearForward(kernels, logits, top.h, headW.w, headB.w, N, H, V);
       return softmaxCrossEntropyForward(probs, logits, targetsTB, N, V);
     },
@@ -75,7 +76,7 @@ export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed
         const dx = l === 0 ? demb : bufs[l - 1]!.dh;
         kernels.lstmBackward(bufs[l]!, layers[l]!, x, dx);
       }
-      embeddingBackward(wte.g, demb, inputsTB, N, E);
+      kernels.embeddingBackward(wte.g, demb, inputsTB, N, E);
     },
   };
   return networkTask(net);

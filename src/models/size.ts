@@ -13,6 +13,7 @@ import { loadCorpus, requireWindows } from '../data/textfile.js';
 import { contextProblem } from './transformer.js';
 import { cnnPlanes } from './cnn.js';
 import { conv2dGeometry } from '../nn/conv2d.js';
+import { lstmPanelFloats } from '../nn/lstm.js';
 
 /** A run's arena must fit one WebAssembly.Memory, whose limit here is 2 GiB. */
 export const MAX_ARENA_BYTES = 2 ** 31;
@@ -115,8 +116,11 @@ function lstmSlots(spec: Extract<ModelSpec, { kind: 'lstm' }>, d: Extract<DataSh
   for (let l = 0; l < L; l++) {
     const In = l === 0 ? E : H;
     params += 4 * H * In + 4 * H * H + 4 * H; // w_ih, w_hh, b
-    lengths.push(N * 4 * H, N * H, N * H, N * H, N * H, N * 4 * H, B * H); // gates, c, tanhC, h, dh, dgates, dcNext
+    // gates, c, tanhC, h, dh, dgates, dcNext, gateStrips, panel
+    lengths.push(N * 4 * H, N * H, N * H, N * H, N * H, N * 4 * H, B * H, N * 4 * H, lstmPanelFloats(T, B, In, H));
   }
+  const tableRows = Math.ceil(V / 4) * 4;
+  lengths.push(tableRows * 4 * H, tableRows * E); // the first layer's projected and padded table
   params += V * H + V; // head
   lengths.push(N * V, N * V, N * V); // logits, probs, dlogits
   return { params, buffers: buffers(lengths) };
@@ -136,7 +140,7 @@ function transformerSlots(spec: Extract<ModelSpec, { kind: 'transformer' }>, d: 
   const nAtt = B * NH * T * T;
   const block = [
     nc, N, N, 3 * nc, // ln1Out, ln1Mean, ln1Rstd, qkv
-    nc, nc, nc, nAtt, nc, nc, nc, nc, nAtt, nc, // attention: q, k, v, att, y, dq, dk, dv, datt, dy
+    nAtt, nAtt, (C / NH) * T, // attention: att, datt, scratch
     nc, nc, nc, nc, N, N, nf, nf, nc, nc, // attOut, proj, res1, ln2Out, ln2Mean, ln2Rstd, fc, fcAct, fcProj, res2
     nc, 3 * nc, nc, nc, nc, nc, nf, nf, nc, nc, // dln1Out, dqkv, dattOut, dproj, dres1, dln2Out, dfc, dfcAct, dfcProj, dres2
   ];

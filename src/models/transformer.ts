@@ -14,11 +14,9 @@ import type { TokenBatch, TokenDataset } from '../data/batch.js';
 import { ConfigError } from '../base/errors.js';
 import { Rng } from '../base/rng.js';
 import { embeddingForward, embeddingBackward } from '../nn/embedding.js';
-import { layernormForward, layernormBackward } from '../nn/layernorm.js';
 import { linearForward, linearBackward } from '../nn/linear.js';
-import { attentionBuffers, attentionForward, attentionBackward, type AttentionBuffers } from '../nn/attention.js';
+import { attentionBuffers, type AttentionBuffers } from '../nn/attention.js';
 import { activationForward, activationBackward, type Activation } from '../nn/activation.js';
-import { residualForward, residualBackward } from '../nn/residual.js';
 import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
 import { initConstant, initLinear, initNormal } from './init.js';
 import { networkTask, zeroAll, type Network } from './neural.js';
@@ -170,7 +168,7 @@ function forward(m: Model): number {
     else blockForwardPost(blocks[l]!, inp, d);
   }
   const out = blockOutput(blocks[blocks.length - 1]!, pre);
-  if (lnf !== null) layernormForward(m.lnfOut, m.lnfMean, m.lnfRstd, out, lnf.w.w, lnf.b.w, N, C);
+  if (lnf !== null) d.kernels.layernormForward(m.lnfOut, m.lnfMean, m.lnfRstd, out, lnf.w.w, lnf.b.w, N, C);
   linearForward(d.kernels, m.logits, pre ? m.lnfOut : out, m.headW.w, m.headB.w, N, C, V);
   return softmaxCrossEntropyForward(m.probs, m.logits, m.batch.targets, N, V);
 }
@@ -185,7 +183,7 @@ function backward(m: Model): void {
   zeroAll(m.actGrads);
   softmaxCrossEntropyBackward(m.dlogits, m.probs, m.batch.targets, N, V, 1 / N);
   linearBackward(d.kernels, pre ? m.dlnfOut : dout, m.headW.g, m.headB.g, m.dlogits, pre ? m.lnfOut : out, m.headW.w, N, C, V);
-  if (lnf !== null) layernormBackward(dout, lnf.w.g, lnf.b.g, m.dlnfOut, out, lnf.w.w, m.lnfMean, m.lnfRstd, N, C);
+  if (lnf !== null) d.kernels.layernormBackward(dout, lnf.w.g, lnf.b.g, m.dlnfOut, out, lnf.w.w, m.lnfMean, m.lnfRstd, N, C);
   for (let l = blocks.length - 1; l >= 0; l--) {
     const prev = blocks[l - 1];
     const inp = prev === undefined ? m.x0 : blockOutput(prev, pre);
@@ -262,13 +260,13 @@ function buildBlock(arena: Arena, name: string, d: Dims, heads: number, rng: Rng
 /** The attention sublayer without its residual: proj = Proj(Attn(QKV(x))). */
 function attentionSublayer(k: Block, x: Float32Array, d: Dims): void {
   linearForward(d.kernels, k.qkv, x, k.qkvW.w, k.qkvB.w, d.N, d.C, 3 * d.C);
-  attentionForward(d.kernels, k.att, k.attOut, k.qkv);
+  d.kernels.attentionForward(k.att, k.attOut, k.qkv);
   linearForward(d.kernels, k.proj, k.attOut, k.projW.w, k.projB.w, d.N, d.C, d.C);
 }
 
 function attentionSublayerBackward(k: Block, x: Float32Array, dx: Float32Array, d: Dims): void {
   linearBackward(d.kernels, k.dattOut, k.projW.g, k.projB.g, k.dproj, k.attOut, k.projW.w, d.N, d.C, d.C);
-  attentionBackward(d.kernels, k.att, k.dqkv, k.dattOut);
+  d.kernels.attentionBackward(k.att, k.dqkv, k.dattOut, k.qkv);
   linearBackward(d.kernels, dx, k.qkvW.g, k.qkvB.g, k.dqkv, x, k.qkvW.w, d.N, d.C, 3 * d.C);
 }
 
@@ -288,43 +286,43 @@ function mlpSublayerBackward(k: Block, x: Float32Array, dx: Float32Array, d: Dim
 // Pre-norm: res1 = x + Attn(LN₁(x)); res2 = res1 + MLP(LN₂(res1)); output res2.
 function blockForwardPre(k: Block, x: Float32Array, d: Dims): void {
   const { N, C } = d;
-  layernormForward(k.ln1Out, k.ln1Mean, k.ln1Rstd, x, k.ln1.w.w, k.ln1.b.w, N, C);
+  d.kernels.layernormForward(k.ln1Out, k.ln1Mean, k.ln1Rstd, x, k.ln1.w.w, k.ln1.b.w, N, C);
   attentionSublayer(k, k.ln1Out, d);
-  residualForward(k.res1, x, k.proj, N * C);
-  layernormForward(k.ln2Out, k.ln2Mean, k.ln2Rstd, k.res1, k.ln2.w.w, k.ln2.b.w, N, C);
+  d.kernels.residualForward(k.res1, x, k.proj, N * C);
+  d.kernels.layernormForward(k.ln2Out, k.ln2Mean, k.ln2Rstd, k.res1, k.ln2.w.w, k.ln2.b.w, N, C);
   mlpSublayer(k, k.ln2Out, d);
-  residualForward(k.res2, k.res1, k.fcProj, N * C);
+  d.kernels.residualForward(k.res2, k.res1, k.fcProj, N * C);
 }
 
 /** Reads k.dres2 (the output gradient), adds into dx. */
 function blockBackwardPre(k: Block, x: Float32Array, dx: Float32Array, d: Dims): void {
   const { N, C } = d;
-  residualBackward(k.dres1, k.dfcProj, k.dres2, N * C);
+  d.kernels.residualBackward(k.dres1, k.dfcProj, k.dres2, N * C);
   mlpSublayerBackward(k, k.ln2Out, k.dln2Out, d);
-  layernormBackward(k.dres1, k.ln2.w.g, k.ln2.b.g, k.dln2Out, k.res1, k.ln2.w.w, k.ln2Mean, k.ln2Rstd, N, C);
-  residualBackward(dx, k.dproj, k.dres1, N * C);
+  d.kernels.layernormBackward(k.dres1, k.ln2.w.g, k.ln2.b.g, k.dln2Out, k.res1, k.ln2.w.w, k.ln2Mean, k.ln2Rstd, N, C);
+  d.kernels.residualBackward(dx, k.dproj, k.dres1, N * C);
   attentionSublayerBackward(k, k.ln1Out, k.dln1Out, d);
-  layernormBackward(dx, k.ln1.w.g, k.ln1.b.g, k.dln1Out, x, k.ln1.w.w, k.ln1Mean, k.ln1Rstd, N, C);
+  d.kernels.layernormBackward(dx, k.ln1.w.g, k.ln1.b.g, k.dln1Out, x, k.ln1.w.w, k.ln1Mean, k.ln1Rstd, N, C);
 }
 
 // Post-norm: ln1 = LN₁(x + Attn(x)); ln2 = LN₂(ln1 + MLP(ln1)); output ln2.
 function blockForwardPost(k: Block, x: Float32Array, d: Dims): void {
   const { N, C } = d;
   attentionSublayer(k, x, d);
-  residualForward(k.res1, x, k.proj, N * C);
-  layernormForward(k.ln1Out, k.ln1Mean, k.ln1Rstd, k.res1, k.ln1.w.w, k.ln1.b.w, N, C);
+  d.kernels.residualForward(k.res1, x, k.proj, N * C);
+  d.kernels.layernormForward(k.ln1Out, k.ln1Mean, k.ln1Rstd, k.res1, k.ln1.w.w, k.ln1.b.w, N, C);
   mlpSublayer(k, k.ln1Out, d);
-  residualForward(k.res2, k.ln1Out, k.fcProj, N * C);
-  layernormForward(k.ln2Out, k.ln2Mean, k.ln2Rstd, k.res2, k.ln2.w.w, k.ln2.b.w, N, C);
+  d.kernels.residualForward(k.res2, k.ln1Out, k.fcProj, N * C);
+  d.kernels.layernormForward(k.ln2Out, k.ln2Mean, k.ln2Rstd, k.res2, k.ln2.w.w, k.ln2.b.w, N, C);
 }
 
 /** Reads k.dln2Out (the output gradient), adds into dx. */
 function blockBackwardPost(k: Block, x: Float32Array, dx: Float32Array, d: Dims): void {
   const { N, C } = d;
-  layernormBackward(k.dres2, k.ln2.w.g, k.ln2.b.g, k.dln2Out, k.res2, k.ln2.w.w, k.ln2Mean, k.ln2Rstd, N, C);
-  residualBackward(k.dln1Out, k.dfcProj, k.dres2, N * C);
+  d.kernels.layernormBackward(k.dres2, k.ln2.w.g, k.ln2.b.g, k.dln2Out, k.res2, k.ln2.w.w, k.ln2Mean, k.ln2Rstd, N, C);
+  d.kernels.residualBackward(k.dln1Out, k.dfcProj, k.dres2, N * C);
   mlpSublayerBackward(k, k.ln1Out, k.dln1Out, d);
-  layernormBackward(k.dres1, k.ln1.w.g, k.ln1.b.g, k.dln1Out, k.res1, k.ln1.w.w, k.ln1Mean, k.ln1Rstd, N, C);
-  residualBackward(dx, k.dproj, k.dres1, N * C);
+  d.kernels.layernormBackward(k.dres1, k.ln1.w.g, k.ln1.b.g, k.dln1Out, k.res1, k.ln1.w.w, k.ln1Mean, k.ln1Rstd, N, C);
+  d.kernels.residualBackward(dx, k.dproj, k.dres1, N * C);
   attentionSublayerBackward(k, x, dx, d);
 }

@@ -1,7 +1,7 @@
 // Elementwise activations over n values. Backward adds into dinp. ReLU and GELU read the saved
-// input; tanh reads the saved output (tanh' = 1 − tanh²). The ReLU loops are also the JS kernels'
-// (src/nn/kernels.ts) and the reference of the wasm ones (src/wasm/assembly/pool.ts): a layer's ReLU
-// runs through the run's kernels, like the cnn's.
+// input; tanh reads the saved output (tanh' = 1 − tanh²). These loops are the JS kernels'
+// (src/nn/kernels.ts) and the references of the wasm ones (src/wasm/assembly/pool.ts for ReLU,
+// elementwise.ts for tanh and GELU): a layer's activation runs through the run's kernels.
 import type { Kernels } from './kernels.js';
 
 export type Activation = 'relu' | 'tanh' | 'gelu';
@@ -17,11 +17,11 @@ export function reluBackward(dinp: Float32Array, dout: Float32Array, inp: Float3
   for (let i = 0; i < n; i++) if (inp[i]! > 0) dinp[i] = dinp[i]! + dout[i]!;
 }
 
-function tanhForward(out: Float32Array, inp: Float32Array, n: number): void {
+export function tanhForward(out: Float32Array, inp: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) out[i] = Math.tanh(inp[i]!);
 }
 
-function tanhBackward(dinp: Float32Array, dout: Float32Array, out: Float32Array, n: number): void {
+export function tanhBackward(dinp: Float32Array, dout: Float32Array, out: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const y = out[i]!;
     dinp[i] = dinp[i]! + dout[i]! * (1 - y * y);
@@ -35,7 +35,7 @@ function tanhBackward(dinp: Float32Array, dout: Float32Array, out: Float32Array,
 //   gelu'(x) = σ(2u) + 2x·σ(2u)(1 − σ(2u))·√(2/π)(1 + 3·0.044715x²)      (as 1 − tanh²u = 4σ(1 − σ))
 const GELU_SCALE = Math.sqrt(2 / Math.PI);
 
-function geluForward(out: Float32Array, inp: Float32Array, n: number): void {
+export function geluForward(out: Float32Array, inp: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = inp[i]!;
     const u = GELU_SCALE * (x + 0.044715 * x * x * x);
@@ -43,7 +43,7 @@ function geluForward(out: Float32Array, inp: Float32Array, n: number): void {
   }
 }
 
-function geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
+export function geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = inp[i]!;
     const u = GELU_SCALE * (x + 0.044715 * x * x * x);
@@ -59,9 +59,9 @@ export function activationForward(kernels: Kernels, kind: Activation, out: Float
     case 'relu':
       return kernels.reluForward(out, inp, n);
     case 'tanh':
-      return tanhForward(out, inp, n);
+      return kernels.tanhForward(out, inp, n);
     case 'gelu':
-      return geluForward(out, inp, n);
+      return kernels.geluForward(out, inp, n);
   }
 }
 
@@ -78,8 +78,8 @@ export function activationBackward(
     case 'relu':
       return kernels.reluBackward(dinp, dout, inp, n);
     case 'tanh':
-      return tanhBackward(dinp, dout, out, n);
+      return kernels.tanhBackward(dinp, dout, out, n);
     case 'gelu':
-      return geluBackward(dinp, dout, inp, n);
+      return kernels.geluBackward(dinp, dout, inp, n);
   }
 }

@@ -44,7 +44,7 @@ export class Arena {
   private paramCount = 0;
   private otherCount = 0;
   readonly views: ParamView[] = [];
-  private readonly memory: ArrayBuffer | null;
+  private readonly memory: ArrayBufferLike | null;
   /** The run's kernels: every hot loop over this arena's buffers runs through them. */
   readonly kernels: Kernels;
   private readonly paramTotal: number;

@@ -2,152 +2,130 @@
 // output projection (both are `linear` layers owned by the model), as llm.c's attention_forward:
 //   per head: A = softmax(mask(Q·Kᵀ/√hs)),  Y = A·V;  position t attends to positions s ≤ t only.
 // B = batch, T = seq_len, C = channels, NH = heads, hs = C/NH. qkv rows are [q | k | v] (3C wide),
-// each split into NH heads of hs. Internally Q, K, V and Y are permuted to (B, NH, T, hs) so every
-// head is a contiguous T×hs block and the products are plain `matmul` calls of the run's kernels.
+// each split into NH heads of hs; head h of row (b, t) is read where it lies (no permuted copies).
+// Masked scores are never computed: their probabilities are exactly 0, so every product below runs
+// over s ≤ t only. Each score and each output element is a float64 sum in order, rounded once: the
+// result of multiplying the whole matrices with src/nn/matmul.ts, whose extra terms (0·x) add
+// nothing to a sum of finite values. These loops are the JS kernels' (src/nn/kernels.ts) and the
+// reference of the wasm ones (src/wasm/assembly/attention.ts).
 import type { Arena } from './arena.js';
-import type { Kernels } from './kernels.js';
 
 export interface AttentionBuffers {
   B: number;
   T: number;
   C: number;
   NH: number;
-  /** (B, NH, T, hs) each. */
-  q: Float32Array;
-  k: Float32Array;
-  v: Float32Array;
-  /** (B, NH, T, T) attention weights (zero above the diagonal). */
+  /** (B, NH, T, T) attention weights A, row t over s ≤ t (entries above the diagonal are never written: 0). */
   att: Float32Array;
-  /** (B, NH, T, hs) per-head outputs. */
-  y: Float32Array;
-  // Backward scratch, same shapes as above.
-  dq: Float32Array;
-  dk: Float32Array;
-  dv: Float32Array;
+  /** (B, NH, T, T) backward scratch: dA, then the scores' gradient dS (same triangle). */
   datt: Float32Array;
-  dy: Float32Array;
+  /** hs·T floats: one head's Kᵀ or Vᵀ, for the wasm kernels (src/wasm/assembly/attention.ts). */
+  scratch: Float32Array;
 }
 
 export function attentionBuffers(arena: Arena, B: number, T: number, C: number, NH: number): AttentionBuffers {
   if (C % NH !== 0) throw new Error(`attention: channels ${C} not divisible by heads ${NH}`);
-  const n = B * T * C;
   const nAtt = B * NH * T * T;
-  return {
-    B,
-    T,
-    C,
-    NH,
-    q: arena.floats(n),
-    k: arena.floats(n),
-    v: arena.floats(n),
-    att: arena.floats(nAtt),
-    y: arena.floats(n),
-    dq: arena.floats(n),
-    dk: arena.floats(n),
-    dv: arena.floats(n),
-    datt: arena.floats(nAtt),
-    dy: arena.floats(n),
-  };
+  return { B, T, C, NH, att: arena.floats(nAtt), datt: arena.floats(nAtt), scratch: arena.floats((C / NH) * T) };
 }
 
-/** out (B, T, C) = causal attention of qkv (B, T, 3C). */
-export function attentionForward(kernels: Kernels, buf: AttentionBuffers, out: Float32Array, qkv: Float32Array): void {
-  const { B, T, C, NH, q, k, v, att, y } = buf;
+/** out (B, T, C) = causal attention of qkv (B, T, 3C); keeps A in buf.att. */
+export function attentionForward(buf: AttentionBuffers, out: Float32Array, qkv: Float32Array): void {
+  const { B, T, C, NH, att } = buf;
   const hs = C / NH;
   const scale = 1 / Math.sqrt(hs);
-  // (B, T, 3, NH, hs) → three (B, NH, T, hs)
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      const src = (b * T + t) * 3 * C;
-      for (let hd = 0; hd < NH; hd++) {
-        const dst = ((b * NH + hd) * T + t) * hs;
-        const s = src + hd * hs;
-        for (let e = 0; e < hs; e++) {
-          q[dst + e] = qkv[s + e]!;
-          k[dst + e] = qkv[s + C + e]!;
-          v[dst + e] = qkv[s + 2 * C + e]!;
-        }
-      }
-    }
-  }
-  for (let bh = 0; bh < B * NH; bh++) {
-    const headOff = bh * T * hs;
-    const attOff = bh * T * T;
-    kernels.matmul(att, q, k, T, T, hs, false, true, false, attOff, headOff, headOff);
-    // Row-wise causal softmax of the scaled scores; masked entries are exactly 0.
-    for (let t = 0; t < T; t++) {
-      const row = attOff + t * T;
-      let max = -Infinity;
-      for (let s = 0; s <= t; s++) if (att[row + s]! > max) max = att[row + s]!;
-      let sum = 0;
-      for (let s = 0; s <= t; s++) {
-        const e = Math.exp((att[row + s]! - max) * scale);
-        att[row + s] = e;
-        sum += e;
-      }
-      const inv = 1 / sum;
-      for (let s = 0; s <= t; s++) att[row + s] = att[row + s]! * inv;
-      for (let s = t + 1; s < T; s++) att[row + s] = 0;
-    }
-    kernels.matmul(y, att, v, T, hs, T, false, false, false, headOff, attOff, headOff);
-  }
-  // (B, NH, T, hs) → (B, T, C)
   for (let b = 0; b < B; b++) {
     for (let hd = 0; hd < NH; hd++) {
+      // Row r's q, k and v of this head start at head + r·3C, head + C + r·3C, head + 2C + r·3C.
+      const head = b * T * 3 * C + hd * hs;
+      const attOff = (b * NH + hd) * T * T;
       for (let t = 0; t < T; t++) {
-        const src = ((b * NH + hd) * T + t) * hs;
-        const dst = (b * T + t) * C + hd * hs;
-        for (let e = 0; e < hs; e++) out[dst + e] = y[src + e]!;
+        const row = attOff + t * T;
+        const q = head + t * 3 * C;
+        for (let s = 0; s <= t; s++) {
+          const k = head + C + s * 3 * C;
+          let dot = 0;
+          for (let e = 0; e < hs; e++) dot += qkv[q + e]! * qkv[k + e]!;
+          att[row + s] = dot;
+        }
+        causalSoftmaxRow(att, row, t, scale);
+        const o = (b * T + t) * C + hd * hs;
+        for (let e = 0; e < hs; e++) {
+          let y = 0;
+          for (let s = 0; s <= t; s++) y += att[row + s]! * qkv[head + 2 * C + s * 3 * C + e]!;
+          out[o + e] = y;
+        }
       }
     }
   }
 }
 
-/** dqkv (B, T, 3C) += the gradient through attention of dout (B, T, C). */
-export function attentionBackward(kernels: Kernels, buf: AttentionBuffers, dqkv: Float32Array, dout: Float32Array): void {
-  const { B, T, C, NH, q, k, v, att, dq, dk, dv, datt, dy } = buf;
+/** att[row + s] ← softmax_s(att[row + s]·scale) over s ≤ t, the max subtracted first. */
+function causalSoftmaxRow(att: Float32Array, row: number, t: number, scale: number): void {
+  let max = -Infinity;
+  for (let s = 0; s <= t; s++) if (att[row + s]! > max) max = att[row + s]!;
+  let sum = 0;
+  for (let s = 0; s <= t; s++) {
+    const e = Math.exp((att[row + s]! - max) * scale);
+    att[row + s] = e;
+    sum += e;
+  }
+  const inv = 1 / sum;
+  for (let s = 0; s <= t; s++) att[row + s] = att[row + s]! * inv;
+}
+
+/** dqkv (B, T, 3C) += the gradient through attention of dout (B, T, C), from the A of the last forward. */
+export function attentionBackward(buf: AttentionBuffers, dqkv: Float32Array, dout: Float32Array, qkv: Float32Array): void {
+  const { B, T, C, NH, att, datt } = buf;
   const hs = C / NH;
   const scale = 1 / Math.sqrt(hs);
   for (let b = 0; b < B; b++) {
     for (let hd = 0; hd < NH; hd++) {
+      const head = b * T * 3 * C + hd * hs;
+      const dy = b * T * C + hd * hs; // dY row r at dy + r·C
+      const attOff = (b * NH + hd) * T * T;
+      // Y = A·V: dA[t, s] = dY_t·V_s. Softmax backward folded with the 1/√hs scale:
+      // dS[t, s] = scale·A[t, s]·(dA[t, s] − Σ_s' A[t, s']·dA[t, s']).
       for (let t = 0; t < T; t++) {
-        const dst = ((b * NH + hd) * T + t) * hs;
-        const src = (b * T + t) * C + hd * hs;
-        for (let e = 0; e < hs; e++) dy[dst + e] = dout[src + e]!;
-      }
-    }
-  }
-  for (let bh = 0; bh < B * NH; bh++) {
-    const headOff = bh * T * hs;
-    const attOff = bh * T * T;
-    // Y = A·V:  dA = dY·Vᵀ,  dV = Aᵀ·dY
-    kernels.matmul(datt, dy, v, T, T, hs, false, true, false, attOff, headOff, headOff);
-    kernels.matmul(dv, att, dy, T, hs, T, true, false, false, headOff, attOff, headOff);
-    // Softmax backward per row, folded with the 1/√hs scale: dS[t,s] = scale·A[t,s]·(dA[t,s] − Σ_s' A[t,s']dA[t,s']).
-    // Masked entries have A = 0, so their gradient is 0 too.
-    for (let t = 0; t < T; t++) {
-      const row = attOff + t * T;
-      let dot = 0;
-      for (let s = 0; s <= t; s++) dot += att[row + s]! * datt[row + s]!;
-      for (let s = 0; s <= t; s++) datt[row + s] = scale * att[row + s]! * (datt[row + s]! - dot);
-      for (let s = t + 1; s < T; s++) datt[row + s] = 0;
-    }
-    // S = Q·Kᵀ:  dQ = dS·K,  dK = dSᵀ·Q
-    kernels.matmul(dq, datt, k, T, hs, T, false, false, false, headOff, attOff, headOff);
-    kernels.matmul(dk, datt, q, T, hs, T, true, false, false, headOff, attOff, headOff);
-  }
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      const dst = (b * T + t) * 3 * C;
-      for (let hd = 0; hd < NH; hd++) {
-        const src = ((b * NH + hd) * T + t) * hs;
-        const d = dst + hd * hs;
-        for (let e = 0; e < hs; e++) {
-          dqkv[d + e] = dqkv[d + e]! + dq[src + e]!;
-          dqkv[d + C + e] = dqkv[d + C + e]! + dk[src + e]!;
-          dqkv[d + 2 * C + e] = dqkv[d + 2 * C + e]! + dv[src + e]!;
+        const row = attOff + t * T;
+        for (let s = 0; s <= t; s++) {
+          const v = head + 2 * C + s * 3 * C;
+          let dot = 0;
+          for (let e = 0; e < hs; e++) dot += dout[dy + t * C + e]! * qkv[v + e]!;
+          datt[row + s] = dot;
         }
+        let dot = 0;
+        for (let s = 0; s <= t; s++) dot += att[row + s]! * datt[row + s]!;
+        for (let s = 0; s <= t; s++) datt[row + s] = scale * att[row + s]! * (datt[row + s]! - dot);
       }
+      headInputGrads(buf, dqkv, dout, qkv, head, dy, attOff, hs);
+    }
+  }
+}
+
+/**
+ * One head's dQ_t = Σ_{s≤t} dS[t, s]·K_s, dK_s = Σ_{t≥s} dS[t, s]·Q_t and dV_s = Σ_{t≥s} A[t, s]·dY_t,
+ * each a float64 sum in order rounded once, then added into dqkv.
+ */
+function headInputGrads(
+  buf: AttentionBuffers, dqkv: Float32Array, dout: Float32Array, qkv: Float32Array,
+  head: number, dy: number, attOff: number, hs: number,
+): void {
+  const { T, C, att, datt } = buf;
+  for (let r = 0; r < T; r++) {
+    const at = head + r * 3 * C;
+    for (let e = 0; e < hs; e++) {
+      let dq = 0;
+      for (let s = 0; s <= r; s++) dq += datt[attOff + r * T + s]! * qkv[head + C + s * 3 * C + e]!;
+      let dk = 0;
+      let dv = 0;
+      for (let t = r; t < T; t++) {
+        dk += datt[attOff + t * T + r]! * qkv[head + t * 3 * C + e]!;
+        dv += att[attOff + t * T + r]! * dout[dy + t * C + e]!;
+      }
+      dqkv[at + e] = dqkv[at + e]! + Math.fround(dq);
+      dqkv[at + C + e] = dqkv[at + C + e]! + Math.fround(dk);
+      dqkv[at + 2 * C + e] = dqkv[at + 2 * C + e]! + Math.fround(dv);
     }
   }
 }

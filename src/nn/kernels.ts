@@ -6,8 +6,9 @@
 // Both implementations take the same arguments. The scalars objects are what the optimizer kernels
 // need per step, computed once per step in float64 by the pure functions of src/optim (the wasm kernels
 // unpack them); the formulas are in the headers of src/optim/{sgd,adam,radam}.ts.
+import type { AttentionBuffers } from './attention.js';
 import type { Conv2dGeometry } from './conv2d.js';
-import type { LstmBuffers, LstmParams } from './lstm.js';
+import type { LstmBuffers, LstmParams, LstmTokens } from './lstm.js';
 import type { MaxPool2dBuffers } from './maxpool2d.js';
 
 export interface SgdScalars {
@@ -60,9 +61,10 @@ export interface SecondMomentScalars {
 export interface Kernels {
   /**
    * The run's memory, `bytes` long, made once when its arena is built: a plain ArrayBuffer for the JS
-   * kernels; the memory the wasm instance imports for the wasm kernels (which is why they make it).
+   * kernels; the memory the wasm instance imports for the wasm kernels (which is why they make it),
+   * a SharedArrayBuffer, which the run's helper threads share when it has some.
    */
-  memory(bytes: number): ArrayBuffer;
+  memory(bytes: number): ArrayBufferLike;
   /** C (+)= op(A)·op(B) with element offsets: src/nn/matmul.ts. */
   matmul(
     c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number,
@@ -100,4 +102,35 @@ export interface Kernels {
   sumOfSquares(x: Float32Array, n: number): number;
   /** x_i ← x_i·factor over x[0, n), each product in float64, rounded once: src/optim/clip.ts. */
   scaleInPlace(x: Float32Array, n: number, factor: number): void;
+  /** End what the kernels hold beyond the memory (the wasm kernels' helper threads) when the run ends. */
+  dispose?(): void;
+  // The transformer's and the MLP's layers: src/nn/{activation,layernorm,residual,attention}.ts.
+  /** out = tanh(inp) over [0, n): src/nn/activation.ts. */
+  tanhForward(out: Float32Array, inp: Float32Array, n: number): void;
+  /** dinp += dout·(1 − out²) over [0, n), out the saved tanh: src/nn/activation.ts. */
+  tanhBackward(dinp: Float32Array, dout: Float32Array, out: Float32Array, n: number): void;
+  /** out = gelu(inp) (tanh approximation) over [0, n): src/nn/activation.ts. */
+  geluForward(out: Float32Array, inp: Float32Array, n: number): void;
+  /** dinp += dout·gelu'(inp) over [0, n): src/nn/activation.ts. */
+  geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void;
+  /** LayerNorm of N rows of C, saving mean and rstd: src/nn/layernorm.ts. */
+  layernormForward(out: Float32Array, mean: Float32Array, rstd: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array, N: number, C: number): void;
+  /** Its backward, adding into dinp, dweight, dbias: src/nn/layernorm.ts. */
+  layernormBackward(
+    dinp: Float32Array, dweight: Float32Array, dbias: Float32Array, dout: Float32Array, inp: Float32Array,
+    weight: Float32Array, mean: Float32Array, rstd: Float32Array, N: number, C: number,
+  ): void;
+  /** out = a + b over [0, n): src/nn/residual.ts. */
+  residualForward(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void;
+  /** da += dout, db += dout over [0, n): src/nn/residual.ts. */
+  residualBackward(da: Float32Array, db: Float32Array, dout: Float32Array, n: number): void;
+  /** out = causal attention of qkv, keeping A in buf: src/nn/attention.ts. */
+  attentionForward(buf: AttentionBuffers, out: Float32Array, qkv: Float32Array): void;
+  /** dqkv += its gradient from dout (qkv: the forward's input): src/nn/attention.ts. */
+  attentionBackward(buf: AttentionBuffers, dqkv: Float32Array, dout: Float32Array, qkv: Float32Array): void;
+  // The LSTM's first layer fed from token ids, and its embedding's backward.
+  /** x = tokens.table[tokens.ids], then lstmForward on x, projecting each table row once: src/nn/lstm.ts. */
+  lstmForwardTokens(buf: LstmBuffers, p: LstmParams, x: Float32Array, tokens: LstmTokens): void;
+  /** dtable[ids[n], :] += dout[n, :] for n < N (N lookups of width C): src/nn/embedding.ts. */
+  embeddingBackward(dtable: Float32Array, dout: Float32Array, ids: Int32Array, N: number, C: number): void;
 }

@@ -1,6 +1,7 @@
 // Layer normalisation over the last axis (Ba, Kiros & Hinton 2016), as llm.c's layernorm_forward /
 // layernorm_backward: forward keeps mean and rstd = 1/√(var + ε) per row for the backward.
-// N = rows, C = features. ε = 1e-5 (PyTorch's default).
+// N = rows, C = features. ε = 1e-5 (PyTorch's default). These loops are the JS kernels'
+// (src/nn/kernels.ts) and the reference of the wasm ones (src/wasm/assembly/layernorm.ts, bit for bit).
 
 const EPS = 1e-5;
 

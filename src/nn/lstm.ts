@@ -7,9 +7,11 @@
 // shape (T, B, X) holds row (t, b) at (t·B + b)·X. Each gate row is [i | f | g | o], 4H wide.
 // lstmForward / lstmBackward are the JS kernels' LSTM (src/nn/kernels.ts) and the reference of the wasm
 // kernels', which run the whole layer as one call (src/wasm/assembly/lstm.ts, the same steps in f32x4).
-// Models call the layer through their run's kernels: `kernels.lstmForward(buf, p, x)`.
+// Models call the layer through their run's kernels: `kernels.lstmForward(buf, p, x)`, or for a first
+// layer fed from an embedding table, `kernels.lstmForwardTokens(buf, p, x, tokens)` (same results).
 import type { Arena, Param } from './arena.js';
 import { matmul } from './matmul.js';
+import { embeddingForward } from './embedding.js';
 
 export interface LstmParams {
   /** 4H×In */
@@ -39,6 +41,21 @@ export interface LstmBuffers {
   dgates: Float32Array;
   /** (B, H) ∂loss/∂c_t carried backwards in time. */
   dcNext: Float32Array;
+  /** (T·B·4H) scratch of the wasm backward: dgates in 4-column strips (src/wasm/assembly/transposed.ts). */
+  gateStrips: Float32Array;
+  /** (lstmPanelFloats) scratch of the wasm backward: a panel of h or x packed for the same products. The TS layer uses neither. */
+  panel: Float32Array;
+}
+
+// The wasm weight-gradient products (src/wasm/assembly/transposed.ts) pack a K×width panel of h or x
+// (width a multiple of 8) sized to stay in this core's 1 MiB L2 beside the strips of dgates it meets.
+const PANEL_FLOATS = 65536;
+
+/** Floats of the panel for K = T·B rows and In, H columns: ≈ PANEL_FLOATS, at least 8 and at most max(In, H) (rounded up to 8) wide. */
+export function lstmPanelFloats(T: number, B: number, In: number, H: number): number {
+  const K = T * B;
+  const width = Math.min(Math.ceil(Math.max(In, H) / 8) * 8, Math.max(8, Math.floor(PANEL_FLOATS / K / 8) * 8));
+  return K * width;
 }
 
 export function lstmParams(arena: Arena, name: string, In: number, H: number): LstmParams {
@@ -62,20 +79,71 @@ export function lstmBuffers(arena: Arena, T: number, B: number, In: number, H: n
     dh: arena.floats(T * B * H),
     dgates: arena.floats(T * B * 4 * H),
     dcNext: arena.floats(B * H),
+    gateStrips: arena.floats(T * B * 4 * H),
+    panel: arena.floats(lstmPanelFloats(T, B, In, H)),
   };
 }
 
 /** Run the layer over x (T, B, In), filling gates, c, tanhC and h. */
 export function lstmForward(buf: LstmBuffers, p: LstmParams, x: Float32Array): void {
-  const { T, B, In, H, gates, c, tanhC, h } = buf;
+  const { T, B, In, H, gates } = buf;
   const G = 4 * H;
-  const bias = p.bias.w;
   // The input projection of every time step at once (one large matmul), then the bias.
   matmul(gates, x, p.wih.w, T * B, G, In, false, true, false);
+  addBiasRows(gates, p.bias.w, T * B, G);
+  lstmRecurrence(buf, p);
+}
+
+/**
+ * A first layer's input as token ids into an embedding table: x (T, B, In) = table[ids] row by row.
+ * `projected` (rows ≥ V rounded up to 4, × 4H) and `padded` (the same rows × In) are scratch.
+ */
+export interface LstmTokens {
+  ids: Int32Array;
+  table: Float32Array;
+  /** Rows of the table. */
+  V: number;
+  projected: Float32Array;
+  padded: Float32Array;
+}
+
+export function lstmTokens(arena: Arena, ids: Int32Array, table: Float32Array, V: number, In: number, H: number): LstmTokens {
+  const rows = Math.ceil(V / 4) * 4;
+  return { ids, table, V, projected: arena.floats(rows * 4 * H), padded: arena.floats(rows * In) };
+}
+
+/**
+ * Fills x (T, B, In) with table[ids] (the embedding lookup, kept for the backward) and runs
+ * lstmForward on it, with the input projection taken once per table row (V·4H·In products instead of
+ * T·B·4H·In) and gathered: every gate row is the same sum of the same products as lstmForward's, so
+ * the results are the same to the bit.
+ */
+export function lstmForwardTokens(buf: LstmBuffers, p: LstmParams, x: Float32Array, tokens: LstmTokens): void {
+  const { T, B, In, H, gates } = buf;
+  const { ids, table, V, projected } = tokens;
+  const G = 4 * H;
+  embeddingForward(x, ids, table, T * B, In, false);
+  matmul(projected, table, p.wih.w, V, G, In, false, true, false);
+  addBiasRows(projected, p.bias.w, V, G);
   for (let r = 0; r < T * B; r++) {
-    const row = r * G;
-    for (let j = 0; j < G; j++) gates[row + j] = gates[row + j]! + bias[j]!;
+    const src = ids[r]! * G;
+    for (let j = 0; j < G; j++) gates[r * G + j] = projected[src + j]!;
   }
+  lstmRecurrence(buf, p);
+}
+
+/** rows (count × G) += bias (G) on every row. */
+function addBiasRows(rows: Float32Array, bias: Float32Array, count: number, G: number): void {
+  for (let r = 0; r < count; r++) {
+    const row = r * G;
+    for (let j = 0; j < G; j++) rows[row + j] = rows[row + j]! + bias[j]!;
+  }
+}
+
+/** The time steps, from gates holding x_t·W_ihᵀ + b: add h_{t−1}·W_hhᵀ, apply the gates, update c and h. */
+function lstmRecurrence(buf: LstmBuffers, p: LstmParams): void {
+  const { T, B, H, gates, c, tanhC, h } = buf;
+  const G = 4 * H;
   for (let t = 0; t < T; t++) {
     if (t > 0) matmul(gates, h, p.whh.w, B, G, H, false, true, true, t * B * G, (t - 1) * B * H);
     for (let b = 0; b < B; b++) {

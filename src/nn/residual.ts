@@ -1,4 +1,5 @@
-// Residual connection: out = a + b; the gradient flows unchanged into both branches.
+// Residual connection: out = a + b; the gradient flows unchanged into both branches. These loops are
+// the JS kernels' (src/nn/kernels.ts) and the reference of the wasm ones (src/wasm/assembly/elementwise.ts).
 
 export function residualForward(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;

@@ -9,7 +9,7 @@ import { manifestHeader, OutputDir, type OutputKind } from '../results/output-di
 import { provenance } from '../results/provenance.js';
 import { curvesCsv, summaryCsv, summaryJson, traceCsv, type SummaryJson } from '../results/run-files.js';
 import type { RunEvents, RunResult } from '../results/run-result.js';
-import { executeRuns } from './execute.js';
+import { executeRuns, poolShape } from './execute.js';
 import { planCompare } from './plan.js';
 import { preflight } from './preflight.js';
 
@@ -22,6 +22,8 @@ export interface CompareOptions {
   /** Write more files into the result before it is committed (reproduce's claims). */
   finalize?(result: CompareResult, out: OutputDir): void;
   workers?: number;
+  /** Threads per run (default: see poolShape). */
+  threads?: number;
   events?: RunEvents;
   signal?: AbortSignal;
   /** The command line, for the manifest. */
@@ -46,7 +48,7 @@ export async function runCompare(loaded: LoadedExperiment, options: CompareOptio
   const out = OutputDir.claim(options.out, kind, { force: options.force });
   const startedAt = new Date();
   try {
-    const results = await executeRuns(specs, { workers: options.workers, events: options.events, signal: options.signal });
+    const results = await executeRuns(specs, { workers: options.workers, threads: options.threads, events: options.events, signal: options.signal });
     const signal = InterruptedError.signalOf(options.signal);
     if (signal) throw new InterruptedError('no results written (a compare keeps nothing of unfinished runs)', signal);
     const result = { results, outDir: out.target, summary: summaryJson(exp.name, results) };
@@ -65,6 +67,8 @@ export async function runCompare(loaded: LoadedExperiment, options: CompareOptio
         finished: new Date().toISOString(),
         runs: specs.map((s) => s.run),
         kernels: specs[0]?.kernels,
+        // the JS kernels run on one thread whatever they are given
+        threads: specs[0]?.kernels === 'wasm' ? poolShape(specs.length, options).threads : 1,
         files: [...out.written],
         config: exp,
       };

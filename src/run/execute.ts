@@ -1,6 +1,8 @@
 // Run a list of RunSpecs on a pool of worker threads (at most one per core), collecting each run's
 // records in memory and reporting progress events. Results come back in spec order, whatever order
-// the workers finish in, so outputs are identical for any worker count.
+// the workers finish in, so outputs are identical for any worker count. When fewer runs go at once
+// than there are cores, each run splits its large products across the cores left to it (RunSpec.threads,
+// bit-identical to one thread), so one big run uses the whole machine.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RunSpec } from '../train/train.js';
@@ -11,21 +13,28 @@ import type { FromWorker, ToWorker } from './messages.js';
 export interface ExecuteOptions {
   /** Maximum concurrent workers (default: available cores). */
   workers?: number;
+  /** Threads per run (default: the cores divided among the runs that go at once; see poolShape). */
+  threads?: number;
   events?: RunEvents;
   /** Abort: terminate workers; unfinished runs come back with error "interrupted". */
   signal?: AbortSignal;
 }
 
-function defaultWorkers(): number {
-  return Math.max(1, availableParallelism());
+/**
+ * How many of `runs` runs go at once (workers: `workers`, default one per core, never more than the
+ * runs) and how many threads each gets (`threads`, default the cores ÷ the runs at once, at least 1).
+ */
+export function poolShape(runs: number, options: { workers?: number; threads?: number }, cores = availableParallelism()): { workers: number; threads: number } {
+  const workers = Math.max(1, Math.min(options.workers ?? cores, runs));
+  return { workers, threads: options.threads ?? Math.max(1, Math.floor(cores / workers)) };
 }
 
 export async function executeRuns(specs: RunSpec[], options: ExecuteOptions = {}): Promise<RunResult[]> {
   const results: RunResult[] = specs.map((spec) => ({ spec, steps: [], evals: [], summary: undefined, error: undefined }));
   if (specs.length === 0) return results;
-  const poolSize = Math.max(1, Math.min(options.workers ?? defaultWorkers(), specs.length));
-  const pool = new Pool(specs, results, options.events ?? {}, options.signal);
-  await pool.run(poolSize);
+  const { workers, threads } = poolShape(specs.length, options);
+  const pool = new Pool(specs, threads, results, options.events ?? {}, options.signal);
+  await pool.run(workers);
   if (pool.configError) throw pool.configError;
   return results;
 }
@@ -47,6 +56,8 @@ class Pool {
 
   constructor(
     private readonly specs: RunSpec[],
+    /** Threads of each run whose spec does not say. */
+    private readonly threads: number,
     private readonly results: RunResult[],
     private readonly events: RunEvents,
     private readonly signal: AbortSignal | undefined,
@@ -94,7 +105,8 @@ class Pool {
     const index = this.next++;
     this.current.set(worker, index);
     this.events.started?.(index, this.specs[index]!);
-    worker.postMessage({ type: 'run', index, spec: this.specs[index]! } satisfies ToWorker);
+    const spec = this.specs[index]!;
+    worker.postMessage({ type: 'run', index, spec: { ...spec, threads: spec.threads ?? this.threads } } satisfies ToWorker);
   }
 
   private received(worker: Worker, msg: FromWorker): void {

@@ -27,6 +27,8 @@ export interface ReproduceOptions {
   /** The runs of an experiment without a sweep, when the caller has planned them already (see runCompare). */
   specs?: RunSpec[];
   kernels?: KernelSet;
+  /** Threads per run (default: see poolShape in ./execute.ts). */
+  threads?: number;
 }
 
 export interface ReproduceResult {
@@ -46,7 +48,7 @@ export async function runReproduce(loaded: LoadedExperiment, options: ReproduceO
   let compare: CompareResult | undefined;
   let sweep: SweepResult | undefined;
   if (exp.sweep) {
-    sweep = await runSweep(loaded, { out: options.out, workers: options.workers, signal: options.signal, events: options.events, kernels: options.kernels, force: options.force });
+    sweep = await runSweep(loaded, { out: options.out, workers: options.workers, signal: options.signal, events: options.events, kernels: options.kernels, threads: options.threads, force: options.force });
     const signal = InterruptedError.signalOf(options.signal);
     if (signal) throw new InterruptedError(`claims not checked; ${sweep.complete}/${sweep.plan.runs.length} runs complete in ${sweep.outDir} are kept (run the same command again to resume)`, signal);
     claims = check({
@@ -61,6 +63,7 @@ export async function runReproduce(loaded: LoadedExperiment, options: ReproduceO
       out: options.out,
       output: 'reproduce',
       workers: options.workers,
+      threads: options.threads,
       signal: options.signal,
       events: options.events,
       force: options.force,

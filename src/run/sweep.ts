@@ -29,6 +29,8 @@ export interface SweepOptions {
   events?: SweepEvents;
   /** Kernel set of the runs (default: see planRuns); part of every run id. */
   kernels?: KernelSet;
+  /** Threads per run (default: see poolShape); not part of run ids (results do not depend on it). */
+  threads?: number;
   /** Take over an OUT that holds another sweep (see results/sweep-dir.ts). */
   force?: boolean;
 }
@@ -122,6 +124,7 @@ async function runAndStore(outDir: string, todo: PlannedRun[], complete: Set<str
     todo.map((r) => r.spec),
     {
       workers: options.workers,
+      threads: options.threads,
       signal: options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal,
       events: {
         started: events.started,

@@ -34,6 +34,13 @@ export interface RunSpec {
    * ('wasm' by default, where the runtime supports it).
    */
   kernels?: KernelSet;
+  /**
+   * Threads the run's large products use (wasm kernels only; the JS kernels ignore it). The results do
+   * not depend on it (a product is split into row ranges each computed as one thread computes it), so
+   * unlike `kernels` it is not part of the spec's identity: run ids and resuming ignore it. Absent: 1.
+   * The worker pool fills it (src/run/execute.ts).
+   */
+  threads?: number;
 }
 
 export interface StepRecord {
@@ -113,12 +120,13 @@ export interface StepResult {
 }
 
 /**
- * Build a run from its spec: its kernels (spec.kernels, default 'js'), dataset, model and optimizer in
- * one arena, and its lr schedule. The dataset is built once, outside Arena.build (whose builder runs
- * twice), so a text file is read and a Markov chain solved once. `kernels` replaces the spec's set for
- * tools that wrap an implementation (tests counting kernel calls); the numbers are then theirs.
+ * Build a run from its spec: its kernels (spec.kernels, default 'js', on spec.threads threads), dataset,
+ * model and optimizer in one arena, and its lr schedule. The dataset is built once, outside Arena.build
+ * (whose builder runs twice), so a text file is read and a Markov chain solved once. `kernels` replaces
+ * the spec's set for tools that wrap an implementation (tests counting kernel calls); the numbers are
+ * then theirs. Whoever builds a run ends it with `run.kernels.dispose?.()` (threads), as train() does.
  */
-export function buildRun(spec: RunSpec, kernels: Kernels = createKernels(spec.kernels ?? 'js')): Run {
+export function buildRun(spec: RunSpec, kernels: Kernels = createKernels(spec.kernels ?? 'js', spec.threads ?? 1)): Run {
   const built = spec.data ? buildDataset(spec.data, spec.seed) : undefined;
   const test = spec.eval?.test === true ? testSplit(built) : undefined;
   const dataset = test ? test.dataset : built;
@@ -159,6 +167,15 @@ export function trainingStep(run: Run, t: number): StepResult {
 export function train(spec: RunSpec, sink: RunSink): RunSummary {
   const started = performance.now();
   const run = buildRun(spec);
+  try {
+    return trainRun(run, sink, started);
+  } finally {
+    run.kernels.dispose?.();
+  }
+}
+
+function trainRun(run: Run, sink: RunSink, started: number): RunSummary {
+  const { spec } = run;
   const tally = new Tally(spec.steps);
   let evalSeconds = 0;
   for (let t = 1; t <= spec.steps; t++) {

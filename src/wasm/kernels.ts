@@ -4,7 +4,8 @@
 // one per run from its spec with `createKernels`, and nothing else decides which code runs.
 import type { Kernels } from '../nn/kernels.js';
 import { matmul } from '../nn/matmul.js';
-import { lstmBackward, lstmForward } from '../nn/lstm.js';
+import { lstmBackward, lstmForward, lstmForwardTokens } from '../nn/lstm.js';
+import { embeddingBackward } from '../nn/embedding.js';
 import { addChannelBias, addChannelSums, col2im, im2col } from '../nn/conv2d.js';
 import { reluBackward, reluForward } from '../nn/activation.js';
 import { maxPool2dBackward, maxPool2dForward } from '../nn/maxpool2d.js';
@@ -12,6 +13,10 @@ import { sgdStep } from '../optim/sgd.js';
 import { adamStep, secondMomentOnlyStep } from '../optim/adam.js';
 import { radamStep } from '../optim/radam.js';
 import { scaleInPlace, sumOfSquares } from '../optim/clip.js';
+import { geluBackward, geluForward, tanhBackward, tanhForward } from '../nn/activation.js';
+import { layernormBackward, layernormForward } from '../nn/layernorm.js';
+import { residualBackward, residualForward } from '../nn/residual.js';
+import { attentionBackward, attentionForward } from '../nn/attention.js';
 import { WasmKernels, wasmUnavailableReason } from './wasm-kernels.js';
 
 const KERNEL_SETS = ['js', 'wasm'] as const;
@@ -38,11 +43,28 @@ export const jsKernels: Kernels = {
   radamStep,
   sumOfSquares,
   scaleInPlace,
+  // transformer and MLP layers
+  tanhForward,
+  tanhBackward,
+  geluForward,
+  geluBackward,
+  layernormForward,
+  layernormBackward,
+  residualForward,
+  residualBackward,
+  attentionForward,
+  attentionBackward,
+  // The LSTM's first layer fed from token ids, and its embedding's backward.
+  lstmForwardTokens,
+  embeddingBackward,
 };
 
-/** Kernels of the set `set` for one new run: the shared JS kernels, or a new wasm instance (it will own the run's memory). */
-export function createKernels(set: KernelSet): Kernels {
-  return set === 'wasm' ? new WasmKernels() : jsKernels;
+/**
+ * Kernels of the set `set` for one new run: the shared JS kernels, or a new wasm instance (it will own
+ * the run's memory) whose large products run on `threads` threads. The JS kernels ignore `threads`.
+ */
+export function createKernels(set: KernelSet, threads = 1): Kernels {
+  return set === 'wasm' ? new WasmKernels(threads) : jsKernels;
 }
 
 /** The kernel set to use for a request: 'wasm' falls back to 'js' (with the reason) where SIMD is unavailable. */

@@ -9,12 +9,20 @@
 // the run's memory, which `WasmKernels.memory` makes when the arena is built, so the JS views and the
 // wasm kernels read and write the same floats. One instance serves one arena, and every array handed
 // to it must be a view of that memory (asserted: anything else is a bug).
+//
+// The memory is shared (a SharedArrayBuffer; asconfig.json declares the import shared, with the
+// largest maximum, so any run's fixed size fits): with threads > 1 the run's large products are split
+// across helper threads with their own instances over the same memory (./threads.ts), and an unthreaded
+// run takes the same module. Shared or not, the kernels run at the same speed (measured).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AdamScalars, Kernels, RAdamScalars, SecondMomentScalars, SgdScalars } from '../nn/kernels.js';
 import type { Conv2dGeometry } from '../nn/conv2d.js';
-import type { LstmBuffers, LstmParams } from '../nn/lstm.js';
+import type { LstmBuffers, LstmParams, LstmTokens } from '../nn/lstm.js';
 import type { MaxPool2dBuffers } from '../nn/maxpool2d.js';
+import { convParts, matmulParts, OP_COL2IM, OP_IM2COL, OP_MATMUL, writeConv, writeMatmul } from './jobs.js';
+import { KernelThreads } from './threads.js';
+import type { AttentionBuffers } from '../nn/attention.js';
 
 interface Exports {
   sgdStep(p: number, g: number, buf: number, n: number, lr: number, momentum: number, keep: number, nesterov: number, weightDecay: number, firstStep: number): number;
@@ -34,10 +42,31 @@ interface Exports {
   lstmBackward(
     gates: number, c: number, tanhC: number, h: number, dh: number, dgates: number, dcNext: number,
     x: number, dx: number, wih: number, whh: number, dwih: number, dwhh: number, dbias: number,
-    T: number, B: number, In: number, H: number,
+    gateStrips: number, panel: number, panelFloats: number, T: number, B: number, In: number, H: number,
   ): void;
   sumOfSquares(x: number, n: number): number;
   scaleInPlace(x: number, n: number, factor: number): void;
+  matmulRows(c: number, a: number, b: number, M: number, N: number, K: number, transA: number, transB: number, accumulate: number, rowBegin: number, rowEnd: number): void;
+  im2colRows(cols: number, x: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, rowBegin: number, rowEnd: number): void;
+  col2imChannels(dx: number, dcols: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, cBegin: number, cEnd: number): void;
+  // the transformer's and the MLP's layers
+  tanhForward(out: number, inp: number, n: number): void;
+  tanhBackward(dinp: number, dout: number, out: number, n: number): void;
+  geluForward(out: number, inp: number, n: number): void;
+  geluBackward(dinp: number, dout: number, inp: number, n: number): void;
+  layernormForward(out: number, mean: number, rstd: number, inp: number, weight: number, bias: number, N: number, C: number): void;
+  layernormBackward(dinp: number, dweight: number, dbias: number, dout: number, inp: number, weight: number, mean: number, rstd: number, N: number, C: number): void;
+  residualForward(out: number, a: number, b: number, n: number): void;
+  residualBackward(da: number, db: number, dout: number, n: number): void;
+  attentionForward(out: number, att: number, scratch: number, qkv: number, B: number, T: number, C: number, NH: number): void;
+  attentionBackward(dqkv: number, att: number, datt: number, scratch: number, dout: number, qkv: number, B: number, T: number, C: number, NH: number): void;
+  // The LSTM's first layer fed from token ids, and its embedding's backward.
+  lstmForwardTokens(
+    gates: number, c: number, tanhC: number, h: number,
+    x: number, ids: number, table: number, V: number, padded: number, projected: number,
+    wih: number, whh: number, bias: number, T: number, B: number, In: number, H: number,
+  ): void;
+  embeddingBackward(dtable: number, dout: number, ids: number, N: number, C: number): void;
 }
 
 // The part of the WebAssembly JS API used here. TypeScript declares WebAssembly only in its DOM
@@ -45,7 +74,7 @@ interface Exports {
 interface WebAssemblyApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
-  Memory: new (descriptor: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => { readonly buffer: SharedArrayBuffer };
 }
 const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
@@ -76,22 +105,46 @@ export function wasmUnavailableReason(): string | undefined {
   return typeof m === 'string' ? m : undefined;
 }
 
-/** The wasm kernels: one instance per run, bound to the run's memory when its arena makes it. */
+/**
+ * The wasm kernels: one instance per run, bound to the run's memory when its arena makes it. With
+ * `threads` > 1 the products worth splitting run on that many threads (./threads.ts), bit-identical
+ * to one thread; `dispose` ends the helper threads when the run ends.
+ */
 export class WasmKernels implements Kernels {
   /** The run's memory (null until `memory` made it). It never grows, so it never detaches. */
-  private buffer: ArrayBuffer | null = null;
+  private buffer: SharedArrayBuffer | null = null;
   private exports: Exports | null = null;
+  /** The helper threads (threads > 1, from `memory` until `dispose`). */
+  private helpers: KernelThreads | null = null;
+  /** Resolves once the helper threads have exited (after `dispose`); at once when there are none. */
+  helpersExited: Promise<void> = Promise.resolve();
+  /** Jobs (products, im2col, col2im) split across the threads so far: what tests and benchmarks check that threads were used. */
+  splitJobs = 0;
 
-  /** A fixed memory of ⌈bytes / 64 KiB⌉ pages (initial = maximum) and this instance's module over it. */
-  memory(bytes: number): ArrayBuffer {
+  constructor(readonly threads = 1) {
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`WasmKernels: threads must be a positive integer, got ${threads}`);
+  }
+
+  /** A fixed shared memory of ⌈bytes / 64 KiB⌉ pages (initial = maximum), this instance's module over it, and the helper threads. */
+  memory(bytes: number): SharedArrayBuffer {
     if (this.buffer !== null) throw new Error('WasmKernels: one instance serves one arena');
     const module = compiledModule();
     if (typeof module === 'string') throw new Error(`wasm kernels unavailable: ${module}`);
     const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE));
-    const memory = new wasmApi.Memory({ initial: pages, maximum: pages });
+    const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
     this.exports = new wasmApi.Instance(module, { env: { memory } }).exports as Exports;
     this.buffer = memory.buffer;
+    if (this.threads > 1) {
+      this.helpers = new KernelThreads(module, memory, this.threads);
+      this.helpersExited = this.helpers.exited;
+    }
     return this.buffer;
+  }
+
+  /** End the helper threads; the kernels go on working on the run thread alone. */
+  dispose(): void {
+    this.helpers?.dispose();
+    this.helpers = null;
   }
 
   /** The module's exports, which exist once `memory` has made the memory. */
@@ -110,18 +163,40 @@ export class WasmKernels implements Kernels {
     c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number,
     transA: boolean, transB: boolean, accumulate: boolean, cOff = 0, aOff = 0, bOff = 0,
   ): void {
-    this.k.matmul(
-      this.at(c) + 4 * cOff, this.at(a) + 4 * aOff, this.at(b) + 4 * bOff, M, N, K,
-      transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0,
-    );
+    const pc = this.at(c) + 4 * cOff, pa = this.at(a) + 4 * aOff, pb = this.at(b) + 4 * bOff;
+    const parts = this.helpers === null ? 1 : matmulParts(M, N, K, this.threads);
+    if (parts === 1) {
+      this.k.matmul(pc, pa, pb, M, N, K, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0);
+      return;
+    }
+    writeMatmul(this.helpers!.jobArgs, pc, pa, pb, M, N, K, transA, transB, accumulate);
+    this.split(OP_MATMUL, parts);
+  }
+
+  /** Run job `op`, its arguments written (writeMatmul, writeConv), in `parts` parts on the threads. */
+  private split(op: number, parts: number): void {
+    this.helpers!.run(op, parts, this.k);
+    this.splitJobs++;
   }
 
   im2col(cols: Float32Array, x: Float32Array, xOff: number, g: Conv2dGeometry): void {
-    this.k.im2col(this.at(cols), this.at(x) + 4 * xOff, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+    const to = this.at(cols), from = this.at(x) + 4 * xOff;
+    const parts = this.helpers === null ? 1 : convParts(g, g.C * g.k * g.k, this.threads);
+    if (parts === 1) this.k.im2col(to, from, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+    else {
+      writeConv(this.helpers!.jobArgs, to, from, g);
+      this.split(OP_IM2COL, parts);
+    }
   }
 
   col2im(dx: Float32Array, dxOff: number, dcols: Float32Array, g: Conv2dGeometry): void {
-    this.k.col2im(this.at(dx) + 4 * dxOff, this.at(dcols), g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+    const to = this.at(dx) + 4 * dxOff, from = this.at(dcols);
+    const parts = this.helpers === null ? 1 : convParts(g, g.C, this.threads);
+    if (parts === 1) this.k.col2im(to, from, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+    else {
+      writeConv(this.helpers!.jobArgs, to, from, g);
+      this.split(OP_COL2IM, parts);
+    }
   }
 
   addChannelBias(out: Float32Array, bias: Float32Array, B: number, C: number, plane: number): void {
@@ -160,7 +235,7 @@ export class WasmKernels implements Kernels {
     this.k.lstmBackward(
       this.at(buf.gates), this.at(buf.c), this.at(buf.tanhC), this.at(buf.h), this.at(buf.dh), this.at(buf.dgates), this.at(buf.dcNext),
       this.at(x), dx === null ? 0 : this.at(dx), this.at(p.wih.w), this.at(p.whh.w), this.at(p.wih.g), this.at(p.whh.g), this.at(p.bias.g),
-      buf.T, buf.B, buf.In, buf.H,
+      this.at(buf.gateStrips), this.at(buf.panel), buf.panel.length, buf.T, buf.B, buf.In, buf.H,
     );
   }
 
@@ -195,5 +270,66 @@ export class WasmKernels implements Kernels {
 
   scaleInPlace(x: Float32Array, n: number, factor: number): void {
     this.k.scaleInPlace(this.at(x), n, factor);
+  }
+
+  // the transformer's and the MLP's layers
+  tanhForward(out: Float32Array, inp: Float32Array, n: number): void {
+    this.k.tanhForward(this.at(out), this.at(inp), n);
+  }
+
+  tanhBackward(dinp: Float32Array, dout: Float32Array, out: Float32Array, n: number): void {
+    this.k.tanhBackward(this.at(dinp), this.at(dout), this.at(out), n);
+  }
+
+  geluForward(out: Float32Array, inp: Float32Array, n: number): void {
+    this.k.geluForward(this.at(out), this.at(inp), n);
+  }
+
+  geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
+    this.k.geluBackward(this.at(dinp), this.at(dout), this.at(inp), n);
+  }
+
+  layernormForward(out: Float32Array, mean: Float32Array, rstd: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array, N: number, C: number): void {
+    this.k.layernormForward(this.at(out), this.at(mean), this.at(rstd), this.at(inp), this.at(weight), this.at(bias), N, C);
+  }
+
+  layernormBackward(
+    dinp: Float32Array, dweight: Float32Array, dbias: Float32Array, dout: Float32Array, inp: Float32Array,
+    weight: Float32Array, mean: Float32Array, rstd: Float32Array, N: number, C: number,
+  ): void {
+    this.k.layernormBackward(
+      this.at(dinp), this.at(dweight), this.at(dbias), this.at(dout), this.at(inp),
+      this.at(weight), this.at(mean), this.at(rstd), N, C,
+    );
+  }
+
+  residualForward(out: Float32Array, a: Float32Array, b: Float32Array, n: number): void {
+    this.k.residualForward(this.at(out), this.at(a), this.at(b), n);
+  }
+
+  residualBackward(da: Float32Array, db: Float32Array, dout: Float32Array, n: number): void {
+    this.k.residualBackward(this.at(da), this.at(db), this.at(dout), n);
+  }
+
+  attentionForward(buf: AttentionBuffers, out: Float32Array, qkv: Float32Array): void {
+    this.k.attentionForward(this.at(out), this.at(buf.att), this.at(buf.scratch), this.at(qkv), buf.B, buf.T, buf.C, buf.NH);
+  }
+
+  attentionBackward(buf: AttentionBuffers, dqkv: Float32Array, dout: Float32Array, qkv: Float32Array): void {
+    const { att, datt, scratch, B, T, C, NH } = buf;
+    this.k.attentionBackward(this.at(dqkv), this.at(att), this.at(datt), this.at(scratch), this.at(dout), this.at(qkv), B, T, C, NH);
+  }
+
+  // The LSTM's first layer fed from token ids, and its embedding's backward.
+  lstmForwardTokens(buf: LstmBuffers, p: LstmParams, x: Float32Array, tokens: LstmTokens): void {
+    this.k.lstmForwardTokens(
+      this.at(buf.gates), this.at(buf.c), this.at(buf.tanhC), this.at(buf.h),
+      this.at(x), this.at(tokens.ids), this.at(tokens.table), tokens.V, this.at(tokens.padded), this.at(tokens.projected),
+      this.at(p.wih.w), this.at(p.whh.w), this.at(p.bias.w), buf.T, buf.B, buf.In, buf.H,
+    );
+  }
+
+  embeddingBackward(dtable: Float32Array, dout: Float32Array, ids: Int32Array, N: number, C: number): void {
+    this.k.embeddingBackward(this.at(dtable), this.at(dout), this.at(ids), N, C);
   }
 }

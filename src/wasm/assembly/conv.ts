@@ -5,6 +5,7 @@
 // (Wo floats: 14 in DeepOBS 2c2d's second conv), so the copies and fills are inline loops: a
 // memory.copy / memory.fill per row costs more in call overhead than it moves.
 // Pointers are byte offsets; x / dx already point at the image.
+import { residualForward } from './elementwise';
 
 // Output columns [lo, hi) whose input column ow·s − padLeft + kj lies inside [0, W).
 function firstInside(Wo: i32, stride: i32, padLeft: i32, kj: i32): i32 {
@@ -35,33 +36,36 @@ function copy(dst: usize, src: usize, from: i32, to: i32): void {
 }
 
 export function im2col(cols: usize, x: usize, C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32): void {
-  let row = 0;
-  for (let c = 0; c < C; c++) {
-    for (let ki = 0; ki < k; ki++) {
-      for (let kj = 0; kj < k; kj++, row++) {
-        const lo = firstInside(Wo, stride, padLeft, kj);
-        const hi = endInside(W, Wo, stride, padLeft, kj, lo);
-        if (stride == 1 && W == Wo && lo < hi) {
-          im2colRowBlock(cols + (<usize>(row * Ho * Wo) << 2), x + (<usize>(c * H * W) << 2), H, W, ki, kj, Ho, padTop, padLeft, lo, hi);
-          continue;
-        }
-        for (let oh = 0; oh < Ho; oh++) {
-          const dst = cols + (<usize>((row * Ho + oh) * Wo) << 2);
-          const ih = oh * stride - padTop + ki;
-          if (ih < 0 || ih >= H) {
-            zeros(dst, 0, Wo);
-            continue;
-          }
-          const src = x + (<usize>((c * H + ih) * W - padLeft + kj) << 2);
-          zeros(dst, 0, lo);
-          if (stride == 1) {
-            copy(dst, src, lo, hi);
-          } else {
-            for (let ow = lo; ow < hi; ow++) store<f32>(dst + (<usize>ow << 2), load<f32>(src + (<usize>(ow * stride) << 2)));
-          }
-          zeros(dst, hi, Wo);
-        }
+  im2colRows(cols, x, C, H, W, k, stride, Ho, Wo, padTop, padLeft, 0, C * k * k);
+}
+
+/** Rows [rowBegin, rowEnd) of im2col's cols (row (c·k + ki)·k + kj): a thread's share (src/wasm/jobs.ts); each row is a copy of its own. */
+export function im2colRows(cols: usize, x: usize, C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32, rowBegin: i32, rowEnd: i32): void {
+  for (let row = rowBegin; row < rowEnd; row++) {
+    const c = row / (k * k);
+    const ki = (row / k) % k;
+    const kj = row % k;
+    const lo = firstInside(Wo, stride, padLeft, kj);
+    const hi = endInside(W, Wo, stride, padLeft, kj, lo);
+    if (stride == 1 && W == Wo && lo < hi) {
+      im2colRowBlock(cols + (<usize>(row * Ho * Wo) << 2), x + (<usize>(c * H * W) << 2), H, W, ki, kj, Ho, padTop, padLeft, lo, hi);
+      continue;
+    }
+    for (let oh = 0; oh < Ho; oh++) {
+      const dst = cols + (<usize>((row * Ho + oh) * Wo) << 2);
+      const ih = oh * stride - padTop + ki;
+      if (ih < 0 || ih >= H) {
+        zeros(dst, 0, Wo);
+        continue;
       }
+      const src = x + (<usize>((c * H + ih) * W - padLeft + kj) << 2);
+      zeros(dst, 0, lo);
+      if (stride == 1) {
+        copy(dst, src, lo, hi);
+      } else {
+        for (let ow = lo; ow < hi; ow++) store<f32>(dst + (<usize>ow << 2), load<f32>(src + (<usize>(ow * stride) << 2)));
+      }
+      zeros(dst, hi, Wo);
     }
   }
 }
@@ -89,8 +93,17 @@ function im2colRowBlock(dst: usize, plane: usize, H: i32, W: i32, ki: i32, kj: i
 }
 
 export function col2im(dx: usize, dcols: usize, C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32): void {
-  let row = 0;
-  for (let c = 0; c < C; c++) {
+  col2imChannels(dx, dcols, C, H, W, k, stride, Ho, Wo, padTop, padLeft, 0, C);
+}
+
+/**
+ * col2im of channels [cBegin, cEnd): a thread's share (src/wasm/jobs.ts). A channel's rows of dcols
+ * add into that channel's plane of dx only, so channels split across threads add every float in the
+ * order one thread does.
+ */
+export function col2imChannels(dx: usize, dcols: usize, C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32, cBegin: i32, cEnd: i32): void {
+  let row = cBegin * k * k;
+  for (let c = cBegin; c < cEnd; c++) {
     for (let ki = 0; ki < k; ki++) {
       for (let kj = 0; kj < k; kj++, row++) {
         const lo = firstInside(Wo, stride, padLeft, kj);
@@ -119,6 +132,7 @@ export function col2im(dx: usize, dcols: usize, C: i32, H: i32, W: i32, k: i32, 
 
 /** out[(b·C + c)·plane + i] += bias[c] */
 export function addChannelBias(out: usize, bias: usize, B: i32, C: i32, plane: i32): void {
+  if (plane == 1) return addRowBias(out, bias, B, C);
   for (let b = 0; b < B; b++) {
     for (let c = 0; c < C; c++) {
       const at = out + (<usize>((b * C + c) * plane) << 2);
@@ -143,6 +157,7 @@ export function addChannelBias(out: usize, bias: usize, B: i32, C: i32, plane: i
  * one waiting on each add's latency; each chain is still one plane in order.
  */
 export function addChannelSums(dbias: usize, dout: usize, B: i32, C: i32, plane: i32): void {
+  if (plane == 1) return addRowSums(dbias, dout, B, C);
   const planeBytes = <usize>plane << 2;
   for (let b = 0; b < B; b++) {
     const image = dout + (<usize>(b * C) * planeBytes);
@@ -173,4 +188,21 @@ export function addChannelSums(dbias: usize, dout: usize, B: i32, C: i32, plane:
 function addTo(dbias: usize, c: i32, sum: f64): void {
   const p = dbias + (<usize>c << 2);
   store<f32>(p, <f32>(<f64>load<f32>(p) + sum));
+}
+
+// Planes of one value (a linear layer's bias over B rows of C): one pass along each row in f32x4
+// lanes, as the residual add. The sums stay exact: a plane's float64 sum is its one float32 value,
+// and dbias[c] + it, rounded once, is the float32 add; rows are still added in order.
+
+/** out[b·C + c] += bias[c] */
+function addRowBias(out: usize, bias: usize, B: i32, C: i32): void {
+  for (let b = 0; b < B; b++) {
+    const row = out + (<usize>(b * C) << 2);
+    residualForward(row, row, bias, C);
+  }
+}
+
+/** dbias[c] += dout[b·C + c], b in order */
+function addRowSums(dbias: usize, dout: usize, B: i32, C: i32): void {
+  for (let b = 0; b < B; b++) residualForward(dbias, dbias, dout + (<usize>(b * C) << 2), C);
 }

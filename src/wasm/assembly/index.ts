@@ -8,3 +8,12 @@ export { lstmForward, lstmBackward } from './lstm';
 export { sumOfSquares, scaleInPlace } from './norm';
 export { im2col, col2im, addChannelBias, addChannelSums } from './conv';
 export { reluForward, reluBackward, maxPool2dForward, maxPool2dBackward } from './pool';
+export { matmulRows } from './matmul';
+export { im2colRows, col2imChannels } from './conv';
+// the transformer's and the MLP's layers
+export { tanhForward, tanhBackward, geluForward, geluBackward, residualForward, residualBackward } from './elementwise';
+export { layernormForward, layernormBackward } from './layernorm';
+export { attentionForward, attentionBackward } from './attention';
+// The LSTM's first layer fed from token ids (src/nn/lstm.ts lstmForwardTokens) and its embedding's backward.
+export { lstmForwardTokens } from './lstm';
+export { embeddingBackward } from './embedding';

@@ -15,15 +15,32 @@ export function matmul(
   c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
   transA: bool, transB: bool, accumulate: bool,
 ): void {
+  matmulRows(c, a, b, M, N, K, transA, transB, accumulate, 0, M);
+}
+
+/**
+ * Rows [rowBegin, rowEnd) of C = op(A)·op(B), the rest untouched: a thread's share of one product
+ * (src/wasm/threads.ts). Every element is computed exactly as the full product computes it as long as
+ * rowBegin is a multiple of 4 and rowEnd is one or M: the row blocks of 4 (and the single rows of the
+ * bottom edge) are then the same, and in the A·Bᵀ path a 4-row tile and the single-row `dot` sum a
+ * K % 4 tail in different orders. Sub-calls on offset pointers would not do: Aᵀ's stride is M.
+ */
+export function matmulRows(
+  c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
+  transA: bool, transB: bool, accumulate: bool, rowBegin: i32, rowEnd: i32,
+): void {
+  const rows = rowEnd - rowBegin;
+  if (rows <= 0) return;
+  const cFirst = c + ((<usize>rowBegin * N) << 2);
   if (!transB) {
     // Byte strides of op(A): one row down, one column right.
     const aRow: usize = transA ? 4 : <usize>K << 2;
     const aCol: usize = transA ? <usize>M << 2 : 4;
-    matmulRowsOfB(c, a, b, M, N, K, aRow, aCol, accumulate);
+    matmulRowsOfB(cFirst, a + <usize>rowBegin * aRow, b, rows, N, K, aRow, aCol, accumulate);
   } else if (!transA) {
-    matmulDots(c, a, b, M, N, K, accumulate);
+    matmulDots(cFirst, a + ((<usize>rowBegin * K) << 2), b, rows, N, K, accumulate);
   } else {
-    matmulPlain(c, a, b, M, N, K, accumulate);
+    matmulPlain(c, a, b, M, N, K, accumulate, rowBegin, rowEnd);
   }
 }
 
@@ -307,9 +324,9 @@ function dot(x: usize, y: usize, K: i32): f32 {
 
 // ---- Aᵀ·Bᵀ (unused by the layers): plain loops ------------------------------------------------------
 
-function matmulPlain(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: bool): void {
+function matmulPlain(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: bool, rowBegin: i32, rowEnd: i32): void {
   // op(A)[i, k] = A[k·M + i], op(B)[k, j] = B[j·K + k]
-  for (let i = 0; i < M; i++) {
+  for (let i = rowBegin; i < rowEnd; i++) {
     for (let j = 0; j < N; j++) {
       let s: f32 = 0;
       for (let k = 0; k < K; k++) s += load<f32>(a + ((<usize>k * M + i) << 2)) * load<f32>(b + ((<usize>j * K + k) << 2));

@@ -1,0 +1,47 @@
+// A helper thread of a threaded run (started by ./threads.ts): its own instance of the kernels module
+// over the run's shared memory, waiting on the control block for jobs and doing its part of each
+// (./jobs.ts) until the run ends its kernels.
+import { workerData } from 'node:worker_threads';
+import { DONE, FAILED, OP, OP_EXIT, READY, SEQ, runPart, waitChange, type JobExports } from './jobs.js';
+import type { HelperData } from './threads.js';
+
+// Polls of the control block before the helper sleeps waiting for the next job: the jobs of a training
+// step come microseconds apart, and a sleeping thread takes tens of microseconds to wake.
+// TODO(measure)
+const JOB_SPINS = 1 << 10;
+
+type WebAssemblyInstance = new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
+const Instance = (globalThis as unknown as { WebAssembly: { Instance: WebAssemblyInstance } }).WebAssembly.Instance;
+
+const { module, memory, control, part, errors } = workerData as HelperData;
+const ctl = new Int32Array(control);
+const args = new Uint32Array(control);
+
+/** Report an exception to the run thread: the message on our port, then the flag it checks. */
+function fail(err: unknown): void {
+  errors.postMessage(`helper ${part}: ${(err as Error).message ?? String(err)}`);
+  Atomics.store(ctl, FAILED, 1);
+}
+
+let k: JobExports | undefined;
+try {
+  k = new Instance(module, { env: { memory } }).exports as JobExports;
+} catch (err) {
+  fail(err);
+}
+Atomics.add(ctl, READY, 1);
+Atomics.notify(ctl, READY);
+
+let seen = 0;
+while (k !== undefined) {
+  seen = waitChange(ctl, SEQ, seen, JOB_SPINS);
+  if (Atomics.load(ctl, OP) === OP_EXIT) break;
+  try {
+    runPart(k, args, part);
+  } catch (err) {
+    fail(err);
+  }
+  Atomics.add(ctl, DONE, 1);
+  Atomics.notify(ctl, DONE);
+}
+errors.close();

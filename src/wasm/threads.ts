@@ -1,0 +1,114 @@
+// The helper threads of one threaded run: threads − 1 worker_threads, each with its own instance of
+// the kernels module over the run's shared memory (src/wasm/kernel-thread.ts). The run thread hands
+// them a job through a control block (./jobs.ts) with Atomics: postMessage costs tens of microseconds
+// a message, too much for the thousands of sub-millisecond products of a training step. The run thread
+// does part 0 itself and waits for the others; the job is over when run() returns.
+//
+// The helpers are unref'd (they never keep the process alive) and exit when the run disposes its
+// kernels; a helper's exception comes back as an exception of run().
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { CONTROL_SLOTS, DONE, FAILED, OP, OP_EXIT, PARTS, READY, SEQ, runPart, waitFor, type JobExports } from './jobs.js';
+
+const HELPER_URL = new URL('./kernel-thread.js', import.meta.url);
+
+// Polls of the control block before the run thread sleeps waiting for helpers. The helpers' shares of
+// a job end within microseconds of the run thread's own, so most waits end while spinning.
+// TODO(measure)
+const DONE_SPINS = 1 << 11;
+
+/** How long a helper may take to start and instantiate the module before the run gives up. */
+const START_TIMEOUT_MS = 20_000;
+
+/** What a helper thread is given (workerData). */
+export interface HelperData {
+  module: object;
+  memory: object;
+  control: SharedArrayBuffer;
+  /** Its part of every job: 1 … threads − 1 (the run thread does part 0). */
+  part: number;
+  /** Where it reports an exception before it sets FAILED. */
+  errors: MessagePort;
+}
+
+export class KernelThreads {
+  private readonly ctl: Int32Array;
+  private readonly args: Uint32Array;
+  private readonly helpers: Worker[] = [];
+  /** One port per helper, on which it reports its exception. */
+  private readonly errors: MessagePort[] = [];
+  private seq = 0;
+  private disposed = false;
+  /** Resolves when every helper thread has exited (after dispose). */
+  readonly exited: Promise<void>;
+
+  /** Start threads − 1 helpers over `memory` (a shared WebAssembly.Memory) and wait until they are ready. */
+  constructor(module: object, memory: object, readonly threads: number) {
+    const control = new SharedArrayBuffer(4 * CONTROL_SLOTS);
+    this.ctl = new Int32Array(control);
+    this.args = new Uint32Array(control);
+    const exits: Promise<void>[] = [];
+    for (let part = 1; part < threads; part++) {
+      const channel = new MessageChannel();
+      channel.port1.unref();
+      this.errors.push(channel.port1);
+      const workerData: HelperData = { module, memory, control, part, errors: channel.port2 };
+      // No Node options: a helper needs none, and some the run's process may have (--input-type=module
+      // of `node -e`) make a worker fail before it runs a line, which the run thread, blocked waiting
+      // for it, could only learn from the start timeout.
+      const helper = new Worker(HELPER_URL, { workerData, transferList: [channel.port2], execArgv: [] });
+      helper.unref();
+      exits.push(new Promise((resolve) => helper.once('exit', () => resolve())));
+      this.helpers.push(helper);
+    }
+    this.exited = Promise.all(exits).then(() => undefined);
+    this.awaitReady();
+  }
+
+  private awaitReady(): void {
+    const started = performance.now();
+    for (let ready = Atomics.load(this.ctl, READY); ready < this.threads - 1; ready = Atomics.load(this.ctl, READY)) {
+      if (Atomics.wait(this.ctl, READY, ready, START_TIMEOUT_MS) === 'timed-out' || performance.now() - started > START_TIMEOUT_MS) {
+        this.dispose();
+        throw new Error(`kernel threads: ${this.threads - 1 - ready} helper thread(s) did not start within ${START_TIMEOUT_MS / 1000} s`);
+      }
+    }
+    this.checkFailed();
+  }
+
+  /** The job's argument slots, to be written (./jobs.ts writeMatmul) before `run`. */
+  get jobArgs(): Uint32Array {
+    return this.args;
+  }
+
+  /** Run job `op`, whose arguments are written, in `parts` parts: part 0 here, part p on helper p. */
+  run(op: number, parts: number, k: JobExports): void {
+    if (this.disposed) throw new Error('kernel threads: used after dispose');
+    const { ctl } = this;
+    ctl[OP] = op;
+    ctl[PARTS] = parts;
+    Atomics.store(ctl, DONE, 0);
+    Atomics.store(ctl, SEQ, ++this.seq);
+    Atomics.notify(ctl, SEQ);
+    runPart(k, this.args, 0);
+    waitFor(ctl, DONE, this.threads - 1, DONE_SPINS);
+    this.checkFailed();
+  }
+
+  private checkFailed(): void {
+    if (Atomics.load(this.ctl, FAILED) === 0) return;
+    const reported = this.errors.map((port) => receiveMessageOnPort(port)?.message as string | undefined).filter((m) => m !== undefined);
+    this.dispose();
+    throw new Error(`kernel threads: a helper thread failed: ${reported.join('; ') || 'no message'}`);
+  }
+
+  /** End the helper threads (they exit at once: none is inside a job between runs). Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const { ctl } = this;
+    ctl[OP] = OP_EXIT;
+    Atomics.store(ctl, SEQ, ++this.seq);
+    Atomics.notify(ctl, SEQ);
+    for (const port of this.errors) port.close();
+  }
+}

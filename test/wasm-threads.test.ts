@@ -1,0 +1,162 @@
+// Threaded wasm kernels (src/wasm/threads.ts, jobs.ts): a product split across threads is the
+// single-threaded product bit for bit, whatever the shape, transposes, accumulation or thread count;
+// the row partition keeps the 4-row blocks the kernel tiles by; small products stay on the run thread;
+// and the helper threads are gone after dispose.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../src/base/rng.js';
+import { Arena } from '../src/nn/arena.js';
+import { WasmKernels } from '../src/wasm/wasm-kernels.js';
+import { convParts, matmulParts, MIN_SPLIT_FLOPS, partRange, partRows } from '../src/wasm/jobs.js';
+import { conv2dGeometry, type Conv2dGeometry } from '../src/nn/conv2d.js';
+
+interface Shape {
+  M: number;
+  N: number;
+  K: number;
+}
+
+/** One product's operands in an arena of `kernels` (C starts from seeded values: accumulate adds to them). */
+function operands(kernels: WasmKernels, s: Shape, seed: number): { a: Float32Array; b: Float32Array; c: Float32Array } {
+  const { value } = Arena.build((arena) => ({ a: arena.floats(s.M * s.K), b: arena.floats(s.K * s.N), c: arena.floats(s.M * s.N) }), kernels);
+  const rng = new Rng(seed);
+  for (const x of [value.a, value.b, value.c]) for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+  return value;
+}
+
+/** C after op(A)·op(B) (+ C) on `threads` threads, and how many products were split. */
+function product(s: Shape, transA: boolean, transB: boolean, accumulate: boolean, threads: number): { c: Uint8Array; split: number } {
+  const kernels = new WasmKernels(threads);
+  try {
+    const { a, b, c } = operands(kernels, s, s.M * 7919 + s.N * 31 + s.K);
+    kernels.matmul(c, a, b, s.M, s.N, s.K, transA, transB, accumulate);
+    return { c: new Uint8Array(c.buffer, c.byteOffset, c.byteLength).slice(), split: kernels.splitJobs };
+  } finally {
+    kernels.dispose();
+  }
+}
+
+// Odd N, K % 4 ∈ {1, 2, 3} (the A·Bᵀ tiles sum a K % 4 ≥ 2 tail in another order than single rows),
+// M < 8, M not a multiple of 4, and products on both sides of the split threshold.
+const SHAPES: Shape[] = [
+  { M: 5, N: 1000, K: 503 }, // M < 8: one block of 4 and a single row, split in two
+  { M: 7, N: 1501, K: 250 },
+  { M: 13, N: 411, K: 450 },
+  { M: 64, N: 149, K: 262 },
+  { M: 130, N: 97, K: 251 },
+  { M: 128, N: 100, K: 500 },
+  { M: 12, N: 9, K: 6 }, // below the threshold: not split
+  { M: 3, N: 1000, K: 1000 }, // one block of rows: nothing to split
+];
+
+for (const transA of [false, true]) {
+  for (const transB of [false, true]) {
+    test(`threaded matmul${transA ? ' Aᵀ' : ' A'}·${transB ? 'Bᵀ' : 'B'} is the single-threaded one bit for bit (overwrite and accumulate, 2 and 3 threads)`, () => {
+      for (const s of SHAPES) {
+        for (const accumulate of [false, true]) {
+          const one = product(s, transA, transB, accumulate, 1);
+          for (const threads of [2, 3]) {
+            const many = product(s, transA, transB, accumulate, threads);
+            const what = `${s.M}×${s.N}×${s.K} accumulate=${accumulate} threads=${threads}`;
+            assert.equal(many.split, matmulParts(s.M, s.N, s.K, threads) > 1 ? 1 : 0, `${what}: split as matmulParts says`);
+            assert.ok(Buffer.compare(many.c, one.c) === 0, `${what}: C differs from one thread's`);
+          }
+        }
+      }
+    });
+  }
+}
+
+test('the shapes above split across the threads where big enough, and stay whole where not', () => {
+  // The test above must exercise real splits, not only the run thread's own path.
+  const split = SHAPES.filter((s) => matmulParts(s.M, s.N, s.K, 2) > 1).length;
+  assert.equal(split, 6);
+  assert.equal(matmulParts(12, 9, 6, 2), 1, 'a 1.3 kflop product stays on the run thread');
+  assert.ok(2 * 12 * 9 * 6 < MIN_SPLIT_FLOPS);
+  assert.equal(matmulParts(3, 1000, 1000, 2), 1, 'one block of rows: one part');
+  assert.equal(matmulParts(128, 1000, 784, 1), 1, 'one thread: never split');
+  assert.equal(matmulParts(128, 1000, 784, 4), 4);
+  assert.equal(matmulParts(8, 1000, 784, 4), 2, 'no more parts than blocks of 4 rows');
+});
+
+test('partRows: the parts tile [0, M) in order, each starts at a multiple of 4, and ends at one or at M', () => {
+  for (const M of [1, 4, 5, 8, 10, 13, 64, 130]) {
+    for (let parts = 1; parts <= Math.min(4, Math.ceil(M / 4)); parts++) {
+      let next = 0;
+      for (let p = 0; p < parts; p++) {
+        const { begin, end } = partRows(M, parts, p);
+        assert.equal(begin, next, `M=${M} parts=${parts} p=${p}: contiguous`);
+        assert.equal(begin % 4, 0, `M=${M} parts=${parts} p=${p}: begin ${begin}`);
+        assert.ok(end === M || end % 4 === 0, `M=${M} parts=${parts} p=${p}: end ${end}`);
+        assert.ok(end > begin, `M=${M} parts=${parts} p=${p}: not empty`);
+        next = end;
+      }
+      assert.equal(next, M, `M=${M} parts=${parts}: covers every row`);
+    }
+  }
+  // As even as whole blocks allow: 130 rows = 33 blocks → 16 and 17 blocks.
+  assert.deepEqual([partRows(130, 2, 0), partRows(130, 2, 1)], [{ begin: 0, end: 64 }, { begin: 64, end: 130 }]);
+});
+
+test('after dispose the helper threads exit, and the kernels go on alone with the same results', async () => {
+  const s = { M: 64, N: 100, K: 400 };
+  const kernels = new WasmKernels(3);
+  const { a, b, c } = operands(kernels, s, 1);
+  kernels.matmul(c, a, b, s.M, s.N, s.K, false, false, false);
+  const threaded = c.slice();
+  kernels.dispose();
+  await kernels.helpersExited; // a helper that did not exit would leave this pending and the test would time out
+  kernels.dispose(); // idempotent
+  c.fill(0);
+  kernels.matmul(c, a, b, s.M, s.N, s.K, false, false, false);
+  assert.equal(kernels.splitJobs, 1, 'the second product ran on the run thread alone');
+  assert.deepEqual(c, threaded);
+});
+
+/** cols = im2col(x) and dx (seeded) + col2im(dcols) for one image of geometry g on `threads` threads, as bytes. */
+function convPasses(g: Conv2dGeometry, threads: number): { cols: Buffer; dx: Buffer; split: number } {
+  const kernels = new WasmKernels(threads);
+  try {
+    const image = g.C * g.H * g.W;
+    const colsSize = g.C * g.k * g.k * g.Ho * g.Wo;
+    const { value } = Arena.build((arena) => ({ x: arena.floats(image), dx: arena.floats(image), cols: arena.floats(colsSize), dcols: arena.floats(colsSize) }), kernels);
+    const rng = new Rng(g.C * 1000 + g.H);
+    for (const v of [value.x, value.dx, value.dcols]) for (let i = 0; i < v.length; i++) v[i] = rng.normal();
+    kernels.im2col(value.cols, value.x, 0, g);
+    kernels.col2im(value.dx, 0, value.dcols, g);
+    const bytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    return { cols: Buffer.from(bytes(value.cols)), dx: Buffer.from(bytes(value.dx)), split: kernels.splitJobs };
+  } finally {
+    kernels.dispose();
+  }
+}
+
+test('threaded im2col and col2im (rows, channels per thread) are the single-threaded ones bit for bit', () => {
+  const geometries = [
+    conv2dGeometry(8, 32, 32, 16, 5, 1, 'same'), // the contiguous row-block path; 204,800 floats of cols
+    conv2dGeometry(3, 128, 128, 4, 3, 2, 'valid'), // stride 2; 3 channels over 2 and 3 threads
+    conv2dGeometry(5, 90, 90, 4, 4, 3, 'same'), // even kernel, stride 3: padding split unevenly
+    conv2dGeometry(1, 28, 28, 32, 5, 1, 'same'), // 2c2d's first conv: too small to split
+  ];
+  for (const g of geometries) {
+    const one = convPasses(g, 1);
+    for (const threads of [2, 3]) {
+      const many = convPasses(g, threads);
+      const what = `C=${g.C} ${g.H}×${g.W} k=${g.k} s=${g.stride} threads=${threads}`;
+      const expectSplit = (convParts(g, g.C * g.k * g.k, threads) > 1 ? 1 : 0) + (convParts(g, g.C, threads) > 1 ? 1 : 0);
+      assert.equal(many.split, expectSplit, `${what}: split as convParts says`);
+      assert.ok(many.cols.equals(one.cols), `${what}: cols differ`);
+      assert.ok(many.dx.equals(one.dx), `${what}: dx differs`);
+    }
+  }
+  assert.equal(geometries.filter((g) => convParts(g, g.C, 2) > 1).length, 3, 'three of the four geometries are split');
+});
+
+test('partRange: the parts tile [0, n) in order, as evenly as can be', () => {
+  assert.deepEqual([0, 1, 2].map((p) => partRange(5, 3, p)), [{ begin: 0, end: 1 }, { begin: 1, end: 3 }, { begin: 3, end: 5 }]);
+  assert.deepEqual([0, 1].map((p) => partRange(800, 2, p)), [{ begin: 0, end: 400 }, { begin: 400, end: 800 }]);
+});
+
+test('threads must be a positive integer', () => {
+  for (const bad of [0, -1, 1.5, NaN]) assert.throws(() => new WasmKernels(bad), /threads must be a positive integer/);
+});
