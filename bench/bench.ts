@@ -137,11 +137,13 @@ async function runSections(opts: Options, mo: MeasureOptions, results: Results, 
     results.meta.peersSkipped = loaded.skipped;
   }
   if (sections.has('torch')) {
-    const torch = await benchTorch(kernels, mo, opts.configs, BENCH_DIR, tfjsWasm(loaded));
+    const torch = await benchTorch(kernels, mo, opts.configs, BENCH_DIR, tfjsWasm(loaded), os.availableParallelism());
     results.torch = torch.rows;
     results.meta.torch = torch.meta;
-    if (typeof torch.table === 'string') console.log(torch.table);
-    else print(torch.table);
+    for (const t of torch.tables) {
+      if (typeof t === 'string') console.log(t);
+      else print(t);
+    }
   }
   if (sections.has('compare')) {
     // The full config takes minutes under the js kernels; --quick times its first 100 steps.

@@ -56,6 +56,8 @@ export interface TorchRow {
   torch?: number;
   /** By kernel set: PyTorch's time ÷ ours (> 1: ours is faster). */
   speedup: Record<string, number>;
+  /** One run on several threads (wasm --threads, PyTorch set_num_threads): seconds per step on each side. */
+  threaded?: { threads: number; wasm?: number; torch?: number };
   /** Seconds per step on TensorFlow.js's wasm backend, and its time ÷ ours by kernel set. */
   tfjs?: number;
   tfjsSpeedup?: Record<string, number>;
@@ -119,11 +121,11 @@ export type TfjsWasm = { tf: Tf; peer: Peer } | { missing: string };
  * Without torch: no table, the line saying how to get it.
  */
 export async function benchTorch(
-  kernels: KernelSet[], mo: MeasureOptions, configsDir: string, benchDir: string, tfjs: TfjsWasm,
-): Promise<{ rows: TorchRow[]; table: Table | string; meta: Record<string, unknown> }> {
+  kernels: KernelSet[], mo: MeasureOptions, configsDir: string, benchDir: string, tfjs: TfjsWasm, threads: number,
+): Promise<{ rows: TorchRow[]; tables: (Table | string)[]; meta: Record<string, unknown> }> {
   const notes: string[] = [];
   const found = findTorchPython();
-  if ('missing' in found) return { rows: [], table: `${found.missing}\n`, meta: { skipped: found.missing } };
+  if ('missing' in found) return { rows: [], tables: [`${found.missing}\n`], meta: { skipped: found.missing } };
   if ('tf' in tfjs) await usePeer(tfjs.tf, tfjs.peer);
   else notes.push(`TF.js wasm column empty: ${tfjs.missing}`);
   const rows: TorchRow[] = [];
@@ -135,13 +137,61 @@ export async function benchTorch(
     if (!kernelsFor(c, kernels).includes('js') && kernels.includes('js')) jsSkipped.push(c.label);
     report = torchSide(found.python, benchDir, c, row, mo, notes) ?? report;
     if ('tf' in tfjs && c.tfjs !== undefined) await tfjsSide(tfjs.tf, c, row, mo, notes);
+    if (threads > 1 && kernels.includes('wasm')) threadedSide(found.python, benchDir, c, row, threads, mo, notes);
     rows.push(row);
   }
   if (jsSkipped.length > 0) notes.push(`js kernels not timed on ${jsSkipped.join(', ')} (seconds per step; --kernels js times them)`);
   const unwritten = rows.filter((r) => r.tfjs === undefined).map((r) => r.workload);
   if ('tf' in tfjs && unwritten.length > 0) notes.push(`TF.js wasm: no TF.js version written of ${unwritten.join(', ')} (cnn, transformer).`);
   const meta = { python: found.python, torch: report?.torch, threads: report?.threads, blas: report?.blas, tfjs: 'tf' in tfjs ? tfjs.peer : tfjs.missing };
-  return { rows, table: torchTable(rows, kernels, report, notes), meta };
+  const tables: Table[] = [torchTable(rows, kernels, report, notes)];
+  if (threads > 1 && kernels.includes('wasm')) tables.push(threadedTable(rows, threads));
+  return { rows, tables, meta };
+}
+
+/**
+ * Issue #13's one run on all cores: our wasm run of `c` with `threads` threads (RunSpec.threads, as
+ * `--threads` sets it) and PyTorch with torch.set_num_threads(threads), into row.threaded.
+ */
+function threadedSide(python: string, benchDir: string, c: TorchCase, row: TorchRow, threads: number, mo: MeasureOptions, notes: string[]): void {
+  if (row.ours['wasm'] === undefined) return;
+  const steps = trainingSteps({ ...c.spec('wasm'), threads });
+  const threaded: NonNullable<TorchRow['threaded']> = { threads };
+  try {
+    threaded.wasm = measure(steps.run, mo).median;
+  } finally {
+    steps.dispose();
+  }
+  try {
+    const r = runTorchPeer(python, benchDir, [c.workload], mo, threads).results[0]!;
+    if ('error' in r) notes.push(`${c.label}: PyTorch on ${threads} threads failed (${r.error})`);
+    else threaded.torch = r.timing.median;
+  } catch (err) {
+    notes.push(`${c.label}: ${(err as Error).message}`);
+  }
+  row.threaded = threaded;
+}
+
+function threadedTable(rows: TorchRow[], threads: number): Table {
+  const ms = (s: number | undefined): string => num(s === undefined ? undefined : s * 1e3);
+  const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a / b);
+  return {
+    title: `One run on ${threads} threads: ms per Adam training step (ours --threads ${threads}, PyTorch set_num_threads(${threads}))`,
+    columns: ['<workload', 'wasm 1t ms', `wasm ${threads}t ms`, `wasm 1t÷${threads}t`, `torch ${threads}t ms`, `torch ${threads}t÷wasm ${threads}t`],
+    rows: rows.filter((r) => r.threaded).map((r) => [
+      r.workload,
+      ms(r.ours['wasm']),
+      ms(r.threaded!.wasm),
+      times(ratio(r.ours['wasm'], r.threaded!.wasm)),
+      ms(r.threaded!.torch),
+      times(ratio(r.threaded!.torch, r.threaded!.wasm)),
+    ]),
+    notes: [
+      `wasm 1t÷${threads}t: our speed-up from one thread to ${threads} on the same run (results are byte-identical for any thread count);`,
+      '  a run splits only its large products (and the im2col/col2im around them) by rows, so small models stay at ~1×.',
+      `torch ${threads}t÷wasm ${threads}t: PyTorch's time ÷ ours, both on ${threads} threads (> 1: ours is faster).`,
+    ],
+  };
 }
 
 /** PyTorch's time for `c` into `row` (and the ratios); its report, or undefined (and a note) when it failed. */
@@ -191,7 +241,11 @@ function ourSide(c: TorchCase, kernels: KernelSet[], mo: MeasureOptions, notes: 
       return undefined;
     }
     row.params.ours = steps.built.task.params.data.length;
-    row.ours[k] = measure(steps.run, mo).median;
+    try {
+      row.ours[k] = measure(steps.run, mo).median;
+    } finally {
+      steps.dispose();
+    }
     const d = steps.divergence();
     if (d !== undefined) notes.push(`${c.label} (${k}): diverged at step ${d.step} while timing (${d.reason})`);
   }
