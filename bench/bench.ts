@@ -28,7 +28,7 @@ import { benchMatmul, matmulCases } from './matmul.js';
 import { benchModels } from './models.js';
 import { benchPeers } from './peers.js';
 import { benchCompare } from './compare.js';
-import { benchTorch } from './torch.js';
+import { benchTorch, type TfjsWasm } from './torch.js';
 import { targetTable, targets } from './targets.js';
 import { installPeers, loadPeers, type LoadedPeers } from './tfjs.js';
 import type { Results } from './results.js';
@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
   printHeader(opts, mo, results);
   // Install the peers (if missing) before timing anything; load them only when their turn comes.
   let peersUnavailable: string | undefined;
-  if (opts.sections.has('peers')) {
+  if (opts.sections.has('peers') || opts.sections.has('torch')) {
     peersUnavailable = opts.peers ? installPeers(BENCH_DIR, (line) => console.error(line)) : 'TensorFlow.js peers skipped (--no-peers)';
     console.log(`peer: ${peersUnavailable ?? 'TensorFlow.js (bench/node_modules), CPU and wasm backends'}`);
   }
@@ -124,9 +124,12 @@ async function runSections(opts: Options, mo: MeasureOptions, results: Results, 
     results.models = models.rows;
     print(models.table);
   }
-  if (sections.has('peers')) {
-    const loaded: LoadedPeers =
-      peersUnavailable === undefined ? await loadPeers(BENCH_DIR) : { tf: null, peers: [], skipped: [peersUnavailable], version: undefined };
+  // TensorFlow.js is loaded once, for the peers section and the torch section's TF.js wasm column.
+  const loaded: LoadedPeers | undefined =
+    !sections.has('peers') && !sections.has('torch') ? undefined
+    : peersUnavailable === undefined ? await loadPeers(BENCH_DIR)
+    : { tf: null, peers: [], skipped: [peersUnavailable], version: undefined };
+  if (sections.has('peers') && loaded) {
     results.meta.peers = loaded.peers.map((p) => ({ ...p, version: loaded.version }));
     const peers = await benchPeers(kernels, mo, loaded);
     results.peers = peers.rows;
@@ -134,11 +137,13 @@ async function runSections(opts: Options, mo: MeasureOptions, results: Results, 
     results.meta.peersSkipped = loaded.skipped;
   }
   if (sections.has('torch')) {
-    const torch = benchTorch(kernels, mo, opts.configs, BENCH_DIR);
+    const torch = await benchTorch(kernels, mo, opts.configs, BENCH_DIR, tfjsWasm(loaded), os.availableParallelism());
     results.torch = torch.rows;
     results.meta.torch = torch.meta;
-    if (typeof torch.table === 'string') console.log(torch.table);
-    else print(torch.table);
+    for (const t of torch.tables) {
+      if (typeof t === 'string') console.log(t);
+      else print(t);
+    }
   }
   if (sections.has('compare')) {
     // The full config takes minutes under the js kernels; --quick times its first 100 steps.
@@ -148,6 +153,13 @@ async function runSections(opts: Options, mo: MeasureOptions, results: Results, 
       print(c.table);
     }
   }
+}
+
+/** TF.js's wasm peer out of the loaded peers, or why it is missing. */
+function tfjsWasm(loaded: LoadedPeers | undefined): TfjsWasm {
+  const peer = loaded?.peers.find((p) => p.backend === 'wasm');
+  if (loaded?.tf && peer) return { tf: loaded.tf, peer };
+  return { missing: loaded?.skipped.join('; ') || 'the TF.js wasm backend did not load' };
 }
 
 // Only the entry point exits.

@@ -55,6 +55,8 @@ export interface TrainingRun {
   built: Run;
   /** The first step that diverged while timing, and why (a diverged run would time NaN arithmetic). */
   divergence(): { step: number; reason: string } | undefined;
+  /** End the run's kernels (its helper threads, when it has some), as train() does. */
+  dispose(): void;
 }
 
 /** The training steps of `spec` exactly as train() runs them: buildRun once, then one trainingStep per step. */
@@ -65,6 +67,7 @@ export function trainingSteps(spec: RunSpec): TrainingRun {
   return {
     built,
     divergence: () => divergence,
+    dispose: () => built.kernels.dispose?.(),
     run(iterations) {
       for (let i = 0; i < iterations; i++, t++) {
         const { diverged } = trainingStep(built, t);

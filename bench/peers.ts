@@ -38,7 +38,7 @@ function peerWorkloads(): PeerWorkload[] {
     {
       label: `${PEER_MLP.label}, adam`,
       ours: (k) => trainingSteps(benchRunSpec(PEER_MLP.model, PEER_MLP.data, adam, k)).run,
-      peer: (tf) => tfMlp(tf, { batch: mlp.batch, widths: [mlp.inputs, mlpHidden, mlp.outputs] }),
+      peer: (tf) => tfMlp(tf, { batch: mlp.batch, widths: [mlp.inputs, mlpHidden, mlp.outputs], activation: 'relu' }),
     },
     {
       label: `${PEER_LSTM.label}, adam`,

@@ -162,31 +162,34 @@ export function tfAdam(tf: Tf, n: number): PeerRun {
 
 export interface MlpShape {
   batch: number;
-  widths: [number, number, number];
+  /** Input, hidden…, output widths. */
+  widths: number[];
+  activation: 'relu' | 'tanh';
 }
 
 /**
- * The MLP D → H → K (ReLU, softmax cross-entropy) with Adam: one step feeds a fixed batch in from typed
- * arrays (as a loop feeding data would), runs forward, backward and the update, and reads the loss.
+ * The MLP D → H… → K (ReLU or tanh, softmax cross-entropy) with Adam: one step feeds a fixed batch in
+ * from typed arrays (as a loop feeding data would), runs forward, backward and the update, and reads the loss.
  */
 export function tfMlp(tf: Tf, s: MlpShape): PeerRun {
-  const [D, H, K] = s.widths;
-  const B = s.batch;
+  const { widths, batch: B } = s;
+  const D = widths[0]!;
+  const K = widths[widths.length - 1]!;
   const rng = new Rng(0, 'bench/peer-mlp');
   const x = new Float32Array(B * D);
   fillNormal(x, 1, 'bench/peer-mlp/x');
   const labels = Int32Array.from({ length: B }, () => rng.int(K));
-  const w0 = weight(tf, D, H, 'w0');
-  const b0 = zerosVariable(tf, H);
-  const w1 = weight(tf, H, K, 'w1');
-  const b1 = zerosVariable(tf, K);
-  const vars = [w0, b0, w1, b1];
+  const layers = widths.slice(1).map((out, l) => ({ w: weight(tf, widths[l]!, out, `w${l}`), b: zerosVariable(tf, out) }));
+  const vars = layers.flatMap((l) => [l.w, l.b]);
   const opt = tf.train.adam(1e-3);
+  const act = (t: Tensor): Tensor => (s.activation === 'relu' ? tf.relu(t) : tf.tanh(t));
   const loss = (): Tensor => {
-    const xb = tf.tensor2d(x, [B, D]);
-    const hidden = tf.relu(tf.add(tf.matMul(xb, w0), b0));
-    const logits = tf.add(tf.matMul(hidden, w1), b1);
-    return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), K), logits);
+    let h = tf.tensor2d(x, [B, D]);
+    layers.forEach((l, i) => {
+      const z = tf.add(tf.matMul(h, l.w), l.b);
+      h = i < layers.length - 1 ? act(z) : z;
+    });
+    return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), K), h);
   };
   return peerTraining(tf, opt, loss, vars);
 }

@@ -5,6 +5,8 @@ import { OptimizerSpec } from '../src/config/optimizers.js';
 import { ModelSpec } from '../src/config/models.js';
 import { DataSpec } from '../src/config/data.js';
 import type { NamedOptimizer } from '../src/config/schema.js';
+import { cnnPlanes } from '../src/models/cnn.js';
+import { conv2dGeometry } from '../src/nn/conv2d.js';
 
 export function named(raw: { kind: string; [k: string]: unknown }): NamedOptimizer {
   const spec = OptimizerSpec.parse(raw);
@@ -160,9 +162,33 @@ export function matmulShapes(model: ModelSpec, data: DataSpec, vocab?: number): 
       ];
       return [...block.map((s) => ({ ...s, calls: s.calls * model.layers })), ...linear('head', N, C, outputs, true)];
     }
+    case 'cnn':
+      return cnnShapes(model, B, outputs);
     default:
       return [];
   }
+}
+
+/**
+ * src/nn/conv2d.ts per image (out = W·cols; backward dW += dout·colsᵀ and, except for the first layer,
+ * dcols = Wᵀ·dout), then the dense layers of src/models/cnn.ts on the flattened last plane.
+ */
+function cnnShapes(model: Extract<ModelSpec, { kind: 'cnn' }>, B: number, outputs: number): MatmulShape[] {
+  const planes = cnnPlanes(model);
+  const shapes: MatmulShape[] = [];
+  model.conv.forEach((layer, l) => {
+    const { C, H, W } = planes[l]!;
+    const g = conv2dGeometry(C, H, W, layer.channels, layer.kernel, layer.stride, layer.padding);
+    const [Cout, HWo, CKK] = [g.Cout, g.Ho * g.Wo, g.C * g.k * g.k];
+    shapes.push(
+      { op: `conv${l} fwd W·cols (per image)`, M: Cout, N: HWo, K: CKK, transA: false, transB: false, accumulate: false, calls: B },
+      { op: `conv${l} dW += dout·colsᵀ (per image)`, M: Cout, N: CKK, K: HWo, transA: false, transB: true, accumulate: true, calls: B },
+    );
+    if (l > 0) shapes.push({ op: `conv${l} dcols = Wᵀ·dout (per image)`, M: CKK, N: HWo, K: Cout, transA: true, transB: false, accumulate: false, calls: B });
+  });
+  const last = planes[planes.length - 1]!;
+  const widths = [last.C * last.H * last.W, ...model.dense, outputs];
+  return [...shapes, ...widths.slice(1).flatMap((out, l) => linear(`fc${l}`, B, widths[l]!, out, true))];
 }
 
 /** A short description of a model's sizes, e.g. "lstm V32 E32 H128×1". */

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './helpers.js';
+import { writeIdxFixture } from './idx-fixtures.js';
 import { ModelSpec } from '../src/config/models.js';
 import { DataSpec } from '../src/config/data.js';
 import { Arena } from '../src/nn/arena.js';
@@ -108,6 +109,19 @@ test("the matmul table's calls per step are the calls a training step makes (mlp
   for (const c of [PEER_MLP, DEFAULT_TRANSFORMER]) {
     const seen = new Map([...matmulCallsOfOneStep(c)].sort());
     assert.deepEqual(seen, new Map([...tabulated(c, (op) => op.startsWith('att '))].sort()), c.label);
+  }
+});
+
+test("the matmul table's calls per step are the calls a training step makes (cnn: 2c2d's layers, a valid stride-2 conv, no pooling)", () => {
+  const dir = writeIdxFixture(mkdtempSync(join(tmpdir(), 'radam-run-bench-cnn-')));
+  const data = DataSpec.parse({ kind: 'fashion-mnist', batch: 3, path: dir });
+  const models = [
+    ModelSpec.parse({ kind: 'cnn', dense: [16] }),
+    ModelSpec.parse({ kind: 'cnn', conv: [{ channels: 4, kernel: 3, stride: 2, padding: 'valid', pool: 'none' }, { channels: 5, kernel: 3 }], dense: [] }),
+  ];
+  for (const model of models) {
+    const c: ModelCase = { label: 'cnn', model, data };
+    assert.deepEqual(new Map([...matmulCallsOfOneStep(c)].sort()), new Map([...tabulated(c)].sort()), JSON.stringify(model));
   }
 });
 
