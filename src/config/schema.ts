@@ -37,7 +37,7 @@ const ExperimentFields = z
       .optional()
       .describe('instead of steps, for fashion-mnist and mnist: passes over the 55,000 training images (steps = ⌈epochs × 55000 / batch⌉)'),
     seeds: z.array(z.number().int().nonnegative()).min(1).default([0]).describe('one run per optimizer × seed'),
-    log_every: z.number().int().positive().default(1).describe('record every N-th step (and the first and last)'),
+    log_every: z.number().int().positive().default(1).describe('record every N-th step (and the first and last; Adam-family runs also every step of their first ⌈2/(1−β₂)⌉, the rectification window)'),
     model: ModelSpec,
     data: DataSpec.optional().describe('dataset (absent for analytic objectives)'),
     eval: EvalSpec.optional(),

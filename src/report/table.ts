@@ -1,5 +1,5 @@
-// The summary table printed after a compare: one row per run, colour-coded per optimizer (chalk
-// honours NO_COLOR and non-TTY output), the best final loss highlighted.
+// The summary table printed after a compare: one row per run, colour-coded per optimizer (off with
+// NO_COLOR, --no-color or non-TTY output: src/cli/colour.ts sets chalk's level), the best final loss highlighted.
 import chalk, { type ChalkInstance } from 'chalk';
 import type { RunResult } from '../results/run-result.js';
 import type { RunSummary } from '../train/train.js';
