@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { repoRoot } from './helpers.js';
@@ -71,4 +71,23 @@ test('prepare builds on npm install and npm ci, and not when npx links an alread
   // runs its prepare script with npm_command=exec: the build from npm install is already there
   assert.equal(prepareRuns('exec', repoRoot()), undefined);
   assert.equal(prepareRuns('exec', mkdtempSync(join(tmpdir(), 'radam-run-unbuilt-'))), 'run build', 'nothing built yet: build');
+});
+
+test('prepare under npx rebuilds a build older than the sources (an edit or a git pull since npm install)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'radam-run-stale-'));
+  mkdirSync(join(dir, 'dist', 'src', 'cli'), { recursive: true });
+  mkdirSync(join(dir, 'src', 'cli'), { recursive: true });
+  mkdirSync(join(dir, 'bin'));
+  copyFileSync(join(repoRoot(), 'bin', 'dist-is-current.cjs'), join(dir, 'bin', 'dist-is-current.cjs'));
+  writeFileSync(join(dir, 'package.json'), '{}\n');
+  writeFileSync(join(dir, 'dist', 'src', 'cli', 'main.js'), '');
+  writeFileSync(join(dir, 'src', 'cli', 'main.ts'), '');
+  const [past, later] = [new Date(2020, 0, 1), new Date(2021, 0, 1)];
+  utimesSync(join(dir, 'package.json'), past, past);
+  utimesSync(join(dir, 'dist', 'src', 'cli', 'main.js'), later, later);
+  utimesSync(join(dir, 'src', 'cli', 'main.ts'), past, past);
+  assert.equal(prepareRuns('exec', dir), undefined, 'build newer than every source: no rebuild');
+  const edited = new Date(2022, 0, 1);
+  utimesSync(join(dir, 'src', 'cli', 'main.ts'), edited, edited);
+  assert.equal(prepareRuns('exec', dir), 'run build', 'a source edited after the build: rebuild');
 });

@@ -37,7 +37,7 @@ export function gitState(configFile: string): { commit: string; dirty: boolean }
   const dir = dirname(resolve(configFile));
   const commit = git(['rev-parse', '--verify', '--quiet', 'HEAD'], dir);
   if (commit === undefined || !/^[0-9a-f]{40,64}$/.test(commit)) return undefined;
-  const changes = git(['status', '--porcelain', '--untracked-files=no'], dir);
+  const changes = git(['--no-optional-locks', 'status', '--porcelain', '--untracked-files=no'], dir);
   if (changes === undefined) return undefined;
   const tracked = git(['ls-files', '--error-unmatch', '--', basename(configFile)], dir) !== undefined;
   return { commit, dirty: changes !== '' || !tracked };
