@@ -241,6 +241,22 @@ test('a full disk after the runs finished: exit 1, one line saying the results w
   });
 });
 
+test('a disk filled by the live metrics: they are dropped to make room, the finished results are saved whole, and the user is told', (t) => {
+  const { dir, config } = userDir();
+  withTmpfs(t, 'size=3m', (mnt) => {
+    // 3000 steps: ~3.5 MB of live files (they stop when the 3 MB fill up) against ~1.4 MB of results
+    const out = join(mnt, 'out');
+    const r = cli(['compare', config, '--out', out, '--steps', '3000', '-q'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^radam-run: warning: live metrics incomplete or missing: the live metrics were removed to make room for the results \(no space left on device\)$/m);
+    assert.deepEqual(readdirSync(out).sort(), ['curves.csv', 'manifest.json', 'summary.csv', 'summary.json', 'trace.csv']);
+    // the result is whole: every step of every run (log_every 1), and the manifest does not list live/
+    const curves = readFileSync(join(out, 'curves.csv'), 'utf8').trim().split('\n');
+    assert.equal(curves.length, 1 + 3 * 3000);
+    assert.ok(!JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).files.includes('live'));
+  });
+});
+
 test('a read-only output file system is refused up front: exit 2, one line', (t) => {
   const { dir, config, experiment } = userDir();
   withTmpfs(t, 'ro,size=64k', (mnt) => {
@@ -363,7 +379,7 @@ const stagingIn = (dir: string) => (): boolean => existsSync(dir) && readdirSync
 const liveIn = (dir: string) => (): boolean => stagingIn(dir)() && readdirSync(dir).some((e) => e.startsWith('live.partial-') && readdirSync(join(dir, e)).length > 0);
 
 test('SIGTERM is handled like Ctrl-C: exit 143, a line saying what was kept, no hidden staging left', async () => {
-  const { dir } = userDir();
+  const { dir, config } = userDir();
   const out = join(dir, 'out');
   const r = await signalWhenReady(['compare', lstm, '--out', out, ...endless, '-q'], dir, liveIn(out), 'SIGTERM');
   assert.equal(r.code, 143, r.stderr);
@@ -375,6 +391,10 @@ test('SIGTERM is handled like Ctrl-C: exit 143, a line saying what was kept, no 
   assert.match(c.stderr, /radam-run: interrupted: no results written/);
   // the first attempt's leftovers did not stop the second from claiming the directory
   assertOnlyUnfinishedLive(out, 2);
+  // nor a finished compare, which commits beside them without deleting them (the tool said it kept them)
+  assert.equal(cli(['compare', config, '--out', out, '-q'], dir).code, 0);
+  assert.equal(readdirSync(out).filter((e) => e.startsWith('live.partial-')).length, 2);
+  assert.ok(existsSync(join(out, 'manifest.json')));
   // a sweep keeps its finished runs and marks the aggregates partial
   const file = join(dir, 's.yaml');
   const lstmConfig = JSON.parse(readFileSync(lstm, 'utf8')) as Record<string, unknown>;

@@ -113,6 +113,24 @@ test('after dispose the helper threads exit, and the kernels go on alone with th
   assert.deepEqual(c, threaded);
 });
 
+test('a helper that dies without a word (killed mid-run) ends the product with an error instead of a hang', { timeout: 60_000 }, async () => {
+  const s = { M: 64, N: 100, K: 400 };
+  // the watchdog at 50 ms instead of a minute; a live helper never comes near it (its part takes microseconds)
+  const kernels = new WasmKernels(2, 50);
+  const { a, b, c } = operands(kernels, s, 1);
+  kernels.matmul(c, a, b, s.M, s.N, s.K, false, false, false);
+  assert.equal(kernels.splitJobs, 1, 'split while the helper lives');
+  const threaded = c.slice();
+  const helper = (kernels as unknown as { helpers: { helpers: { terminate(): Promise<number> }[] } }).helpers.helpers[0]!;
+  await helper.terminate();
+  assert.throws(() => kernels.matmul(c, a, b, s.M, s.N, s.K, false, false, false), /kernel threads: 1 helper thread\(s\) stopped responding in the middle of a job/);
+  // the failure ended the threads: the next product runs on the run thread alone, with the same result
+  c.fill(0);
+  kernels.matmul(c, a, b, s.M, s.N, s.K, false, false, false);
+  assert.equal(kernels.splitJobs, 1, 'not split again');
+  assert.deepEqual(c, threaded);
+});
+
 /** cols = im2col(x) and dx (seeded) + col2im(dcols) for one image of geometry g on `threads` threads, as bytes. */
 function convPasses(g: Conv2dGeometry, threads: number): { cols: Buffer; dx: Buffer; split: number } {
   const kernels = new WasmKernels(threads);

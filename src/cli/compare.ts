@@ -57,7 +57,9 @@ export async function compareCommand(file: string, flags: CompareFlags): Promise
     const width = Math.min(process.stdout.columns ?? 80, 100);
     process.stdout.write('\n' + renderTerminalChart(result.results, { width, height: 12 }) + '\n');
   }
-  process.stderr.write(`wrote ${shown(result.outDir)}/ (curves.csv, trace.csv, summary.csv, summary.json, manifest.json, live/ with metrics.jsonl and TensorBoard events)${flags.report ? '' : nextStep(result.outDir)}\n`);
+  const live = result.liveProblem === undefined ? ', live/ with metrics.jsonl and TensorBoard events' : '';
+  process.stderr.write(`wrote ${shown(result.outDir)}/ (curves.csv, trace.csv, summary.csv, summary.json, manifest.json${live})${flags.report ? '' : nextStep(result.outDir)}\n`);
+  if (result.liveProblem !== undefined) process.stderr.write(`radam-run: warning: live metrics incomplete or missing: ${result.liveProblem}\n`);
   if (flags.report) await writeReportAndSay(result.outDir);
   const failed = result.results.filter((r) => r.error);
   const diverged = result.results.filter((r) => r.summary?.divergedAt != null);

@@ -293,8 +293,10 @@ export class OutputDir {
     const live = this.liveDir;
     for (const old of readdirSync(this.target)) {
       if (isOwnFile(this.target, old) && !files.includes(old)) rmSync(join(this.target, old), { force: true });
-      // the previous result's live/, and live files crashed processes left (this result supersedes them)
-      else if (((old === OWN_LIVE && liveIsOurs(join(this.target, old))) || isStaleLive(this.target, old))) rmSync(join(this.target, old), { recursive: true, force: true });
+      // the previous result's live/ (this result replaces it). The live.partial-* files an interrupted or
+      // crashed run left stay: the tool said it kept them, and they are another run's only record;
+      // --force (which replaces the whole directory's contents of ours) clears them.
+      else if (old === OWN_LIVE && liveIsOurs(join(this.target, old))) rmSync(join(this.target, old), { recursive: true, force: true });
       else if (old === OWN_PLOTS && plotsAreOurs(join(this.target, old))) rmSync(join(this.target, old), { recursive: true, force: true });
     }
     if (existsSync(live)) renameSync(live, join(this.target, OWN_LIVE));

@@ -1,6 +1,7 @@
 // `compare`: plan the runs of an experiment, train them concurrently on worker threads, and write
 // the output contract (curves.csv, trace.csv, summary.csv, summary.json, manifest.json) atomically.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LoadedExperiment } from '../config/load.js';
 import { InterruptedError } from '../base/errors.js';
 import type { RunSpec } from '../train/train.js';
@@ -40,6 +41,8 @@ export interface CompareResult {
   results: RunResult[];
   outDir: string;
   summary: SummaryJson;
+  /** Why live/ is incomplete or missing (a failed live write, or dropped to make room for the results); undefined when whole. */
+  liveProblem?: string;
 }
 
 export async function runCompare(loaded: LoadedExperiment, options: CompareOptions): Promise<CompareResult> {
@@ -55,12 +58,17 @@ export async function runCompare(loaded: LoadedExperiment, options: CompareOptio
     live.close();
     const signal = InterruptedError.signalOf(options.signal);
     if (signal) throw new InterruptedError(`no results written (a compare keeps only the live metrics of its unfinished runs, in ${live.root})`, signal);
-    const result = { results, outDir: out.target, summary: summaryJson(exp.name, results) };
-    saving(out, live.root, results.length, () => {
-      out.write('curves.csv', curvesCsv(results));
-      out.write('trace.csv', traceCsv(results));
-      out.write('summary.csv', summaryCsv(results.flatMap((r) => (r.summary ? [r.summary] : []))));
-      out.write('summary.json', JSON.stringify(result.summary, null, 2) + '\n');
+    const result: CompareResult = { results, outDir: out.target, summary: summaryJson(exp.name, results), liveProblem: live.problem };
+    const contents: [string, string][] = [
+      ['curves.csv', curvesCsv(results)],
+      ['trace.csv', traceCsv(results)],
+      ['summary.csv', summaryCsv(results.flatMap((r) => (r.summary ? [r.summary] : [])))],
+      ['summary.json', JSON.stringify(result.summary, null, 2) + '\n'],
+    ];
+    // what the result needs on disk: its files, and a margin for the manifest and finalize's files
+    const needed = contents.reduce((n, [, text]) => n + Buffer.byteLength(text), 0) + 256 * 1024;
+    const dropped = saving(out, { dir: live.root, needed }, results.length, () => {
+      for (const [name, text] of contents) out.write(name, text);
       options.finalize?.(result, out);
       const manifest = {
         ...manifestHeader(kind),
@@ -79,6 +87,7 @@ export async function runCompare(loaded: LoadedExperiment, options: CompareOptio
       out.write('manifest.json', JSON.stringify(manifest, null, 2) + '\n');
       out.commit();
     });
+    if (dropped) result.liveProblem = `the live metrics were removed to make room for the results (${dropped})`;
     return result;
   } catch (err) {
     live.close();
@@ -87,12 +96,34 @@ export async function runCompare(loaded: LoadedExperiment, options: CompareOptio
   }
 }
 
-/** Write finished results; a file-system failure here loses finished work, which is a SaveError (exit 1), not bad input. */
-function saving(out: OutputDir, live: string, runs: number, write: () => void): void {
+/**
+ * Write finished results; a file-system failure here loses finished work, which is a SaveError (exit 1),
+ * not bad input. The live files repeat what the CSVs hold: when the disk is full before anything was
+ * moved into place and removing them frees at least what the result needs, they are removed and the
+ * write is tried once more (the finished results matter more); otherwise they are kept, the only record
+ * left. Returns why the live files were dropped, or undefined.
+ */
+function saving(out: OutputDir, live: { dir: string; needed: number }, runs: number, write: () => void): string | undefined {
+  let dropped: string | undefined;
   try {
-    write();
+    try {
+      write();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const full = code === 'ENOSPC' || code === 'EDQUOT';
+      if (!full || out.leftIncomplete || !existsSync(live.dir) || bytesUnder(live.dir) < live.needed) throw err;
+      rmSync(live.dir, { recursive: true, force: true });
+      dropped = code === 'ENOSPC' ? 'no space left on device' : 'disk quota exceeded';
+      write();
+    }
+    return dropped;
   } catch (err) {
-    const left = out.leftIncomplete ? `${out.target} is left without manifest.json, i.e. incomplete` : existsSync(live) ? `only the live metrics in ${live} were kept` : 'nothing was written';
+    const left = out.leftIncomplete ? `${out.target} is left without manifest.json, i.e. incomplete` : existsSync(live.dir) ? `only the live metrics in ${live.dir} were kept` : 'nothing was written';
     throw SaveError.from(err, `the results of ${runs} finished run${runs === 1 ? '' : 's'}`, left) ?? err;
   }
+}
+
+/** The bytes of the files under `dir`, recursively. */
+function bytesUnder(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? bytesUnder(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
 }

@@ -135,10 +135,17 @@ export function runPart(wasm: JobExports, args: Uint32Array, p: number): void {
 /**
  * Block until ctl[slot] === target: first `spins` polls (a helper that is about to finish, or a next
  * job that comes within microseconds, is caught without a sleep and wake-up), then Atomics.wait.
+ * false when `timeoutMs` passed first.
  */
-export function waitFor(ctl: Int32Array, slot: number, target: number, spins: number): void {
-  for (let i = 0; i < spins; i++) if (Atomics.load(ctl, slot) === target) return;
-  for (let now = Atomics.load(ctl, slot); now !== target; now = Atomics.load(ctl, slot)) Atomics.wait(ctl, slot, now);
+export function waitFor(ctl: Int32Array, slot: number, target: number, spins: number, timeoutMs = Infinity): boolean {
+  for (let i = 0; i < spins; i++) if (Atomics.load(ctl, slot) === target) return true;
+  const deadline = performance.now() + timeoutMs;
+  for (let now = Atomics.load(ctl, slot); now !== target; now = Atomics.load(ctl, slot)) {
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    Atomics.wait(ctl, slot, now, left);
+  }
+  return true;
 }
 
 /** Block until ctl[slot] !== old (a helper waiting for the next job); returns the new value. */

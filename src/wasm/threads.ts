@@ -20,6 +20,14 @@ const DONE_SPINS = 1 << 11;
 /** How long a helper may take to start and instantiate the module before the run gives up. */
 const START_TIMEOUT_MS = 20_000;
 
+/**
+ * How long the run thread waits for the helpers' parts of a job after finishing its own (parts are
+ * equal, so helpers finish within microseconds of it) before it decides one has died without a word
+ * (killed, out of memory: its exit event cannot be seen while this thread is blocked): the larger of
+ * this and 10× its own part's time. A watchdog against hanging forever, never reached by a live helper.
+ */
+const STALL_MIN_MS = 60_000;
+
 /** What a helper thread is given (workerData). */
 export interface HelperData {
   module: object;
@@ -43,7 +51,7 @@ export class KernelThreads {
   readonly exited: Promise<void>;
 
   /** Start threads − 1 helpers over `memory` (a shared WebAssembly.Memory) and wait until they are ready. */
-  constructor(module: object, memory: object, readonly threads: number) {
+  constructor(module: object, memory: object, readonly threads: number, private readonly stallMinMs = STALL_MIN_MS) {
     const control = new SharedArrayBuffer(4 * CONTROL_SLOTS);
     this.ctl = new Int32Array(control);
     this.args = new Uint32Array(control);
@@ -90,8 +98,14 @@ export class KernelThreads {
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, SEQ, ++this.seq);
     Atomics.notify(ctl, SEQ);
+    const started = performance.now();
     runPart(k, this.args, 0);
-    waitFor(ctl, DONE, this.threads - 1, DONE_SPINS);
+    const own = performance.now() - started;
+    if (!waitFor(ctl, DONE, this.threads - 1, DONE_SPINS, Math.max(this.stallMinMs, 10 * own))) {
+      const done = Atomics.load(ctl, DONE);
+      this.dispose();
+      throw new Error(`kernel threads: ${this.threads - 1 - done} helper thread(s) stopped responding in the middle of a job`);
+    }
     this.checkFailed();
   }
 

@@ -121,7 +121,8 @@ export class WasmKernels implements Kernels {
   /** Jobs (products, im2col, col2im) split across the threads so far: what tests and benchmarks check that threads were used. */
   splitJobs = 0;
 
-  constructor(readonly threads = 1) {
+  /** `stallMinMs`: the helpers' watchdog (./threads.ts STALL_MIN_MS), shorter only in tests. */
+  constructor(readonly threads = 1, private readonly stallMinMs?: number) {
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`WasmKernels: threads must be a positive integer, got ${threads}`);
   }
 
@@ -135,7 +136,7 @@ export class WasmKernels implements Kernels {
     this.exports = new wasmApi.Instance(module, { env: { memory } }).exports as Exports;
     this.buffer = memory.buffer;
     if (this.threads > 1) {
-      this.helpers = new KernelThreads(module, memory, this.threads);
+      this.helpers = new KernelThreads(module, memory, this.threads, this.stallMinMs);
       this.helpersExited = this.helpers.exited;
     }
     return this.buffer;
@@ -173,9 +174,18 @@ export class WasmKernels implements Kernels {
     this.split(OP_MATMUL, parts);
   }
 
-  /** Run job `op`, its arguments written (writeMatmul, writeConv), in `parts` parts on the threads. */
+  /**
+   * Run job `op`, its arguments written (writeMatmul, writeConv), in `parts` parts on the threads. A
+   * failed job (a helper's exception, or a helper gone) ends the threads: the error goes up and ends the
+   * run, and anything that goes on with these kernels runs on the run thread alone.
+   */
   private split(op: number, parts: number): void {
-    this.helpers!.run(op, parts, this.k);
+    try {
+      this.helpers!.run(op, parts, this.k);
+    } catch (err) {
+      this.dispose();
+      throw err;
+    }
     this.splitJobs++;
   }
 
