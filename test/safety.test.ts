@@ -395,6 +395,9 @@ test('SIGTERM is handled like Ctrl-C: exit 143, a line saying what was kept, no 
   assert.equal(cli(['compare', config, '--out', out, '-q'], dir).code, 0);
   assert.equal(readdirSync(out).filter((e) => e.startsWith('live.partial-')).length, 2);
   assert.ok(existsSync(join(out, 'manifest.json')));
+  // --force replaces the directory's contents of ours, those kept live metrics with them
+  assert.equal(cli(['compare', config, '--out', out, '-q', '--force'], dir).code, 0);
+  assert.deepEqual(readdirSync(out).filter((e) => e.startsWith('live.partial-')), []);
   // a sweep keeps its finished runs and marks the aggregates partial
   const file = join(dir, 's.yaml');
   const lstmConfig = JSON.parse(readFileSync(lstm, 'utf8')) as Record<string, unknown>;

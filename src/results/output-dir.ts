@@ -205,6 +205,9 @@ export class OutputDir {
   readonly written: string[] = [];
   private state: 'open' | 'committing' | 'committed' | 'discarded' = 'open';
 
+  /** Claimed with --force: the commit also clears the live metrics interrupted attempts left. */
+  private forced = false;
+
   private constructor(target: string, created: boolean) {
     this.target = target;
     this.created = created;
@@ -238,6 +241,7 @@ export class OutputDir {
       throw fsProblem(err);
     }
     const out = new OutputDir(target, created);
+    out.forced = options.force === true;
     try {
       // our own claim's files, another process's lock while it is being written, and the live files an
       // interrupted or crashed attempt left (kept for the user until a result replaces them) are not content
@@ -294,9 +298,9 @@ export class OutputDir {
     for (const old of readdirSync(this.target)) {
       if (isOwnFile(this.target, old) && !files.includes(old)) rmSync(join(this.target, old), { force: true });
       // the previous result's live/ (this result replaces it). The live.partial-* files an interrupted or
-      // crashed run left stay: the tool said it kept them, and they are another run's only record;
-      // --force (which replaces the whole directory's contents of ours) clears them.
-      else if (old === OWN_LIVE && liveIsOurs(join(this.target, old))) rmSync(join(this.target, old), { recursive: true, force: true });
+      // crashed run left stay (the tool said it kept them: they are another run's only record) unless
+      // --force asked to replace the directory's contents of ours
+      else if ((old === OWN_LIVE && liveIsOurs(join(this.target, old))) || (this.forced && isStaleLive(this.target, old))) rmSync(join(this.target, old), { recursive: true, force: true });
       else if (old === OWN_PLOTS && plotsAreOurs(join(this.target, old))) rmSync(join(this.target, old), { recursive: true, force: true });
     }
     if (existsSync(live)) renameSync(live, join(this.target, OWN_LIVE));
