@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import chalk from 'chalk';
 import type { RunResult } from '../src/results/run-result.js';
 import { colorFor } from '../src/report/table.js';
-import { renderTerminalChart, smoothEma } from '../src/report/terminal-chart.js';
+import { renderTerminalChart } from '../src/report/terminal-chart.js';
+import { emaSmooth } from '../src/report/charts/common.js';
 
 /** A RunResult with just what the chart reads: the optimizer's name and the logged losses. */
 function result(name: string, seed: number, losses: number[], every = 1): RunResult {
@@ -84,11 +85,11 @@ test('y ticks on a linear axis are 1, 2 or 5 × 10ᵏ apart and the x axis has r
   assert.ok(steps.every((s) => s.step % (steps[1]!.step - steps[0]!.step) === 0));
 });
 
-test('smoothing is TensorBoard\'s debiased EMA', () => {
+test('smoothing is TensorBoard\'s debiased EMA (the one the SVG charts use)', () => {
   // w = 0.5: s₁ = x₁ (debiased), s₂ = (0.25·x₁ + 0.5·x₂)/(1 − 0.25), s₃ = (0.125·x₁ + 0.25·x₂ + 0.5·x₃)/(1 − 0.125)
-  const s = smoothEma([4, 2, 1], 0.5);
+  const s = emaSmooth([4, 2, 1], 0.5);
   assert.deepEqual(s, [4, (0.25 * 4 + 0.5 * 2) / 0.75, (0.125 * 4 + 0.25 * 2 + 0.5 * 1) / 0.875]);
-  assert.deepEqual(smoothEma([4, 2, 1], 0), [4, 2, 1]);
+  assert.deepEqual(emaSmooth([4, 2, 1], 0), [4, 2, 1]);
 });
 
 test('curves that coincide all stay visible: their glyphs alternate instead of the last covering the others', () => {

@@ -5,6 +5,7 @@
 // drawn does not hide the others. Pure: returns the text.
 import type { RunResult } from '../results/run-result.js';
 import { colorFor } from './table.js';
+import { DEFAULT_SMOOTHING, emaSmooth } from './charts/common.js';
 import { formatLoss } from '../results/cells.js';
 
 export interface TerminalChartOptions {
@@ -19,23 +20,6 @@ export interface TerminalChartOptions {
 }
 
 const GLYPHS = ['*', 'o', '+', 'x', '#', '@', '%'];
-const DEFAULT_SMOOTHING = 0.6;
-
-/**
- * TensorBoard's smoothing: an exponential moving average over the logged points, divided by
- * 1 − wⁿ (n: points so far) so the start is not pulled towards 0 — as Adam debiases its moments.
- */
-export function smoothEma(values: number[], weight: number): number[] {
-  let last = 0;
-  let n = 0;
-  return values.map((v) => {
-    if (!Number.isFinite(v)) return v;
-    last = last * weight + (1 - weight) * v;
-    n++;
-    return weight === 0 ? v : last / (1 - weight ** n);
-  });
-}
-
 /** Round tick values (1, 2 or 5 × 10ᵏ apart) inside [lo, hi], about `target` of them. */
 export function niceTicks(lo: number, hi: number, target: number): number[] {
   if (!(hi > lo)) return [lo];
@@ -96,7 +80,7 @@ export function renderTerminalChart(results: RunResult[], opts: TerminalChartOpt
   const shown = curves.map((c) => {
     const keep = c.losses.map((v) => !logY || v > 0);
     const losses = c.losses.filter((_, i) => keep[i]);
-    return { ...c, steps: c.steps.filter((_, i) => keep[i]), losses, smoothed: smoothEma(losses, weight) };
+    return { ...c, steps: c.steps.filter((_, i) => keep[i]), losses, smoothed: emaSmooth(losses, weight) };
   });
   if (shown.every((c) => c.losses.length === 0)) return 'no finite training loss to chart';
   const frame = frameOf(shown, logY, opts);
