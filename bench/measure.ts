@@ -63,6 +63,11 @@ export function measure(run: Repeat, o: MeasureOptions): Timing {
   };
 }
 
+/** The median of `values` (any order; NaN for none). */
+export function medianOf(values: number[]): number {
+  return values.length === 0 ? NaN : median([...values].sort((a, b) => a - b));
+}
+
 function median(sorted: number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;

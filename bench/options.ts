@@ -21,9 +21,11 @@ export interface Options {
   kernels: KernelSet[];
   json: string;
   configs: string;
+  /** Alternating rounds of the torch section (ours, PyTorch, ours, …): 3, or 1 with --quick. */
+  rounds: number;
 }
 
-export const USAGE = `usage: npm run bench -- [--quick] [--no-peers] [--only ${SECTIONS.join(',')}] [--kernels ${KERNEL_SETS.join(',')}] [--json FILE] [--configs DIR]`;
+export const USAGE = `usage: npm run bench -- [--quick] [--no-peers] [--only ${SECTIONS.join(',')}] [--kernels ${KERNEL_SETS.join(',')}] [--json FILE] [--configs DIR] [--rounds N]`;
 
 /** The options of `argv`, or the text to print instead: USAGE itself for --help, else an error with USAGE. */
 export function parseOptions(argv: string[]): Options | string {
@@ -38,6 +40,7 @@ export function parseOptions(argv: string[]): Options | string {
         kernels: { type: 'string' },
         json: { type: 'string' },
         configs: { type: 'string' },
+        rounds: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -51,6 +54,8 @@ export function parseOptions(argv: string[]): Options | string {
   const kernels = pickList('--kernels', parsed.kernels, KERNEL_SETS);
   if (typeof sections === 'string') return sections;
   if (typeof kernels === 'string') return kernels;
+  const rounds = parsed.rounds === undefined ? (parsed.quick ? 1 : 3) : Number(parsed.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 99) return `--rounds: expected a whole number from 1 to 99, got "${parsed.rounds}"\n${USAGE}`;
   return {
     quick: parsed.quick,
     peers: !parsed['no-peers'],
@@ -58,6 +63,7 @@ export function parseOptions(argv: string[]): Options | string {
     kernels,
     json: parsed.json ?? join(BENCH_DIR, 'results.json'),
     configs: parsed.configs ?? join(ROOT, 'configs'),
+    rounds,
   };
 }
 

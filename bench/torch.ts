@@ -1,6 +1,9 @@
 // Section `torch` of `npm run bench`: ms per Adam training step of realistic and shipped models on our
 // kernels, on PyTorch (CPU, one thread; bench/torch-peer.ts runs bench/torch_peer.py) and on TensorFlow.js's
 // wasm backend (bench/tfjs.ts, where a TF.js version of the model is written), side by side in one run.
+// On a shared machine a single pair of timings can be off by a third, so each workload is timed in
+// `rounds` alternating rounds (ours, PyTorch, ours, PyTorch, …): each round gives a ratio from two
+// timings taken seconds apart, and the tables report the median of those ratios with their range.
 import { basename } from 'node:path';
 import { ModelSpec } from '../src/config/models.js';
 import { DataSpec } from '../src/config/data.js';
@@ -9,8 +12,8 @@ import { planCompare } from '../src/run/plan.js';
 import type { RunSpec } from '../src/train/train.js';
 import type { KernelSet } from '../src/wasm/kernels.js';
 import { findConfigs } from './configs.js';
-import { measure, type MeasureOptions } from './measure.js';
-import { benchRunSpec, trainingSteps } from './ours.js';
+import { measure, medianOf, type MeasureOptions } from './measure.js';
+import { benchRunSpec, trainingSteps, type TrainingRun } from './ours.js';
 import { num, times, type Table } from './table.js';
 import { findTorchPython, runTorchPeer, torchWorkload, type TorchReport, type TorchWorkload } from './torch-peer.js';
 import { tfLstm, tfMlp, usePeer, withoutTfjsNodeAdvice, type PeerRun, type Peer, type Tf } from './tfjs.js';
@@ -54,10 +57,17 @@ export interface TorchRow {
   /** Seconds per step. */
   ours: Record<string, number>;
   torch?: number;
-  /** By kernel set: PyTorch's time ÷ ours (> 1: ours is faster). */
+  /** By kernel set: PyTorch's time ÷ ours (> 1: ours is faster), the median of the rounds' ratios. */
   speedup: Record<string, number>;
-  /** One run on several threads (wasm --threads, PyTorch set_num_threads): seconds per step on each side. */
-  threaded?: { threads: number; wasm?: number; torch?: number };
+  /** By kernel set: the lowest and highest of the rounds' ratios. */
+  speedupRange: Record<string, [number, number]>;
+  /** Alternating rounds timed (each time in `ours`, `torch` and `threaded` is the median over them). */
+  rounds: number;
+  /**
+   * One run on several threads (wasm --threads, PyTorch set_num_threads): seconds per step on each side,
+   * and our one-thread time ÷ our threaded time, the median of the rounds' ratios and their range.
+   */
+  threaded?: { threads: number; wasm?: number; torch?: number; speedup?: number; speedupRange?: [number, number] };
   /** Seconds per step on TensorFlow.js's wasm backend, and its time ÷ ours by kernel set. */
   tfjs?: number;
   tfjsSpeedup?: Record<string, number>;
@@ -116,12 +126,13 @@ function kernelsFor(c: TorchCase, kernels: KernelSet[]): KernelSet[] {
 export type TfjsWasm = { tf: Tf; peer: Peer } | { missing: string };
 
 /**
- * Time each workload on our kernel sets, then on PyTorch right after (one python process per workload,
- * so both sides of a ratio see the same machine load), then on TF.js wasm where a TF.js model is written.
+ * Time each workload in `rounds` alternating rounds: our kernel sets (and our run on `threads` threads),
+ * then PyTorch right after (one python process per timing, on 1 and on `threads` threads), so both sides
+ * of each round's ratio see the same machine load; then TF.js wasm once, where a TF.js model is written.
  * Without torch: no table, the line saying how to get it.
  */
 export async function benchTorch(
-  kernels: KernelSet[], mo: MeasureOptions, configsDir: string, benchDir: string, tfjs: TfjsWasm, threads: number,
+  kernels: KernelSet[], mo: MeasureOptions, configsDir: string, benchDir: string, tfjs: TfjsWasm, threads: number, rounds = 1,
 ): Promise<{ rows: TorchRow[]; tables: (Table | string)[]; meta: Record<string, unknown> }> {
   const notes: string[] = [];
   const found = findTorchPython();
@@ -131,45 +142,134 @@ export async function benchTorch(
   const rows: TorchRow[] = [];
   let report: TorchReport | undefined;
   const jsSkipped: string[] = [];
+  const peer: TorchPeer = { python: found.python, benchDir, mo };
   for (const c of torchCases(configsDir, notes)) {
-    const row = ourSide(c, kernelsFor(c, kernels), mo, notes);
-    if (row === undefined) continue;
-    if (!kernelsFor(c, kernels).includes('js') && kernels.includes('js')) jsSkipped.push(c.label);
-    report = torchSide(found.python, benchDir, c, row, mo, notes) ?? report;
+    const ks = kernelsFor(c, kernels);
+    const row = newRow(c, rounds);
+    const runs = buildOurRuns(c, ks, kernels.includes('wasm') ? threads : 1, row, notes);
+    if (runs === undefined) continue;
+    if (!ks.includes('js') && kernels.includes('js')) jsSkipped.push(c.label);
+    try {
+      report = timeRounds(peer, c, runs, row, notes) ?? report;
+    } finally {
+      for (const steps of [...runs.byKernels.values(), runs.threaded]) steps?.dispose();
+    }
     if ('tf' in tfjs && c.tfjs !== undefined) await tfjsSide(tfjs.tf, c, row, mo, notes);
-    if (threads > 1 && kernels.includes('wasm')) threadedSide(found.python, benchDir, c, row, threads, mo, notes);
     rows.push(row);
   }
   if (jsSkipped.length > 0) notes.push(`js kernels not timed on ${jsSkipped.join(', ')} (seconds per step; --kernels js times them)`);
   const unwritten = rows.filter((r) => r.tfjs === undefined).map((r) => r.workload);
   if ('tf' in tfjs && unwritten.length > 0) notes.push(`TF.js wasm: no TF.js version written of ${unwritten.join(', ')} (cnn, transformer).`);
-  const meta = { python: found.python, torch: report?.torch, threads: report?.threads, blas: report?.blas, tfjs: 'tf' in tfjs ? tfjs.peer : tfjs.missing };
+  const meta = { python: found.python, torch: report?.torch, threads: report?.threads, blas: report?.blas, tfjs: 'tf' in tfjs ? tfjs.peer : tfjs.missing, rounds };
   const tables: Table[] = [torchTable(rows, kernels, report, notes)];
-  if (threads > 1 && kernels.includes('wasm')) tables.push(threadedTable(rows, threads));
+  if (rows.some((r) => r.threaded)) tables.push(threadedTable(rows, threads));
   return { rows, tables, meta };
 }
 
-/**
- * Issue #13's one run on all cores: our wasm run of `c` with `threads` threads (RunSpec.threads, as
- * `--threads` sets it) and PyTorch with torch.set_num_threads(threads), into row.threaded.
- */
-function threadedSide(python: string, benchDir: string, c: TorchCase, row: TorchRow, threads: number, mo: MeasureOptions, notes: string[]): void {
-  if (row.ours['wasm'] === undefined) return;
-  const steps = trainingSteps({ ...c.spec('wasm'), threads });
-  const threaded: NonNullable<TorchRow['threaded']> = { threads };
+/** Where and how the PyTorch side is timed. */
+interface TorchPeer {
+  python: string;
+  benchDir: string;
+  mo: MeasureOptions;
+}
+
+/** Our runs of one workload, built once and timed in every round: one per kernel set, and the threaded wasm run. */
+interface OurRuns {
+  byKernels: Map<KernelSet, TrainingRun>;
+  /** Issue #13's one run on all cores: the wasm run with RunSpec.threads = threads (as `--threads` sets it). */
+  threaded: TrainingRun | undefined;
+  /** Its thread count. */
+  threads: number;
+}
+
+function newRow(c: TorchCase, rounds: number): TorchRow {
+  const flopPerStep = matmulShapes(c.model, c.data, c.vocab).reduce((sum, s) => sum + flops(s) * s.calls, 0);
+  return { key: c.key, workload: c.label, model: describeModel(c.model, c.data), batch: describeBatch(c.data), params: { ours: 0 }, flopPerStep, ours: {}, speedup: {}, speedupRange: {}, rounds };
+}
+
+/** Our steps of `c` under each kernel set (and threaded), as train() runs them; undefined (and a note) if the run cannot be built, e.g. its data files are missing. */
+function buildOurRuns(c: TorchCase, kernels: KernelSet[], threads: number, row: TorchRow, notes: string[]): OurRuns | undefined {
+  const runs: OurRuns = { byKernels: new Map(), threaded: undefined, threads };
   try {
-    threaded.wasm = measure(steps.run, mo).median;
-  } finally {
-    steps.dispose();
-  }
-  try {
-    const r = runTorchPeer(python, benchDir, [c.workload], mo, threads).results[0]!;
-    if ('error' in r) notes.push(`${c.label}: PyTorch on ${threads} threads failed (${r.error})`);
-    else threaded.torch = r.timing.median;
+    for (const k of kernels) {
+      const steps = trainingSteps(c.spec(k));
+      runs.byKernels.set(k, steps);
+      row.params.ours = steps.built.task.params.data.length;
+    }
+    if (threads > 1 && runs.byKernels.has('wasm')) runs.threaded = trainingSteps({ ...c.spec('wasm'), threads });
+    return runs;
   } catch (err) {
-    notes.push(`${c.label}: ${(err as Error).message}`);
+    for (const steps of runs.byKernels.values()) steps.dispose();
+    notes.push(`${c.label}: skipped (${(err as Error).message.split('\n')[0]})`);
+    return undefined;
   }
-  row.threaded = threaded;
+}
+
+/** Seconds per step of each side in each round (NaN where PyTorch failed). */
+export interface RoundTimes {
+  ours: Map<KernelSet, number[]>;
+  torch: number[];
+  wasmThreaded: number[];
+  torchThreaded: number[];
+}
+
+/**
+ * The rounds of one workload: each round times our kernel sets, PyTorch on one thread, then (with a
+ * threaded run) ours and PyTorch on `threads` threads. Fills `row` with the medians and the rounds'
+ * ratios; returns the last PyTorch report (its build and BLAS), or undefined when it never ran.
+ */
+function timeRounds(peer: TorchPeer, c: TorchCase, runs: OurRuns, row: TorchRow, notes: string[]): TorchReport | undefined {
+  const times: RoundTimes = { ours: new Map([...runs.byKernels.keys()].map((k) => [k, []])), torch: [], wasmThreaded: [], torchThreaded: [] };
+  let report: TorchReport | undefined;
+  let failed = false;
+  const torchOnce = (n: number): number => {
+    if (failed) return NaN;
+    const r = timeTorch(peer, c, n, notes);
+    if (r === undefined) failed = true;
+    else report = n === 1 ? r.report : report ?? r.report;
+    if (r !== undefined && n === 1) row.params.torch = r.params;
+    return r?.seconds ?? NaN;
+  };
+  for (let round = 0; round < row.rounds; round++) {
+    for (const [k, steps] of runs.byKernels) times.ours.get(k)!.push(measure(steps.run, peer.mo).median);
+    times.torch.push(torchOnce(1));
+    if (runs.threaded) {
+      times.wasmThreaded.push(measure(runs.threaded.run, peer.mo).median);
+      times.torchThreaded.push(torchOnce(runs.threads));
+    }
+  }
+  summarise(times, row, runs.threads);
+  for (const [k, steps] of runs.byKernels) {
+    const d = steps.divergence();
+    if (d !== undefined) notes.push(`${c.label} (${k}): diverged at step ${d.step} while timing (${d.reason})`);
+  }
+  return report;
+}
+
+/** The rounds' medians into `row`, and each ratio as the median of the rounds' ratios with its range. */
+export function summarise(t: RoundTimes, row: TorchRow, threads: number): void {
+  const ratios = (num: number[], den: number[]): number[] => num.map((x, i) => x / den[i]!).filter(Number.isFinite);
+  for (const [k, ours] of t.ours) {
+    row.ours[k] = medianOf(ours);
+    const r = ratios(t.torch, ours);
+    if (r.length > 0) {
+      row.speedup[k] = medianOf(r);
+      row.speedupRange[k] = [Math.min(...r), Math.max(...r)];
+    }
+  }
+  const torch = t.torch.filter(Number.isFinite);
+  if (torch.length > 0) row.torch = medianOf(torch);
+  const one = t.ours.get('wasm');
+  if (t.wasmThreaded.length === 0 || one === undefined) return;
+  const torchThreaded = t.torchThreaded.filter(Number.isFinite);
+  const r = ratios(one, t.wasmThreaded);
+  row.threaded = {
+    threads,
+    wasm: medianOf(t.wasmThreaded),
+    torch: torchThreaded.length > 0 ? medianOf(torchThreaded) : undefined,
+    speedup: medianOf(r),
+    speedupRange: [Math.min(...r), Math.max(...r)],
+  };
 }
 
 function threadedTable(rows: TorchRow[], threads: number): Table {
@@ -177,39 +277,37 @@ function threadedTable(rows: TorchRow[], threads: number): Table {
   const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a / b);
   return {
     title: `One run on ${threads} threads: ms per Adam training step (ours --threads ${threads}, PyTorch set_num_threads(${threads}))`,
-    columns: ['<workload', 'wasm 1t ms', `wasm ${threads}t ms`, `wasm 1t÷${threads}t`, `torch ${threads}t ms`, `torch ${threads}t÷wasm ${threads}t`],
+    columns: ['<workload', 'wasm 1t ms', `wasm ${threads}t ms`, `wasm 1t÷${threads}t`, '<rounds', `torch ${threads}t ms`, `torch ${threads}t÷wasm ${threads}t`],
     rows: rows.filter((r) => r.threaded).map((r) => [
       r.workload,
       ms(r.ours['wasm']),
       ms(r.threaded!.wasm),
-      times(ratio(r.ours['wasm'], r.threaded!.wasm)),
+      times(r.threaded!.speedup),
+      range(r.threaded!.speedupRange),
       ms(r.threaded!.torch),
       times(ratio(r.threaded!.torch, r.threaded!.wasm)),
     ]),
     notes: [
-      `wasm 1t÷${threads}t: our speed-up from one thread to ${threads} on the same run (results are byte-identical for any thread count);`,
-      '  a run splits only its large products (and the im2col/col2im around them) by rows, so small models stay at ~1×.',
+      `wasm 1t÷${threads}t: our speed-up from one thread to ${threads} on the same run (results are byte-identical for any thread count),`,
+      '  the median of the rounds\' ratios (rounds: their range); a run splits its large products, the im2col/col2im around them and',
+      '  its long element-wise loops (optimizer steps, norms, activations, pooling), so small models stay at ~1×.',
       `torch ${threads}t÷wasm ${threads}t: PyTorch's time ÷ ours, both on ${threads} threads (> 1: ours is faster).`,
     ],
   };
 }
 
-/** PyTorch's time for `c` into `row` (and the ratios); its report, or undefined (and a note) when it failed. */
-function torchSide(python: string, benchDir: string, c: TorchCase, row: TorchRow, mo: MeasureOptions, notes: string[]): TorchReport | undefined {
+/** One timing of PyTorch on `c` with `threads` threads: seconds per step and its report; undefined (and a note) when it failed. */
+function timeTorch(peer: TorchPeer, c: TorchCase, threads: number, notes: string[]): { seconds: number; params: number; report: TorchReport } | undefined {
+  const on = threads === 1 ? '' : ` on ${threads} threads`;
   try {
-    const report = runTorchPeer(python, benchDir, [c.workload], mo, 1);
+    const report = runTorchPeer(peer.python, peer.benchDir, [c.workload], peer.mo, threads);
     const r = report.results[0]!;
-    if ('error' in r) notes.push(`${c.label}: PyTorch failed (${r.error})`);
-    else {
-      row.torch = r.timing.median;
-      row.params.torch = r.params;
-      for (const [k, s] of Object.entries(row.ours)) row.speedup[k] = r.timing.median / s;
-    }
-    return report;
+    if (!('error' in r)) return { seconds: r.timing.median, params: r.params, report };
+    notes.push(`${c.label}: PyTorch${on} failed (${r.error})`);
   } catch (err) {
-    notes.push(`${c.label}: ${(err as Error).message}`);
-    return undefined;
+    notes.push(`${c.label}: PyTorch${on}: ${(err as Error).message}`);
   }
+  return undefined;
 }
 
 /** TF.js wasm's time for `c` into `row` (and the ratios); a failure becomes a note. */
@@ -228,35 +326,16 @@ async function tfjsSide(tf: Tf, c: TorchCase, row: TorchRow, mo: MeasureOptions,
   }
 }
 
-/** Our steps of `c` under each kernel set, as train() runs them; undefined (and a note) if the run cannot be built, e.g. its data files are missing. */
-function ourSide(c: TorchCase, kernels: KernelSet[], mo: MeasureOptions, notes: string[]): TorchRow | undefined {
-  const flopPerStep = matmulShapes(c.model, c.data, c.vocab).reduce((sum, s) => sum + flops(s) * s.calls, 0);
-  const row: TorchRow = { key: c.key, workload: c.label, model: describeModel(c.model, c.data), batch: describeBatch(c.data), params: { ours: 0 }, flopPerStep, ours: {}, speedup: {} };
-  for (const k of kernels) {
-    let steps;
-    try {
-      steps = trainingSteps(c.spec(k));
-    } catch (err) {
-      notes.push(`${c.label}: skipped (${(err as Error).message.split('\n')[0]})`);
-      return undefined;
-    }
-    row.params.ours = steps.built.task.params.data.length;
-    try {
-      row.ours[k] = measure(steps.run, mo).median;
-    } finally {
-      steps.dispose();
-    }
-    const d = steps.divergence();
-    if (d !== undefined) notes.push(`${c.label} (${k}): diverged at step ${d.step} while timing (${d.reason})`);
-  }
-  return row;
+/** "lo–hi" of a range of ratios, or "–". */
+function range(r: [number, number] | undefined): string {
+  return r === undefined ? '–' : `${num(r[0])}–${num(r[1])}`;
 }
 
 function torchTable(rows: TorchRow[], kernels: KernelSet[], report: TorchReport | undefined, notes: string[]): Table {
   const mismatched = rows.filter((r) => r.params.torch !== undefined && r.params.torch !== r.params.ours);
   return {
     title: `Against PyTorch${report ? ` ${report.torch}` : ''} (CPU, ${report?.threads ?? 1} thread): ms per Adam training step`,
-    columns: ['<workload', '<model', '<batch', 'params', ...kernels.map((k) => `${k} ms`), 'torch ms', 'tfjs-wasm ms', ...kernels.map((k) => `torch÷${k}`), ...kernels.map((k) => `tfjs÷${k}`), 'GFLOP', ...kernels.map((k) => `${k} GFLOP/s`), 'torch GFLOP/s'],
+    columns: ['<workload', '<model', '<batch', 'params', ...kernels.map((k) => `${k} ms`), 'torch ms', 'tfjs-wasm ms', ...kernels.map((k) => `torch÷${k}`), ...kernels.map((k) => `<rounds ${k}`), ...kernels.map((k) => `tfjs÷${k}`), 'GFLOP', ...kernels.map((k) => `${k} GFLOP/s`), 'torch GFLOP/s'],
     rows: rows.map((r) => [
       r.workload,
       r.model,
@@ -266,13 +345,16 @@ function torchTable(rows: TorchRow[], kernels: KernelSet[], report: TorchReport 
       num(r.torch === undefined ? undefined : r.torch * 1e3),
       num(r.tfjs === undefined ? undefined : r.tfjs * 1e3),
       ...kernels.map((k) => times(r.speedup[k])),
+      ...kernels.map((k) => range(r.speedupRange[k])),
       ...kernels.map((k) => times(r.tfjsSpeedup?.[k])),
       num(r.flopPerStep / 1e9),
       ...kernels.map((k) => num(rate(r.flopPerStep, r.ours[k]))),
       num(rate(r.flopPerStep, r.torch)),
     ]),
     notes: [
-      'torch÷k = PyTorch\'s time ÷ ours on kernel set k (= our steps/s ÷ its steps/s): > 1 means ours is faster; tfjs÷k the same for',
+      'torch÷k = PyTorch\'s time ÷ ours on kernel set k (= our steps/s ÷ its steps/s): > 1 means ours is faster. Each workload is',
+      `  timed in ${rows[0]?.rounds ?? 1} alternating round(s), ours then PyTorch: ms columns are the medians over the rounds, torch÷k the median`,
+      '  of the rounds\' ratios and "rounds k" their lowest–highest (the spread this machine\'s load put on the ratio). tfjs÷k the same for',
       '  TensorFlow.js\'s wasm backend (one thread, SIMD; the model written in tf ops as in the peers section, on one fixed batch).',
       'GFLOP: matmul and convolution FLOP of one training step (2MNK per product, bench/workloads.ts); k GFLOP/s = that ÷ the',
       '  step time: the whole step\'s throughput in matmul terms, on either side (the matmul section has ours per shape).',

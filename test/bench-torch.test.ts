@@ -12,7 +12,7 @@ import { writeIdxFixture } from './idx-fixtures.js';
 import { ModelSpec } from '../src/config/models.js';
 import { DataSpec } from '../src/config/data.js';
 import { benchRunSpec, trainingSteps } from '../bench/ours.js';
-import { torchCases } from '../bench/torch.js';
+import { summarise, torchCases, type TorchRow } from '../bench/torch.js';
 import { TORCH_INSTALL, findTorchPython, runTorchPeer, torchWorkload, type TorchWorkload } from '../bench/torch-peer.js';
 import { named } from '../bench/workloads.js';
 
@@ -133,4 +133,30 @@ test('without torch the bench prints how to get it, skips the section and exits 
   assert.equal(r.status, 0, r.stderr);
   assert.ok(r.stdout.includes(TORCH_INSTALL), r.stdout);
   assert.ok(existsSync(json));
+});
+
+test('alternating rounds: each ratio is the median of the rounds\' ratios (not the ratio of medians), with its range', () => {
+  const row = { ours: {}, speedup: {}, speedupRange: {} } as unknown as TorchRow;
+  // Round 2's load slowed both sides: its ratio (4.0) agrees with round 1's (4.0); round 3 saw only ours slowed.
+  summarise({
+    ours: new Map([['wasm', [1, 2, 1.5]]]),
+    torch: [4, 8, 3],
+    wasmThreaded: [0.5, 1.25, 1],
+    torchThreaded: [NaN, 6, 2],
+  }, row, 2);
+  assert.equal(row.ours['wasm'], 1.5);
+  assert.equal(row.torch, 4);
+  // ratios 4, 4, 2 → median 4 (the medians' ratio would be 4 / 1.5 = 2.67)
+  assert.equal(row.speedup['wasm'], 4);
+  assert.deepEqual(row.speedupRange['wasm'], [2, 4]);
+  // one-thread ÷ threaded per round: 2, 1.6, 1.5 → 1.6; PyTorch's failed round is left out of its median
+  assert.deepEqual(row.threaded, { threads: 2, wasm: 1, torch: 4, speedup: 1.6, speedupRange: [1.5, 2] });
+});
+
+test('bench --rounds takes a whole number from 1 to 99', { skip: !existsSync(join(root, 'dist', 'bench', 'bench.js')) && 'dist/bench/bench.js not built' }, () => {
+  for (const bad of ['0', '1.5', 'x']) {
+    const r = spawnSync(process.execPath, [join(root, 'dist', 'bench', 'bench.js'), '--rounds', bad, '--no-peers'], { cwd: root, encoding: 'utf8' });
+    assert.equal(r.status, 2, bad);
+    assert.match(r.stderr, new RegExp(`--rounds: expected a whole number from 1 to 99, got "${bad.replace('.', '\\.')}"`));
+  }
 });
