@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -88,10 +88,13 @@ test('threads per run: the cores divided among the runs that go at once, at leas
   assert.deepEqual(poolShape(0, {}, 4), { workers: 1, threads: 4 });
 });
 
-test('--threads takes a positive integer', () => {
-  const r = spawnCli(['compare', writeConfig('mlp'), '--threads', '0', '--out', join(root, 'never')]);
-  assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /--threads <n>.*expected an integer ≥ 1, got "0"/);
+test('--threads takes an integer from 1 to 256 (each thread is a worker with its own instance)', () => {
+  for (const bad of ['0', '257', '1000']) {
+    const r = spawnCli(['compare', writeConfig('mlp'), '--threads', bad, '--out', join(root, 'never')]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`--threads <n>.*expected an integer from 1 to 256, got "${bad}"`));
+    assert.equal(existsSync(join(root, 'never')), false);
+  }
 });
 
 test('threads are not part of run ids: a sweep run on 1 thread is complete for the same sweep on 2', () => {

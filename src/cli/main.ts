@@ -9,12 +9,19 @@ import { toolVersion } from '../base/version.js';
 import { examplesHelpText } from './help-examples.js';
 import type { Shell } from './completion.js';
 
-function intArg(min = 1) {
+function intArg(min = 1, max = Infinity) {
+  const expected = max === Infinity ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
   return (value: string): number => {
-    if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got "${value}"`);
+    if (!/^\d+$/.test(value.trim()) || Number(value) < min || Number(value) > max) throw new InvalidArgumentError(`expected ${expected}, got "${value}"`);
     return Number(value);
   };
 }
+
+/**
+ * The most threads one run takes: each is a worker thread with its own wasm instance, so a slip like
+ * `--threads 1000` would start a thousand of them; no machine this runs on has more cores than this.
+ */
+const MAX_THREADS = 256;
 
 function numberArg(value: string): number {
   const x = Number(value);
@@ -37,7 +44,7 @@ function kernelsOption(): Option {
 }
 
 function threadsOption(): Option {
-  return new Option('--threads <n>', 'threads per run for its large matrix products (wasm kernels; results are identical for any n) (default: cores ÷ runs at once, at least 1)').argParser(intArg());
+  return new Option('--threads <n>', 'threads per run for its large matrix products (wasm kernels; results are identical for any n) (default: cores ÷ runs at once, at least 1)').argParser(intArg(1, MAX_THREADS));
 }
 
 /** The radam-run program: every command with its options, in the order --help lists them. */
