@@ -229,9 +229,9 @@ function laneSum(x: v128): f32 {
 }
 
 function matmulDots(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: bool): void {
-  // Panels of B's rows (width×K, width even, the remainder in the last panel) small enough to stay in
-  // cache while every row block of A passes over them.
-  const width = panelWidth(K, 2);
+  // Panels of B's rows (width×K, width a multiple of 4, the remainder in the last panel) small enough
+  // to stay in cache while every row block of A passes over them.
+  const width = panelWidth(K, 4);
   for (let j0 = 0; j0 < N; j0 += width) {
     const j1 = N - j0 < 2 * width ? N : j0 + width;
     dotsPanel(c, a, b, M, N, K, accumulate, j0, j1);
@@ -246,6 +246,7 @@ function dotsPanel(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumul
   const kBytes4: usize = <usize>(K & ~3) << 2;
   const kBytes: usize = <usize>K << 2;
   const M4 = M & ~3;
+  const N4 = j0 + ((j1 - j0) & ~3);
   const N2 = j0 + ((j1 - j0) & ~1);
   for (let i = 0; i < M4; i += 4) {
     const a0 = a + <usize>i * row;
@@ -253,7 +254,13 @@ function dotsPanel(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumul
     const a2 = a1 + row;
     const a3 = a2 + row;
     const c0 = c + <usize>i * cRow;
-    for (let j = j0; j < N2; j += 2) {
+    for (let j = j0; j < N4; j += 4) {
+      const b0 = b + <usize>j * row;
+      const pc = c0 + (<usize>j << 2);
+      dots2x4(pc, a0, b0, row, cRow, kBytes4, kBytes, accumulate);
+      dots2x4(pc + 2 * cRow, a2, b0, row, cRow, kBytes4, kBytes, accumulate);
+    }
+    for (let j = N4; j < N2; j += 2) {
       const b0 = b + <usize>j * row;
       const b1 = b0 + row;
       let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
@@ -308,6 +315,46 @@ function dotsPanel(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumul
     const ci = c + <usize>i * cRow;
     for (let j = j0; j < j1; j++) storeScalar(ci + (<usize>j << 2), dot(ai, b + <usize>j * row, K), accumulate);
   }
+}
+
+/**
+ * C's rows i, i+1 (a0 and the row after it) × columns j..j+3 (B's rows from b0): the 4×2 tile's sums
+ * (four k-mod-4 lanes, laneSums, then the K % 4 tail summed apart and added), but a row of four sums
+ * is one vector, stored whole instead of lane by lane.
+ */
+@inline
+function dots2x4(pc: usize, a0: usize, b0: usize, row: usize, cRow: usize, kBytes4: usize, kBytes: usize, accumulate: bool): void {
+  const a1 = a0 + row;
+  const b1 = b0 + row, b2 = b1 + row, b3 = b2 + row;
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
+  let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
+  for (let o: usize = 0; o < kBytes4; o += 16) {
+    const x0 = v128.load(a0 + o);
+    const x1 = v128.load(a1 + o);
+    const y0 = v128.load(b0 + o);
+    s00 = madd(s00, x0, y0); s10 = madd(s10, x1, y0);
+    const y1 = v128.load(b1 + o);
+    s01 = madd(s01, x0, y1); s11 = madd(s11, x1, y1);
+    const y2 = v128.load(b2 + o);
+    s02 = madd(s02, x0, y2); s12 = madd(s12, x1, y2);
+    const y3 = v128.load(b3 + o);
+    s03 = madd(s03, x0, y3); s13 = madd(s13, x1, y3);
+  }
+  let top = laneSums(s00, s01, s02, s03);
+  let bottom = laneSums(s10, s11, s12, s13);
+  if (kBytes4 < kBytes) {
+    let t0 = f32x4.splat(0), t1 = f32x4.splat(0);
+    for (let o = kBytes4; o < kBytes; o += 4) {
+      const y = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(
+        f32x4.splat(load<f32>(b0 + o)), 1, load<f32>(b1 + o)), 2, load<f32>(b2 + o)), 3, load<f32>(b3 + o));
+      t0 = madd(t0, v128.load32_splat(a0 + o), y);
+      t1 = madd(t1, v128.load32_splat(a1 + o), y);
+    }
+    top = f32x4.add(top, t0);
+    bottom = f32x4.add(bottom, t1);
+  }
+  storeVec(pc, top, accumulate);
+  storeVec(pc + cRow, bottom, accumulate);
 }
 
 /** Σ_k x[k]·y[k] over K contiguous floats. */
