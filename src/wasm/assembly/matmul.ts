@@ -9,7 +9,8 @@
 //   B stored N×K (A·Bᵀ): every C[i, j] is a dot product of two contiguous rows. A 4×2 tile of dot
 //     products in 8 vector accumulators runs along k four at a time; lanes are summed at the end.
 // Aᵀ·Bᵀ, which no layer uses, falls back to a plain loop. Edges use narrower tiles of the same kind.
-// M, N, K: C is M×N, op(A) is M×K, op(B) is K×N.
+// M, N, K: C is M×N, op(A) is M×K, op(B) is K×N. Large Aᵀ·B goes through ./packed (same sums).
+import { packedPays, packedTransposed } from './packed';
 
 export function matmul(
   c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
@@ -36,7 +37,9 @@ export function matmulRows(
     // Byte strides of op(A): one row down, one column right.
     const aRow: usize = transA ? 4 : <usize>K << 2;
     const aCol: usize = transA ? <usize>M << 2 : 4;
-    matmulRowsOfB(cFirst, a + <usize>rowBegin * aRow, b, rows, N, K, aRow, aCol, accumulate);
+    const aFirst = a + <usize>rowBegin * aRow;
+    if (transA && packedPays(M, N, K)) packedWithEdges(cFirst, aFirst, b, M, rows, N, K, accumulate);
+    else matmulRowsOfB(cFirst, aFirst, b, rows, N, K, aRow, aCol, accumulate);
   } else if (!transA) {
     matmulDots(cFirst, a + ((<usize>rowBegin * K) << 2), b, rows, N, K, accumulate);
   } else {
@@ -70,6 +73,16 @@ function panelWidth(K: i32, multiple: i32): i32 {
 }
 
 // ---- B stored K×N ------------------------------------------------------------------------------
+
+/** Aᵀ·B: ./packed's tiles for the full 4×8 blocks of the rows, then the right columns and bottom rows here (the same sums). */
+function packedWithEdges(c: usize, a: usize, b: usize, M: i32, rows: i32, N: i32, K: i32, accumulate: bool): void {
+  const M4 = rows & ~3;
+  const N8 = N & ~7;
+  const aCol: usize = <usize>M << 2;
+  packedTransposed(c, a, b, M, rows, N, K, accumulate);
+  if (N8 < N) rowsOfBPanel(c, a, b, rows, N, K, 4, aCol, accumulate, N8, N);
+  if (M4 < rows) rowsOfBPanel(c + ((<usize>M4 * N) << 2), a + (<usize>M4 << 2), b, rows - M4, N, K, 4, aCol, accumulate, 0, N8);
+}
 
 function matmulRowsOfB(
   c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
