@@ -89,9 +89,9 @@ for (const transA of [false, true]) {
   }
 }
 
-// Aᵀ·B from M = 256, K = 128 on runs packed (src/wasm/assembly/packed.ts): full tiles, the right
+// Aᵀ·B from M = 256, K = 128 on (or K = 1024 on) runs packed (src/wasm/assembly/packed.ts): full tiles, the right
 // N % 8 columns and bottom M % 4 rows, several panels of B (N·K over the panel), in each thread's scratch.
-const PACKED: Array<[number, number, number]> = [[256, 8, 128], [259, 13, 129], [262, 31, 131], [257, 600, 130], [300, 7, 200], [522, 41, 130]];
+const PACKED: Array<[number, number, number]> = [[256, 8, 128], [259, 13, 129], [262, 31, 131], [257, 600, 130], [300, 7, 200], [522, 41, 130], [66, 19, 1030]];
 
 test('wasm Aᵀ·B at the packed sizes: every element in the kernel\'s order, on 1, 2 and 3 threads', () => {
   let seed = 100;

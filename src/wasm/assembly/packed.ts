@@ -22,12 +22,13 @@ const PANEL_FLOATS: i32 = 16384;
 
 /**
  * Whether packedTransposed can run Aᵀ·B (M×N×K) and pays: scratch holds a strip of A (4K floats) and
- * at least one 8-wide tile of B (8K floats), and A's columns lie 1 KiB or more apart over enough k that
- * a strip's column walk leaves the cache (measured: the MLP's and 2c2d's dW 1.1–1.3× faster; small
- * products and K = 64 are as fast or faster unpacked).
+ * at least one 8-wide tile of B (8K floats), and a strip's walk down A's columns leaves the cache: A's
+ * rows 1 KiB or more apart (M ≥ 256) over K ≥ 128 rows, or K ≥ 1024 rows whatever M (measured: the
+ * MLP's and 2c2d's dW 1.1–1.3× faster, the char LSTM head's dW 1.1×; smaller products and K = 64 run
+ * as fast or faster unpacked).
  */
 export function packedPays(M: i32, N: i32, K: i32): bool {
-  if (N < 8 || K < 128 || M < 256) return false;
+  if (N < 8 || K < 128 || (M < 256 && K < 1024)) return false;
   return <usize>K * 48 <= scratchBytes;
 }
 
