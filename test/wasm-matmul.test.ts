@@ -102,6 +102,13 @@ test('wasm Aᵀ·B at the packed sizes: every element in the kernel\'s order, on
   }
 });
 
+test('wasm products spanning several cache panels of B (K = 1000, N = 203: panels of 64 or 48 columns) are in the kernel\'s order', () => {
+  let seed = 300;
+  for (const [transA, transB] of [[false, false], [true, false], [false, true]] as const) {
+    for (const accumulate of [false, true]) check({ M: 5, N: 203, K: 1000, transA, transB, accumulate }, 1, seed++);
+  }
+});
+
 test('wasm A·B and A·Bᵀ at the same sizes (unpacked) are in the kernel\'s order too', () => {
   let seed = 200;
   for (const [M, N, K] of PACKED.slice(0, 3)) {
