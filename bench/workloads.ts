@@ -143,19 +143,13 @@ export function matmulShapes(model: ModelSpec, data: DataSpec, vocab?: number): 
       return [...shapes, ...linear('head', T * B, H, outputs, true)];
     }
     case 'transformer': {
-      const { d_model: C, heads: NH, d_ff: F } = model;
+      const { d_model: C, d_ff: F } = model;
       const N = B * T;
-      const hs = C / NH;
-      const heads = B * NH;
-      // Every block has the same shapes: list them once with calls × layers.
+      // Every block has the same shapes: list them once with calls × layers. The attention's per-head
+      // products run inside the attention kernels (src/nn/attention.ts, over the causal triangle), not
+      // through matmul, so they are not listed.
       const block: MatmulShape[] = [
         ...linear('qkv', N, C, 3 * C, true),
-        { op: 'att q·kᵀ (per head)', M: T, N: T, K: hs, transA: false, transB: true, accumulate: false, calls: heads },
-        { op: 'att a·v (per head)', M: T, N: hs, K: T, transA: false, transB: false, accumulate: false, calls: heads },
-        { op: 'att da = dy·vᵀ (per head)', M: T, N: T, K: hs, transA: false, transB: true, accumulate: false, calls: heads },
-        { op: 'att dv = aᵀ·dy (per head)', M: T, N: hs, K: T, transA: true, transB: false, accumulate: false, calls: heads },
-        { op: 'att dq = da·k (per head)', M: T, N: hs, K: T, transA: false, transB: false, accumulate: false, calls: heads },
-        { op: 'att dk = daᵀ·q (per head)', M: T, N: hs, K: T, transA: true, transB: false, accumulate: false, calls: heads },
         ...linear('proj', N, C, C, true),
         ...linear('fc', N, C, F, true),
         ...linear('fc proj', N, F, C, true),

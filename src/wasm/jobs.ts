@@ -23,8 +23,18 @@ export const OP_MATMUL = 1;
 export const OP_IM2COL = 2;
 export const OP_COL2IM = 3;
 
+// Each thread's instance has its own scratch past the arena (packed Aᵀ·B: src/wasm/assembly/packed.ts):
+// the last `threads` regions of this many bytes of the memory, thread p's the (p+1)-th from the end.
+export const SCRATCH_BYTES = 1 << 18;
+
+/** Thread `part`'s scratch in a memory of `memoryBytes`: its byte offset and size (setScratch's arguments). */
+export function scratchOf(memoryBytes: number, part: number): [number, number] {
+  return [memoryBytes - (part + 1) * SCRATCH_BYTES, SCRATCH_BYTES];
+}
+
 /** The exports a part runs (the module's; see Exports in ./wasm-kernels.ts). */
 export interface JobExports {
+  setScratch(at: number, bytes: number): void;
   matmulRows(
     c: number, a: number, b: number, M: number, N: number, K: number,
     transA: number, transB: number, accumulate: number, rowBegin: number, rowEnd: number,

@@ -2,7 +2,7 @@
 // over the run's shared memory, waiting on the control block for jobs and doing its part of each
 // (./jobs.ts) until the run ends its kernels.
 import { workerData } from 'node:worker_threads';
-import { DONE, FAILED, OP, OP_EXIT, READY, SEQ, runPart, waitChange, type JobExports } from './jobs.js';
+import { DONE, FAILED, OP, OP_EXIT, READY, SEQ, runPart, scratchOf, waitChange, type JobExports } from './jobs.js';
 import type { HelperData } from './threads.js';
 
 // Polls of the control block (~13 ns each here) before the helper sleeps waiting for the next job:
@@ -27,6 +27,7 @@ function fail(err: unknown): void {
 let k: JobExports | undefined;
 try {
   k = new Instance(module, { env: { memory } }).exports as JobExports;
+  k.setScratch(...scratchOf((memory as { buffer: ArrayBufferLike }).buffer.byteLength, part));
 } catch (err) {
   fail(err);
 }

@@ -20,7 +20,7 @@ import type { AdamScalars, Kernels, RAdamScalars, SecondMomentScalars, SgdScalar
 import type { Conv2dGeometry } from '../nn/conv2d.js';
 import type { LstmBuffers, LstmParams, LstmTokens } from '../nn/lstm.js';
 import type { MaxPool2dBuffers } from '../nn/maxpool2d.js';
-import { convParts, matmulParts, OP_COL2IM, OP_IM2COL, OP_MATMUL, writeConv, writeMatmul } from './jobs.js';
+import { convParts, matmulParts, OP_COL2IM, OP_IM2COL, OP_MATMUL, SCRATCH_BYTES, scratchOf, writeConv, writeMatmul } from './jobs.js';
 import { KernelThreads } from './threads.js';
 import type { AttentionBuffers } from '../nn/attention.js';
 
@@ -47,6 +47,7 @@ interface Exports {
   sumOfSquares(x: number, n: number): number;
   scaleInPlace(x: number, n: number, factor: number): void;
   matmulRows(c: number, a: number, b: number, M: number, N: number, K: number, transA: number, transB: number, accumulate: number, rowBegin: number, rowEnd: number): void;
+  setScratch(at: number, bytes: number): void;
   im2colRows(cols: number, x: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, rowBegin: number, rowEnd: number): void;
   col2imChannels(dx: number, dcols: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, cBegin: number, cEnd: number): void;
   // the transformer's and the MLP's layers
@@ -126,15 +127,19 @@ export class WasmKernels implements Kernels {
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`WasmKernels: threads must be a positive integer, got ${threads}`);
   }
 
-  /** A fixed shared memory of ⌈bytes / 64 KiB⌉ pages (initial = maximum), this instance's module over it, and the helper threads. */
+  /**
+   * A fixed shared memory (initial = maximum pages) of `bytes` for the arena and, past it, each
+   * thread's scratch (./jobs.ts scratchOf); this instance's module over it, and the helper threads.
+   */
   memory(bytes: number): SharedArrayBuffer {
     if (this.buffer !== null) throw new Error('WasmKernels: one instance serves one arena');
     const module = compiledModule();
     if (typeof module === 'string') throw new Error(`wasm kernels unavailable: ${module}`);
-    const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE));
+    const pages = Math.ceil(bytes / WASM_PAGE) + Math.ceil((this.threads * SCRATCH_BYTES) / WASM_PAGE);
     const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
     this.exports = new wasmApi.Instance(module, { env: { memory } }).exports as Exports;
     this.buffer = memory.buffer;
+    this.exports.setScratch(...scratchOf(this.buffer.byteLength, 0));
     if (this.threads > 1) {
       this.helpers = new KernelThreads(module, memory, this.threads, this.stallMinMs);
       this.helpersExited = this.helpers.exited;

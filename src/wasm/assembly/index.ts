@@ -9,6 +9,7 @@ export { sumOfSquares, scaleInPlace } from './norm';
 export { im2col, col2im, addChannelBias, addChannelSums } from './conv';
 export { reluForward, reluBackward, maxPool2dForward, maxPool2dBackward } from './pool';
 export { matmulRows } from './matmul';
+export { setScratch } from './packed';
 export { im2colRows, col2imChannels } from './conv';
 // the transformer's and the MLP's layers
 export { tanhForward, tanhBackward, geluForward, geluBackward, residualForward, residualBackward } from './elementwise';

@@ -6,10 +6,12 @@
 //   B stored K×N (A·B, Aᵀ·B): vectorise along a row of C. A 4×8 tile of C lives in 8 vector
 //     accumulators; per k, two vectors of B's row k and four broadcast elements of op(A)'s column k
 //     (op(A)[i, k] is at i·aRow + k·aCol, so Aᵀ is just other strides).
-//   B stored N×K (A·Bᵀ): every C[i, j] is a dot product of two contiguous rows. A 4×2 tile of dot
-//     products in 8 vector accumulators runs along k four at a time; lanes are summed at the end.
+//   B stored N×K (A·Bᵀ): every C[i, j] is a dot product of two contiguous rows. A 2×4 tile of dot
+//     products in 8 vector accumulators runs along k four at a time; lanes are summed at the end into
+//     one vector per row of the tile.
 // Aᵀ·Bᵀ, which no layer uses, falls back to a plain loop. Edges use narrower tiles of the same kind.
-// M, N, K: C is M×N, op(A) is M×K, op(B) is K×N.
+// M, N, K: C is M×N, op(A) is M×K, op(B) is K×N. Large Aᵀ·B goes through ./packed (same sums).
+import { packedPays, packedTransposed } from './packed';
 
 export function matmul(
   c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
@@ -36,7 +38,9 @@ export function matmulRows(
     // Byte strides of op(A): one row down, one column right.
     const aRow: usize = transA ? 4 : <usize>K << 2;
     const aCol: usize = transA ? <usize>M << 2 : 4;
-    matmulRowsOfB(cFirst, a + <usize>rowBegin * aRow, b, rows, N, K, aRow, aCol, accumulate);
+    const aFirst = a + <usize>rowBegin * aRow;
+    if (transA && packedPays(M, N, K)) packedWithEdges(cFirst, aFirst, b, M, rows, N, K, accumulate);
+    else matmulRowsOfB(cFirst, aFirst, b, rows, N, K, aRow, aCol, accumulate);
   } else if (!transA) {
     matmulDots(cFirst, a + ((<usize>rowBegin * K) << 2), b, rows, N, K, accumulate);
   } else {
@@ -59,8 +63,10 @@ function storeScalar(p: usize, value: f32, accumulate: bool): void {
   store<f32>(p, accumulate ? load<f32>(p) + value : value);
 }
 
-// Floats of B a column panel holds: it should stay in the L2 cache while the row blocks of A pass.
-const PANEL_FLOATS: i32 = 16384;
+// Floats of B a column panel holds: it should stay in the L2 cache (1 MiB here) while the row blocks of
+// A pass. 256 KiB measured 1.06–1.14× faster than 64 KiB for A·B at K = 500–1024 (the MLP's and the char
+// LSTM's dx), the same elsewhere.
+const PANEL_FLOATS: i32 = 65536;
 
 /** Panel width for depth K: about PANEL_FLOATS / K, a positive multiple of `multiple`. */
 @inline
@@ -70,6 +76,16 @@ function panelWidth(K: i32, multiple: i32): i32 {
 }
 
 // ---- B stored K×N ------------------------------------------------------------------------------
+
+/** Aᵀ·B: ./packed's tiles for the full 4×8 blocks of the rows, then the right columns and bottom rows here (the same sums). */
+function packedWithEdges(c: usize, a: usize, b: usize, M: i32, rows: i32, N: i32, K: i32, accumulate: bool): void {
+  const M4 = rows & ~3;
+  const N8 = N & ~7;
+  const aCol: usize = <usize>M << 2;
+  packedTransposed(c, a, b, M, rows, N, K, accumulate);
+  if (N8 < N) rowsOfBPanel(c, a, b, rows, N, K, 4, aCol, accumulate, N8, N);
+  if (M4 < rows) rowsOfBPanel(c + ((<usize>M4 * N) << 2), a + (<usize>M4 << 2), b, rows - M4, N, K, 4, aCol, accumulate, 0, N8);
+}
 
 function matmulRowsOfB(
   c: usize, a: usize, b: usize, M: i32, N: i32, K: i32,
@@ -229,9 +245,9 @@ function laneSum(x: v128): f32 {
 }
 
 function matmulDots(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: bool): void {
-  // Panels of B's rows (width×K, width even, the remainder in the last panel) small enough to stay in
-  // cache while every row block of A passes over them.
-  const width = panelWidth(K, 2);
+  // Panels of B's rows (width×K, width a multiple of 4, the remainder in the last panel) small enough
+  // to stay in cache while every row block of A passes over them.
+  const width = panelWidth(K, 4);
   for (let j0 = 0; j0 < N; j0 += width) {
     const j1 = N - j0 < 2 * width ? N : j0 + width;
     dotsPanel(c, a, b, M, N, K, accumulate, j0, j1);
@@ -239,64 +255,31 @@ function matmulDots(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumu
   }
 }
 
-/** Columns [j0, j1) of C: 4×2 tiles from j0, an odd last column and the bottom rows by single dots. */
+/** Columns [j0, j1) of C: 2×4 tiles from j0 (two per block of 4 rows), an odd last column and the bottom rows by single dots. */
 function dotsPanel(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: bool, j0: i32, j1: i32): void {
   const row: usize = <usize>K << 2; // bytes per row of A and of B
   const cRow: usize = <usize>N << 2;
   const kBytes4: usize = <usize>(K & ~3) << 2;
   const kBytes: usize = <usize>K << 2;
   const M4 = M & ~3;
+  const N4 = j0 + ((j1 - j0) & ~3);
   const N2 = j0 + ((j1 - j0) & ~1);
   for (let i = 0; i < M4; i += 4) {
     const a0 = a + <usize>i * row;
-    const a1 = a0 + row;
-    const a2 = a1 + row;
-    const a3 = a2 + row;
+    const a2 = a0 + 2 * row;
     const c0 = c + <usize>i * cRow;
-    for (let j = j0; j < N2; j += 2) {
+    for (let j = j0; j < N4; j += 4) {
       const b0 = b + <usize>j * row;
-      const b1 = b0 + row;
-      let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
-      let s10 = f32x4.splat(0), s11 = f32x4.splat(0);
-      let s20 = f32x4.splat(0), s21 = f32x4.splat(0);
-      let s30 = f32x4.splat(0), s31 = f32x4.splat(0);
-      for (let o: usize = 0; o < kBytes4; o += 16) {
-        const y0 = v128.load(b0 + o);
-        const y1 = v128.load(b1 + o);
-        const x0 = v128.load(a0 + o);
-        s00 = madd(s00, x0, y0); s01 = madd(s01, x0, y1);
-        const x1 = v128.load(a1 + o);
-        s10 = madd(s10, x1, y0); s11 = madd(s11, x1, y1);
-        const x2 = v128.load(a2 + o);
-        s20 = madd(s20, x2, y0); s21 = madd(s21, x2, y1);
-        const x3 = v128.load(a3 + o);
-        s30 = madd(s30, x3, y0); s31 = madd(s31, x3, y1);
-      }
-      // [C(i, j), C(i, j+1), C(i+1, j), C(i+1, j+1)] and the same for rows i+2, i+3.
-      let top = laneSums(s00, s01, s10, s11);
-      let bottom = laneSums(s20, s21, s30, s31);
-      if (kBytes4 < kBytes) {
-        let t00: f32 = 0, t01: f32 = 0, t10: f32 = 0, t11: f32 = 0;
-        let t20: f32 = 0, t21: f32 = 0, t30: f32 = 0, t31: f32 = 0;
-        for (let o = kBytes4; o < kBytes; o += 4) {
-          const y0 = load<f32>(b0 + o);
-          const y1 = load<f32>(b1 + o);
-          const x0 = load<f32>(a0 + o), x1 = load<f32>(a1 + o), x2 = load<f32>(a2 + o), x3 = load<f32>(a3 + o);
-          t00 += x0 * y0; t01 += x0 * y1; t10 += x1 * y0; t11 += x1 * y1;
-          t20 += x2 * y0; t21 += x2 * y1; t30 += x3 * y0; t31 += x3 * y1;
-        }
-        top = f32x4.add(top, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(t00), 1, t01), 2, t10), 3, t11));
-        bottom = f32x4.add(bottom, f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(t20), 1, t21), 2, t30), 3, t31));
-      }
       const pc = c0 + (<usize>j << 2);
-      storeScalar(pc, f32x4.extract_lane(top, 0), accumulate);
-      storeScalar(pc + 4, f32x4.extract_lane(top, 1), accumulate);
-      storeScalar(pc + cRow, f32x4.extract_lane(top, 2), accumulate);
-      storeScalar(pc + cRow + 4, f32x4.extract_lane(top, 3), accumulate);
-      storeScalar(pc + 2 * cRow, f32x4.extract_lane(bottom, 0), accumulate);
-      storeScalar(pc + 2 * cRow + 4, f32x4.extract_lane(bottom, 1), accumulate);
-      storeScalar(pc + 3 * cRow, f32x4.extract_lane(bottom, 2), accumulate);
-      storeScalar(pc + 3 * cRow + 4, f32x4.extract_lane(bottom, 3), accumulate);
+      dots2x4(pc, a0, b0, b0 + row, b0 + 2 * row, b0 + 3 * row, row, cRow, kBytes4, kBytes, accumulate, 4);
+      dots2x4(pc + 2 * cRow, a2, b0, b0 + row, b0 + 2 * row, b0 + 3 * row, row, cRow, kBytes4, kBytes, accumulate, 4);
+    }
+    if (N4 < N2) {
+      // One column pair left: the same tile over B's rows j, j+1, j+1, j+1 (the same sums per lane), two lanes stored.
+      const b0 = b + <usize>N4 * row;
+      const pc = c0 + (<usize>N4 << 2);
+      dots2x4(pc, a0, b0, b0 + row, b0 + row, b0 + row, row, cRow, kBytes4, kBytes, accumulate, 2);
+      dots2x4(pc + 2 * cRow, a2, b0, b0 + row, b0 + row, b0 + row, row, cRow, kBytes4, kBytes, accumulate, 2);
     }
     if (N2 < j1) {
       const j = N2;
@@ -307,6 +290,54 @@ function dotsPanel(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumul
     const ai = a + <usize>i * row;
     const ci = c + <usize>i * cRow;
     for (let j = j0; j < j1; j++) storeScalar(ci + (<usize>j << 2), dot(ai, b + <usize>j * row, K), accumulate);
+  }
+}
+
+/**
+ * C's rows i, i+1 (a0 and the row after it) × columns j..j+3 (B's rows b0..b3): four k-mod-4 lanes per element, combined by laneSums, the K % 4 tail summed apart from 0 and
+ * added once. A row of four sums is one vector, stored whole (width 4) or its first two lanes (width 2).
+ */
+@inline
+function dots2x4(
+  pc: usize, a0: usize, b0: usize, b1: usize, b2: usize, b3: usize, row: usize, cRow: usize,
+  kBytes4: usize, kBytes: usize, accumulate: bool, width: i32,
+): void {
+  const a1 = a0 + row;
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
+  let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
+  for (let o: usize = 0; o < kBytes4; o += 16) {
+    const x0 = v128.load(a0 + o);
+    const x1 = v128.load(a1 + o);
+    const y0 = v128.load(b0 + o);
+    s00 = madd(s00, x0, y0); s10 = madd(s10, x1, y0);
+    const y1 = v128.load(b1 + o);
+    s01 = madd(s01, x0, y1); s11 = madd(s11, x1, y1);
+    const y2 = v128.load(b2 + o);
+    s02 = madd(s02, x0, y2); s12 = madd(s12, x1, y2);
+    const y3 = v128.load(b3 + o);
+    s03 = madd(s03, x0, y3); s13 = madd(s13, x1, y3);
+  }
+  let top = laneSums(s00, s01, s02, s03);
+  let bottom = laneSums(s10, s11, s12, s13);
+  if (kBytes4 < kBytes) {
+    let t0 = f32x4.splat(0), t1 = f32x4.splat(0);
+    for (let o = kBytes4; o < kBytes; o += 4) {
+      const y = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(
+        f32x4.splat(load<f32>(b0 + o)), 1, load<f32>(b1 + o)), 2, load<f32>(b2 + o)), 3, load<f32>(b3 + o));
+      t0 = madd(t0, v128.load32_splat(a0 + o), y);
+      t1 = madd(t1, v128.load32_splat(a1 + o), y);
+    }
+    top = f32x4.add(top, t0);
+    bottom = f32x4.add(bottom, t1);
+  }
+  if (width == 4) {
+    storeVec(pc, top, accumulate);
+    storeVec(pc + cRow, bottom, accumulate);
+  } else {
+    storeScalar(pc, f32x4.extract_lane(top, 0), accumulate);
+    storeScalar(pc + 4, f32x4.extract_lane(top, 1), accumulate);
+    storeScalar(pc + cRow, f32x4.extract_lane(bottom, 0), accumulate);
+    storeScalar(pc + cRow + 4, f32x4.extract_lane(bottom, 1), accumulate);
   }
 }
 

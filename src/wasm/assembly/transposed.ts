@@ -12,7 +12,7 @@ function madd(acc: v128, x: v128, y: v128): v128 {
 }
 
 /** dst [tile][k][8] = B's columns [j0, j0 + width) (width a multiple of 8), tile by tile. */
-function packColumnTiles(dst: usize, b: usize, K: i32, N: i32, j0: i32, width: i32): void {
+export function packColumnTiles(dst: usize, b: usize, K: i32, N: i32, j0: i32, width: i32): void {
   const bRow: usize = <usize>N << 2;
   for (let jt = 0; jt < width; jt += 8) {
     let pb = b + (<usize>(j0 + jt) << 2);
@@ -43,8 +43,8 @@ export function packStrips(strips: usize, a: usize, K: i32, M: i32): void {
   }
 }
 
-/** The 4×8 tile of C at c (row stride N floats) += strip (K×4, rows kStep bytes apart)ᵀ · packed tile (K×8). */
-function tile4x8(c: usize, strip: usize, kStep: usize, tile: usize, K: i32, N: i32): void {
+/** The 4×8 tile of C at c (row stride N floats) (+)= strip (K×4, rows kStep bytes apart)ᵀ · packed tile (K×8). */
+export function tile4x8(c: usize, strip: usize, kStep: usize, tile: usize, K: i32, N: i32, accumulate: bool): void {
   let s00 = f32x4.splat(0), s01 = f32x4.splat(0);
   let s10 = f32x4.splat(0), s11 = f32x4.splat(0);
   let s20 = f32x4.splat(0), s21 = f32x4.splat(0);
@@ -67,15 +67,15 @@ function tile4x8(c: usize, strip: usize, kStep: usize, tile: usize, K: i32, N: i
     pb += 32;
   }
   const cRow: usize = <usize>N << 2;
-  addVec(c, s00); addVec(c + 16, s01);
-  addVec(c + cRow, s10); addVec(c + cRow + 16, s11);
-  addVec(c + 2 * cRow, s20); addVec(c + 2 * cRow + 16, s21);
-  addVec(c + 3 * cRow, s30); addVec(c + 3 * cRow + 16, s31);
+  storeVec(c, s00, accumulate); storeVec(c + 16, s01, accumulate);
+  storeVec(c + cRow, s10, accumulate); storeVec(c + cRow + 16, s11, accumulate);
+  storeVec(c + 2 * cRow, s20, accumulate); storeVec(c + 2 * cRow + 16, s21, accumulate);
+  storeVec(c + 3 * cRow, s30, accumulate); storeVec(c + 3 * cRow + 16, s31, accumulate);
 }
 
 @inline
-function addVec(p: usize, value: v128): void {
-  v128.store(p, f32x4.add(v128.load(p), value));
+function storeVec(p: usize, value: v128, accumulate: bool): void {
+  v128.store(p, accumulate ? f32x4.add(v128.load(p), value) : value);
 }
 
 /** C[i, j] += Σ_k A[k, i]·B[k, j] one element at a time, for all rows and columns [j0, N). */
@@ -124,7 +124,7 @@ export function addTransposedProduct(
     for (let i = 0; i < M; i += 4) {
       const strip = strips + <usize>(i >> 2) * stripStep;
       const c0 = c + ((<usize>i * N + j0) << 2);
-      for (let jt = 0; jt < w; jt += 8) tile4x8(c0 + (<usize>jt << 2), strip, kStep, panel + (<usize>(jt * K) << 2), K, N);
+      for (let jt = 0; jt < w; jt += 8) tile4x8(c0 + (<usize>jt << 2), strip, kStep, panel + (<usize>(jt * K) << 2), K, N, true);
     }
   }
   plainColumns(c, a, b, M, N, K, N8);
