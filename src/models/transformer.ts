@@ -17,7 +17,6 @@ import { embeddingForward, embeddingBackward } from '../nn/embedding.js';
 import { linearForward, linearBackward } from '../nn/linear.js';
 import { attentionBuffers, type AttentionBuffers } from '../nn/attention.js';
 import { activationForward, activationBackward, type Activation } from '../nn/activation.js';
-import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
 import { initConstant, initLinear, initNormal } from './init.js';
 import { networkTask, zeroAll, type Network } from './neural.js';
 import type { Task } from './task.js';
@@ -123,7 +122,7 @@ export function buildTransformer(spec: TransformerSpec, data: TokenDataset, aren
     fillVal: (index) => data.fillVal(index, m.batch),
     forward: () => forward(m),
     classification: true,
-    correct: () => countCorrect(m.logits, m.batch.targets, N, V),
+    correct: () => m.d.kernels.countCorrect(m.logits, m.batch.targets, N, V),
     backward: () => backward(m),
   };
   return networkTask(net);
@@ -170,7 +169,7 @@ function forward(m: Model): number {
   const out = blockOutput(blocks[blocks.length - 1]!, pre);
   if (lnf !== null) d.kernels.layernormForward(m.lnfOut, m.lnfMean, m.lnfRstd, out, lnf.w.w, lnf.b.w, N, C);
   linearForward(d.kernels, m.logits, pre ? m.lnfOut : out, m.headW.w, m.headB.w, N, C, V);
-  return softmaxCrossEntropyForward(m.probs, m.logits, m.batch.targets, N, V);
+  return d.kernels.softmaxCrossEntropyForward(m.probs, m.logits, m.batch.targets, N, V);
 }
 
 /** The backward pass of the last forward: adds into the parameter gradients. */
@@ -181,7 +180,7 @@ function backward(m: Model): void {
   const out = blockOutput(last, pre);
   const dout = blockOutputGrad(last, pre);
   zeroAll(m.actGrads);
-  softmaxCrossEntropyBackward(m.dlogits, m.probs, m.batch.targets, N, V, 1 / N);
+  d.kernels.softmaxCrossEntropyBackward(m.dlogits, m.probs, m.batch.targets, N, V, 1 / N);
   linearBackward(d.kernels, pre ? m.dlnfOut : dout, m.headW.g, m.headB.g, m.dlogits, pre ? m.lnfOut : out, m.headW.w, N, C, V);
   if (lnf !== null) d.kernels.layernormBackward(dout, lnf.w.g, lnf.b.g, m.dlnfOut, out, lnf.w.w, m.lnfMean, m.lnfRstd, N, C);
   for (let l = blocks.length - 1; l >= 0; l--) {

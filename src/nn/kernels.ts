@@ -133,4 +133,11 @@ export interface Kernels {
   lstmForwardTokens(buf: LstmBuffers, p: LstmParams, x: Float32Array, tokens: LstmTokens): void;
   /** dtable[ids[n], :] += dout[n, :] for n < N (N lookups of width C): src/nn/embedding.ts. */
   embeddingBackward(dtable: Float32Array, dout: Float32Array, ids: Int32Array, N: number, C: number): void;
+  // The classifier head's loss (the same bits from both sets: the wasm kernels' exp and log are V8's).
+  /** probs = softmax(logits) per row of V; returns the mean cross-entropy: src/nn/crossentropy.ts. */
+  softmaxCrossEntropyForward(probs: Float32Array, logits: Float32Array, targets: Int32Array, N: number, V: number): number;
+  /** dlogits += scale·(probs − onehot(targets)): src/nn/crossentropy.ts. */
+  softmaxCrossEntropyBackward(dlogits: Float32Array, probs: Float32Array, targets: Int32Array, N: number, V: number, scale: number): void;
+  /** Rows whose arg-max logit (first on ties) is the target: src/nn/crossentropy.ts. */
+  countCorrect(logits: Float32Array, targets: Int32Array, N: number, V: number): number;
 }

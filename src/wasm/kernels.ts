@@ -17,6 +17,7 @@ import { geluBackward, geluForward, tanhBackward, tanhForward } from '../nn/acti
 import { layernormBackward, layernormForward } from '../nn/layernorm.js';
 import { residualBackward, residualForward } from '../nn/residual.js';
 import { attentionBackward, attentionForward } from '../nn/attention.js';
+import { countCorrect, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../nn/crossentropy.js';
 import { WasmKernels, wasmUnavailableReason } from './wasm-kernels.js';
 
 const KERNEL_SETS = ['js', 'wasm'] as const;
@@ -57,6 +58,10 @@ export const jsKernels: Kernels = {
   // The LSTM's first layer fed from token ids, and its embedding's backward.
   lstmForwardTokens,
   embeddingBackward,
+  // the classifier head's loss
+  softmaxCrossEntropyForward,
+  softmaxCrossEntropyBackward,
+  countCorrect,
 };
 
 /**

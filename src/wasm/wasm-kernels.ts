@@ -67,6 +67,10 @@ interface Exports {
     wih: number, whh: number, bias: number, T: number, B: number, In: number, H: number,
   ): void;
   embeddingBackward(dtable: number, dout: number, ids: number, N: number, C: number): void;
+  // the classifier head's loss
+  softmaxCrossEntropyForward(probs: number, logits: number, targets: number, N: number, V: number): number;
+  softmaxCrossEntropyBackward(dlogits: number, probs: number, targets: number, N: number, V: number, scale: number): void;
+  countCorrect(logits: number, targets: number, N: number, V: number): number;
 }
 
 // The part of the WebAssembly JS API used here. TypeScript declares WebAssembly only in its DOM
@@ -341,5 +345,18 @@ export class WasmKernels implements Kernels {
 
   embeddingBackward(dtable: Float32Array, dout: Float32Array, ids: Int32Array, N: number, C: number): void {
     this.k.embeddingBackward(this.at(dtable), this.at(dout), this.at(ids), N, C);
+  }
+
+  // the classifier head's loss
+  softmaxCrossEntropyForward(probs: Float32Array, logits: Float32Array, targets: Int32Array, N: number, V: number): number {
+    return this.k.softmaxCrossEntropyForward(this.at(probs), this.at(logits), this.at(targets), N, V);
+  }
+
+  softmaxCrossEntropyBackward(dlogits: Float32Array, probs: Float32Array, targets: Int32Array, N: number, V: number, scale: number): void {
+    this.k.softmaxCrossEntropyBackward(this.at(dlogits), this.at(probs), this.at(targets), N, V, scale);
+  }
+
+  countCorrect(logits: Float32Array, targets: Int32Array, N: number, V: number): number {
+    return this.k.countCorrect(this.at(logits), this.at(targets), N, V);
   }
 }

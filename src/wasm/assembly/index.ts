@@ -17,3 +17,7 @@ export { attentionForward, attentionBackward } from './attention';
 // The LSTM's first layer fed from token ids (src/nn/lstm.ts lstmForwardTokens) and its embedding's backward.
 export { lstmForwardTokens } from './lstm';
 export { embeddingBackward } from './embedding';
+// softmax cross-entropy and accuracy (src/nn/crossentropy.ts), and the float64 exp and log they use,
+// exported for test/wasm-loss.test.ts's bit-for-bit check against Math.exp and Math.log
+export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from './loss';
+export { ieeeExp, ieeeLog, expInto } from './ieee754';
