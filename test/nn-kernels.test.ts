@@ -30,7 +30,8 @@ function counted(): { kernels: Kernels; calls: Map<string, number> } {
 test('an LSTM model and its Adam step run through the arena\'s kernels, with the same numbers as the JS kernels', () => {
   // 2 layers: forward = 2 LSTM layer calls (the first fed from the token ids) + the head's matmul and bias; backward = 2 layer calls +
   // the head's two matmuls (dinp and dweight) and its bias sums, and the embedding's scatter-add; the loss forward and backward and
-  // the accuracy count; one Adam step; the arena's memory made once.
+  // the accuracy count; the gradients zeroed (the parameters' and 4 activation gradients: the embedding's, the logits' and each
+  // layer's dh); one Adam step; the arena's memory made once.
   const build = (kernels: Kernels) =>
     Arena.build((a) => {
       const task = buildLstm(Lstm.parse({ kind: 'lstm', embed: 4, hidden: 5, layers: 2 }), toyTokens('random', 3, 4, 6), a, 0);
@@ -44,7 +45,7 @@ test('an LSTM model and its Adam step run through the arena\'s kernels, with the
     optimizer.step(task.params.data, task.params.grad, 1, 1e-3);
   }
   assert.deepEqual(Object.fromEntries(calls), { memory: 1, lstmForwardTokens: 1, lstmForward: 1, lstmBackward: 2, embeddingBackward: 1, matmul: 3, addChannelBias: 1, addChannelSums: 1,
-    softmaxCrossEntropyForward: 1, softmaxCrossEntropyBackward: 1, countCorrect: 1, adamStep: 1 });
+    softmaxCrossEntropyForward: 1, softmaxCrossEntropyBackward: 1, countCorrect: 1, fillZero: 5, adamStep: 1 });
   assert.deepEqual(spied.task.params.data, plain.task.params.data);
 });
 

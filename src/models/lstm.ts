@@ -67,7 +67,7 @@ export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed
     classification: true,
     correct: () => kernels.countCorrect(logits, targetsTB, N, V),
     backward(): void {
-      zeroAll(actGrads);
+      zeroAll(kernels, actGrads);
       kernels.softmaxCrossEntropyBackward(dlogits, probs, targetsTB, N, V, 1 / N);
       linearBackward(kernels, top.dh, headW.g, headB.g, dlogits, top.h, headW.w, N, H, V);
       for (let l = L - 1; l >= 0; l--) {
@@ -78,7 +78,7 @@ export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed
       kernels.embeddingBackward(wte.g, demb, inputsTB, N, E);
     },
   };
-  return networkTask(net);
+  return networkTask(net, kernels);
 }
 
 /** Embedding, LSTM layers and head, declared and initialised in this order from one stream. */

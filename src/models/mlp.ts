@@ -61,13 +61,13 @@ export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed:
     classification: classify,
     correct: () => kernels.countCorrect(out, batch.labels, B, K),
     backward(): void {
-      zeroAll(actGrads);
+      zeroAll(kernels, actGrads);
       if (classify) kernels.softmaxCrossEntropyBackward(dout, probs, batch.labels, B, K, 1 / B);
       else mseBackward(dout, out, batch.targets, B * K, 1);
       denseBackward(kernels, stack, batch.x, null);
     },
   };
-  return networkTask(net);
+  return networkTask(net, kernels);
 }
 
 /** The Network fields that feed a model on vector data its batches (one prediction per row). */

@@ -125,7 +125,7 @@ export function buildTransformer(spec: TransformerSpec, data: TokenDataset, aren
     correct: () => m.d.kernels.countCorrect(m.logits, m.batch.targets, N, V),
     backward: () => backward(m),
   };
-  return networkTask(net);
+  return networkTask(net, m.d.kernels);
 }
 
 function buildModel(spec: TransformerSpec, data: TokenDataset, arena: Arena, seed: number): Model {
@@ -179,7 +179,7 @@ function backward(m: Model): void {
   const last = blocks[blocks.length - 1]!;
   const out = blockOutput(last, pre);
   const dout = blockOutputGrad(last, pre);
-  zeroAll(m.actGrads);
+  zeroAll(d.kernels, m.actGrads);
   d.kernels.softmaxCrossEntropyBackward(m.dlogits, m.probs, m.batch.targets, N, V, 1 / N);
   linearBackward(d.kernels, pre ? m.dlnfOut : dout, m.headW.g, m.headB.g, m.dlogits, pre ? m.lnfOut : out, m.headW.w, N, C, V);
   if (lnf !== null) d.kernels.layernormBackward(dout, lnf.w.g, lnf.b.g, m.dlnfOut, out, lnf.w.w, m.lnfMean, m.lnfRstd, N, C);

@@ -62,6 +62,9 @@ export const jsKernels: Kernels = {
   softmaxCrossEntropyForward,
   softmaxCrossEntropyBackward,
   countCorrect,
+  fillZero: (x, n) => {
+    x.fill(0, 0, n);
+  },
 };
 
 /**

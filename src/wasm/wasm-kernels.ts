@@ -71,6 +71,7 @@ interface Exports {
   softmaxCrossEntropyForward(probs: number, logits: number, targets: number, N: number, V: number): number;
   softmaxCrossEntropyBackward(dlogits: number, probs: number, targets: number, N: number, V: number, scale: number): void;
   countCorrect(logits: number, targets: number, N: number, V: number): number;
+  fillZero(x: number, n: number): void;
 }
 
 // The part of the WebAssembly JS API used here. TypeScript declares WebAssembly only in its DOM
@@ -358,5 +359,10 @@ export class WasmKernels implements Kernels {
 
   countCorrect(logits: Float32Array, targets: Int32Array, N: number, V: number): number {
     return this.k.countCorrect(this.at(logits), this.at(targets), N, V);
+  }
+
+  fillZero(x: Float32Array, n: number): void {
+    if (n > x.length) throw new Error(`WasmKernels.fillZero: ${n} floats past a view of ${x.length}`);
+    this.k.fillZero(this.at(x), n);
   }
 }

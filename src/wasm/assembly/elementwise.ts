@@ -1,6 +1,6 @@
-// The elementwise layers of the MLP and the transformer: tanh and GELU (src/nn/activation.ts) and the
-// residual add (src/nn/residual.ts). The residual loops and tanh's backward are bit for bit the TS
-// loops' (an f32 add equals the TS float64 add rounded once; tanh's backward runs the TS float64
+// The elementwise layers of the MLP and the transformer: tanh and GELU (src/nn/activation.ts), the
+// residual add (src/nn/residual.ts), and the gradients' zeroing. The residual loops and tanh's
+// backward are bit for bit the TS loops' (an f32 add equals the TS float64 add rounded once; tanh's backward runs the TS float64
 // expression in f64x2 lanes). tanh and GELU forward, and GELU's backward, evaluate in float32 with
 // ./math's exp4 where the TS loops call Math.tanh / Math.exp in float64: they agree to a few float32
 // roundings (bounds derived in test/wasm-layers.test.ts). Pointers are byte offsets.
@@ -17,6 +17,11 @@ export function residualForward(out: usize, a: usize, b: usize, n: i32): void {
     const at = <usize>i << 2;
     store<f32>(out + at, load<f32>(a + at) + load<f32>(b + at));
   }
+}
+
+/** x[0, n) = 0, one bulk fill */
+export function fillZero(x: usize, n: i32): void {
+  memory.fill(x, 0, <usize>n << 2);
 }
 
 /** da += dout, db += dout */
