@@ -52,7 +52,8 @@ test('an LSTM model and its Adam step run through the arena\'s kernels, with the
 test('a transformer runs every layer through the arena\'s kernels: per block 4 linears, attention, 2 LayerNorms, 2 residuals, GELU', () => {
   // 3 pre-norm blocks: 3·4 + 1 = 13 linears (a matmul and a bias add each, the head included), one
   // attention call per block (its products run inside it), 3·2 + 1 = 7 LayerNorms (the final one
-  // included), 3·2 residual adds and 3 GELUs (the default activation), then the loss and the accuracy count.
+  // included), 3·2 residual adds and 3 GELUs (the default activation), after the token and position embeddings, then the loss and
+  // the accuracy count.
   const { kernels, calls } = counted();
   const spec = Transformer.parse({ kind: 'transformer', d_model: 8, heads: 2, layers: 3, d_ff: 12, context: 5 });
   const task: Task = Arena.build((a) => buildTransformer(spec, toyTokens('random', 2, 5, 7), a, 0), kernels).value;
@@ -60,6 +61,6 @@ test('a transformer runs every layer through the arena\'s kernels: per block 4 l
   task.evaluate!(1);
   assert.deepEqual(Object.fromEntries(calls), {
     matmul: 13, addChannelBias: 13, attentionForward: 3, layernormForward: 7, residualForward: 6, geluForward: 3,
-    softmaxCrossEntropyForward: 1, countCorrect: 1,
+    embeddingForward: 2, softmaxCrossEntropyForward: 1, countCorrect: 1,
   });
 });

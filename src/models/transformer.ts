@@ -13,7 +13,6 @@ import type { ModelSpec } from '../config/models.js';
 import type { TokenBatch, TokenDataset } from '../data/batch.js';
 import { ConfigError } from '../base/errors.js';
 import { Rng } from '../base/rng.js';
-import { embeddingForward, embeddingBackward } from '../nn/embedding.js';
 import { linearForward, linearBackward } from '../nn/linear.js';
 import { attentionBuffers, type AttentionBuffers } from '../nn/attention.js';
 import { activationForward, activationBackward, type Activation } from '../nn/activation.js';
@@ -159,8 +158,8 @@ function blockOutputGrad(k: Block, pre: boolean): Float32Array {
 function forward(m: Model): number {
   const { d, pre, blocks, lnf } = m;
   const { N, C, V } = d;
-  embeddingForward(m.x0, m.batch.inputs, m.wte.w, N, C, false);
-  embeddingForward(m.x0, m.positions, m.wpe.w, N, C, true);
+  d.kernels.embeddingForward(m.x0, m.batch.inputs, m.wte.w, N, C, false);
+  d.kernels.embeddingForward(m.x0, m.positions, m.wpe.w, N, C, true);
   for (let l = 0; l < blocks.length; l++) {
     const inp = l === 0 ? m.x0 : blockOutput(blocks[l - 1]!, pre);
     if (pre) blockForwardPre(blocks[l]!, inp, d);
@@ -190,8 +189,8 @@ function backward(m: Model): void {
     if (pre) blockBackwardPre(blocks[l]!, inp, dinp, d);
     else blockBackwardPost(blocks[l]!, inp, dinp, d);
   }
-  embeddingBackward(m.wte.g, m.dx0, m.batch.inputs, N, C);
-  embeddingBackward(m.wpe.g, m.dx0, m.positions, N, C);
+  d.kernels.embeddingBackward(m.wte.g, m.dx0, m.batch.inputs, N, C);
+  d.kernels.embeddingBackward(m.wpe.g, m.dx0, m.positions, N, C);
 }
 
 /** Embeddings, blocks, final LayerNorm and head, declared and initialised in this order from one stream. */

@@ -131,6 +131,8 @@ export interface Kernels {
   // The LSTM's first layer fed from token ids, and its embedding's backward.
   /** x = tokens.table[tokens.ids], then lstmForward on x, projecting each table row once: src/nn/lstm.ts. */
   lstmForwardTokens(buf: LstmBuffers, p: LstmParams, x: Float32Array, tokens: LstmTokens): void;
+  /** out[n, :] (+)= table[ids[n], :] for n < N (the transformer's token and position embeddings): src/nn/embedding.ts. */
+  embeddingForward(out: Float32Array, ids: Int32Array, table: Float32Array, N: number, C: number, accumulate: boolean): void;
   /** dtable[ids[n], :] += dout[n, :] for n < N (N lookups of width C): src/nn/embedding.ts. */
   embeddingBackward(dtable: Float32Array, dout: Float32Array, ids: Int32Array, N: number, C: number): void;
   // The classifier head's loss (the same bits from both sets: the wasm kernels' exp and log are V8's).

@@ -5,7 +5,7 @@
 import type { Kernels } from '../nn/kernels.js';
 import { matmul } from '../nn/matmul.js';
 import { lstmBackward, lstmForward, lstmForwardTokens } from '../nn/lstm.js';
-import { embeddingBackward } from '../nn/embedding.js';
+import { embeddingBackward, embeddingForward } from '../nn/embedding.js';
 import { addChannelBias, addChannelSums, col2im, im2col } from '../nn/conv2d.js';
 import { reluBackward, reluForward } from '../nn/activation.js';
 import { maxPool2dBackward, maxPool2dForward } from '../nn/maxpool2d.js';
@@ -57,6 +57,7 @@ export const jsKernels: Kernels = {
   attentionBackward,
   // The LSTM's first layer fed from token ids, and its embedding's backward.
   lstmForwardTokens,
+  embeddingForward,
   embeddingBackward,
   // the classifier head's loss
   softmaxCrossEntropyForward,

@@ -66,6 +66,7 @@ interface Exports {
     x: number, ids: number, table: number, V: number, padded: number, projected: number,
     wih: number, whh: number, bias: number, T: number, B: number, In: number, H: number,
   ): void;
+  embeddingForward(out: number, ids: number, table: number, N: number, C: number, accumulate: number): void;
   embeddingBackward(dtable: number, dout: number, ids: number, N: number, C: number): void;
   // the classifier head's loss
   softmaxCrossEntropyForward(probs: number, logits: number, targets: number, N: number, V: number): number;
@@ -342,6 +343,10 @@ export class WasmKernels implements Kernels {
       this.at(x), this.at(tokens.ids), this.at(tokens.table), tokens.V, this.at(tokens.padded), this.at(tokens.projected),
       this.at(p.wih.w), this.at(p.whh.w), this.at(p.bias.w), buf.T, buf.B, buf.In, buf.H,
     );
+  }
+
+  embeddingForward(out: Float32Array, ids: Int32Array, table: Float32Array, N: number, C: number, accumulate: boolean): void {
+    this.k.embeddingForward(this.at(out), this.at(ids), this.at(table), N, C, accumulate ? 1 : 0);
   }
 
   embeddingBackward(dtable: Float32Array, dout: Float32Array, ids: Int32Array, N: number, C: number): void {

@@ -16,7 +16,7 @@ export { layernormForward, layernormBackward } from './layernorm';
 export { attentionForward, attentionBackward } from './attention';
 // The LSTM's first layer fed from token ids (src/nn/lstm.ts lstmForwardTokens) and its embedding's backward.
 export { lstmForwardTokens } from './lstm';
-export { embeddingBackward } from './embedding';
+export { embeddingForward, embeddingBackward } from './embedding';
 // softmax cross-entropy and accuracy (src/nn/crossentropy.ts), and the float64 exp and log they use,
 // exported for test/wasm-loss.test.ts's bit-for-bit check against Math.exp and Math.log
 export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from './loss';
