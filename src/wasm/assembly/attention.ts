@@ -1,8 +1,9 @@
 // Causal multi-head self-attention forward and backward: src/nn/attention.ts's computation (same
 // buffers; masked scores are not computed, beyond the few inside the 4×4 blocks that straddle the
 // diagonal, which are overwritten with the exact 0 of a masked weight), with the products in float32
-// f32x4 lanes and the softmax's exponentials by ./math's exp4, where the TS loops sum in float64 and
-// call Math.exp: they agree to float32 roundings (bound derived in test/wasm-layers.test.ts).
+// f32x4 lanes and the softmax's exponentials by ./math's exp4 (weights below e^{−64} made 0), where
+// the TS loops sum in float64 and call Math.exp: they agree to float32 roundings (bound derived in
+// test/wasm-layers.test.ts).
 // A head's products are small (T×T×hs with hs = 8 in the shipped config), so they are register-blocked
 // here, four rows at a time, over the lower triangle only, rather than calls of the general matmul:
 //   lowerScores  S[t, s]  = Σ_e X[t, e]·Yᵀ[e, s]      for s ≤ t   (S = Q·Kᵀ, dA = dY·Vᵀ)
@@ -165,6 +166,18 @@ function upperTimesScalar(Z: usize, zStride: usize, P: usize, X: usize, xStride:
 // weights, which also overwrites the masked scores the block wrote). Rows past the last full block
 // (when 4 ∤ T) have no such slack and run lane by lane.
 
+// Weights below e^{−64} (relative to the row's largest, which is 1 before normalising) are made exactly
+// 0: one that small only ever feeds float32 products that underflow into subnormals, which the CPU
+// computes ~100× slower (a trained head has many such weights), and it changes the weighted sums by
+// less than 1.7e-28 of a value each, far below their rounding (the bound in test/wasm-layers.test.ts).
+const FLUSH_BELOW: f32 = -64;
+
+/** e^z by exp4, 0 where z < FLUSH_BELOW. */
+@inline
+function weight4(z: v128): v128 {
+  return v128.andnot(exp4(z), f32x4.lt(z, f32x4.splat(FLUSH_BELOW)));
+}
+
 /** Lanes j of the vector at s0 with s0 + j ≤ t. */
 @inline
 function lanesUpTo(s0: i32, t: i32): v128 {
@@ -184,7 +197,7 @@ function causalSoftmaxRow(row: usize, t: i32, T: i32, scale: f32): void {
   const topV = f32x4.pmax(maxV, v128.shuffle<f32>(maxV, maxV, 1, 0, 3, 2)), scaleV = f32x4.splat(scale);
   let sumV = f32x4.splat(0);
   for (let p = row; p <= last; p += 16) {
-    let e = exp4(f32x4.mul(f32x4.sub(v128.load(p), topV), scaleV));
+    let e = weight4(f32x4.mul(f32x4.sub(v128.load(p), topV), scaleV));
     if (p == last) e = v128.and(e, valid);
     v128.store(p, e);
     sumV = f32x4.add(sumV, e);
@@ -199,7 +212,7 @@ function causalSoftmaxRowScalar(row: usize, t: i32, scale: f32): void {
   let sum: f32 = 0;
   for (let s = 0; s <= t; s++) {
     const at = row + (<usize>s << 2);
-    const e = f32x4.extract_lane(exp4(f32x4.splat((load<f32>(at) - top) * scale)), 0);
+    const e = f32x4.extract_lane(weight4(f32x4.splat((load<f32>(at) - top) * scale)), 0);
     store<f32>(at, e);
     sum += e;
   }
