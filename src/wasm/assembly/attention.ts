@@ -206,6 +206,63 @@ function causalSoftmaxRow(row: usize, t: i32, T: i32, scale: f32): void {
   for (let p = row; p <= last; p += 16) v128.store(p, f32x4.mul(v128.load(p), inv));
 }
 
+/** The row's maximum as a splat: pmax across the lanes of m, in causalSoftmaxRow's order. */
+@inline
+function splatMax(m: v128): v128 {
+  m = f32x4.pmax(m, v128.shuffle<f32>(m, m, 2, 3, 0, 1));
+  return f32x4.pmax(m, v128.shuffle<f32>(m, m, 1, 0, 3, 2));
+}
+
+/** e^{(x − top)·scale} (0 where flushed), 0 in the lanes after t when p is the block's last vector. */
+@inline
+function rowWeights(p: usize, last: usize, top: v128, scale: v128, valid: v128): v128 {
+  const e = weight4(f32x4.mul(f32x4.sub(v128.load(p), top), scale));
+  return p == last ? v128.and(e, valid) : e;
+}
+
+/**
+ * Rows t0 … t0 + 3 of a full diagonal block (4 | t0, t0 + 4 ≤ T), each exactly as causalSoftmaxRow
+ * computes it (same operations in the same order), four rows interleaved: a row is one long chain
+ * (max, then exponentials, then their sum and its reciprocal), and four chains keep the core busy.
+ */
+function causalSoftmaxBlock(row: usize, t0: i32, T: i32, scale: f32): void {
+  const tBytes = <usize>T << 2;
+  const r1 = row + tBytes, r2 = r1 + tBytes, r3 = r2 + tBytes;
+  const lastOff = <usize>t0 << 2; // the block's last vector, E − 4 = t0
+  const v0 = lanesUpTo(t0, t0), v1 = lanesUpTo(t0, t0 + 1), v2 = lanesUpTo(t0, t0 + 2), v3 = lanesUpTo(t0, t0 + 3);
+  const minusInf = f32x4.splat(-Infinity);
+  let m0 = v128.bitselect(v128.load(row + lastOff), minusInf, v0), m1 = v128.bitselect(v128.load(r1 + lastOff), minusInf, v1);
+  let m2 = v128.bitselect(v128.load(r2 + lastOff), minusInf, v2), m3 = v128.bitselect(v128.load(r3 + lastOff), minusInf, v3);
+  for (let p: usize = 0; p < lastOff; p += 16) {
+    m0 = f32x4.pmax(m0, v128.load(row + p));
+    m1 = f32x4.pmax(m1, v128.load(r1 + p));
+    m2 = f32x4.pmax(m2, v128.load(r2 + p));
+    m3 = f32x4.pmax(m3, v128.load(r3 + p));
+  }
+  const top0 = splatMax(m0), top1 = splatMax(m1), top2 = splatMax(m2), top3 = splatMax(m3), scaleV = f32x4.splat(scale);
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+  for (let p: usize = 0; p <= lastOff; p += 16) {
+    const e0 = rowWeights(row + p, row + lastOff, top0, scaleV, v0), e1 = rowWeights(r1 + p, r1 + lastOff, top1, scaleV, v1);
+    const e2 = rowWeights(r2 + p, r2 + lastOff, top2, scaleV, v2), e3 = rowWeights(r3 + p, r3 + lastOff, top3, scaleV, v3);
+    v128.store(row + p, e0);
+    v128.store(r1 + p, e1);
+    v128.store(r2 + p, e2);
+    v128.store(r3 + p, e3);
+    s0 = f32x4.add(s0, e0);
+    s1 = f32x4.add(s1, e1);
+    s2 = f32x4.add(s2, e2);
+    s3 = f32x4.add(s3, e3);
+  }
+  const i0 = f32x4.splat(<f32>1 / sum4(s0)), i1 = f32x4.splat(<f32>1 / sum4(s1));
+  const i2 = f32x4.splat(<f32>1 / sum4(s2)), i3 = f32x4.splat(<f32>1 / sum4(s3));
+  for (let p: usize = 0; p <= lastOff; p += 16) {
+    v128.store(row + p, f32x4.mul(v128.load(row + p), i0));
+    v128.store(r1 + p, f32x4.mul(v128.load(r1 + p), i1));
+    v128.store(r2 + p, f32x4.mul(v128.load(r2 + p), i2));
+    v128.store(r3 + p, f32x4.mul(v128.load(r3 + p), i3));
+  }
+}
+
 function causalSoftmaxRowScalar(row: usize, t: i32, scale: f32): void {
   let top = load<f32>(row);
   for (let s = 1; s <= t; s++) top = max(top, load<f32>(row + (<usize>s << 2)));
@@ -232,7 +289,9 @@ export function attentionForward(out: usize, att: usize, scratch: usize, qkv: us
       const attHead = att + (<usize>((b * NH + hd) * T * T) << 2);
       transposeHead(scratch, head + cBytes, rowBytes, T, hs); // Kᵀ
       lowerScores(attHead, head, rowBytes, scratch, T, hs);
-      for (let t = 0; t < T; t++) causalSoftmaxRow(attHead + (<usize>(t * T) << 2), t, T, scale);
+      let t = 0;
+      for (; t + 4 <= T; t += 4) causalSoftmaxBlock(attHead + (<usize>(t * T) << 2), t, T, scale);
+      for (; t < T; t++) causalSoftmaxRow(attHead + (<usize>(t * T) << 2), t, T, scale);
       const y = out + (<usize>(b * T * C + hd * hs) << 2);
       lowerTimes(y, cBytes, attHead, head + 2 * cBytes, rowBytes, T, hs, false);
     }
