@@ -314,7 +314,9 @@ export function attentionBackward(dqkv: usize, att: usize, datt: usize, scratch:
       const dattHead = datt + (<usize>((b * NH + hd) * T * T) << 2);
       transposeHead(scratch, head + 2 * cBytes, rowBytes, T, hs); // Vᵀ
       lowerScores(dattHead, dy, cBytes, scratch, T, hs); // dA = dY·Vᵀ
-      for (let t = 0; t < T; t++) scoreGradRow(dattHead + (<usize>(t * T) << 2), attHead + (<usize>(t * T) << 2), t, T, scale);
+      let t = 0;
+      for (; t + 4 <= T; t += 4) scoreGradBlock(dattHead + (<usize>(t * T) << 2), attHead + (<usize>(t * T) << 2), t, T, scale);
+      for (; t < T; t++) scoreGradRow(dattHead + (<usize>(t * T) << 2), attHead + (<usize>(t * T) << 2), t, T, scale);
       lowerTimes(dhead, rowBytes, dattHead, head + cBytes, rowBytes, T, hs, true); // dQ += dS·K
       upperTimes(dhead + cBytes, rowBytes, dattHead, head, rowBytes, T, hs); // dK += dSᵀ·Q
       upperTimes(dhead + 2 * cBytes, rowBytes, attHead, dy, cBytes, T, hs); // dV += Aᵀ·dY
@@ -344,4 +346,34 @@ function scoreGradRow(da: usize, a: usize, t: i32, T: i32, scale: f32): void {
     const at = da + (<usize>s << 2);
     store<f32>(at, scale * load<f32>(a + (<usize>s << 2)) * (load<f32>(at) - rowDot));
   }
+}
+
+/** dA·A of one row's vectors [0, end), as scoreGradRow sums it: lanes in order, then across. */
+@inline
+function dotRow(da: usize, a: usize, end: usize): v128 {
+  let dotV = f32x4.splat(0);
+  for (let p: usize = 0; p < end; p += 16) dotV = f32x4.add(dotV, f32x4.mul(v128.load(a + p), v128.load(da + p)));
+  return f32x4.splat(sum4(dotV));
+}
+
+/** da ← scale·A·(dA − dot) over one row's vectors [0, end). */
+@inline
+function scoreGradUpdate(da: usize, a: usize, end: usize, dot: v128, scaleV: v128): void {
+  for (let p: usize = 0; p < end; p += 16) v128.store(da + p, f32x4.mul(f32x4.mul(scaleV, v128.load(a + p)), f32x4.sub(v128.load(da + p), dot)));
+}
+
+/**
+ * scoreGradRow for the rows t0 … t0 + 3 of a full diagonal block (4 | t0, t0 + 4 ≤ T), the same
+ * operations in the same order, the four rows' sums taken before any row is updated (independent chains).
+ */
+function scoreGradBlock(da: usize, a: usize, t0: i32, T: i32, scale: f32): void {
+  const tBytes = <usize>T << 2;
+  const end = <usize>(t0 + 4) << 2;
+  const dot0 = dotRow(da, a, end), dot1 = dotRow(da + tBytes, a + tBytes, end);
+  const dot2 = dotRow(da + 2 * tBytes, a + 2 * tBytes, end), dot3 = dotRow(da + 3 * tBytes, a + 3 * tBytes, end);
+  const scaleV = f32x4.splat(scale);
+  scoreGradUpdate(da, a, end, dot0, scaleV);
+  scoreGradUpdate(da + tBytes, a + tBytes, end, dot1, scaleV);
+  scoreGradUpdate(da + 2 * tBytes, a + 2 * tBytes, end, dot2, scaleV);
+  scoreGradUpdate(da + 3 * tBytes, a + 3 * tBytes, end, dot3, scaleV);
 }
