@@ -2,9 +2,9 @@
 // residual add (src/nn/residual.ts), and the gradients' zeroing. The residual loops and tanh's
 // backward are bit for bit the TS loops' (an f32 add equals the TS float64 add rounded once; tanh's
 // backward runs the TS float64 expression in f64x2 lanes). tanh and GELU forward, and GELU's
-// backward, evaluate in float32 with
-// ./math's exp4 where the TS loops call Math.tanh / Math.exp in float64: they agree to a few float32
-// roundings (bounds derived in test/wasm-layers.test.ts). Pointers are byte offsets.
+// backward, evaluate in float32 with ./math's exp4 where the TS loops call Math.tanh / Math.exp in
+// float64: they agree to a few float32 roundings (bounds derived in test/wasm-layers.test.ts).
+// Pointers are byte offsets.
 import { exp4 } from './math';
 
 /** out = a + b */
