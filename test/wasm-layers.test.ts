@@ -158,8 +158,8 @@ test('tanh and GELU: wasm within the derived bounds of the JS reference, every i
     const v = arrays(kernels, (f) => ({ x: f(n), tanh: f(n), gelu: f(n), dout: f(n), dinp: f(n) }));
     v.x.set(xs); v.dout.set(dout); v.dinp.set(dinp);
     kernels.tanhForward(v.tanh, v.x, n);
-    kernels.geluForward(v.gelu, v.x, n);
-    kernels.geluBackward(v.dinp, v.dout, v.x, n);
+    kernels.geluForward(v.gelu, v.x, n, null);
+    kernels.geluBackward(v.dinp, v.dout, v.x, n, null);
     return v;
   };
   const js = run(jsKernels);
@@ -179,13 +179,34 @@ test('tanh and GELU: wasm within the derived bounds of the JS reference, every i
   assertWithin(wasm.dinp, js.dinp, gradBound, 'gelu backward');
 });
 
+test('GELU with a saved buffer (the forward keeps exp(−2u), the backward reads it): the same bits as without, in wasm', () => {
+  const xs = [...activationInputs(), 0, -0, Infinity, -Infinity, NaN];
+  const rng = new Rng(11, 'wasm-layers/gelu-saved');
+  const dout = values(xs.length, rng), dinp = values(xs.length, rng);
+  for (const n of [xs.length, 3]) {
+    const run = (saving: boolean) => {
+      const wasm = createKernels('wasm');
+      const v = arrays(wasm, (f) => ({ x: f(n), y: f(n), dinp: f(n), dout: f(n), saved: f(n) }));
+      v.x.set(xs.slice(0, n)); v.dout.set(dout.slice(0, n)); v.dinp.set(dinp.slice(0, n));
+      wasm.geluForward(v.y, v.x, n, saving ? v.saved : null);
+      wasm.geluBackward(v.dinp, v.dout, v.x, n, saving ? v.saved : null);
+      return v;
+    };
+    const plain = run(false), saving = run(true);
+    const bits = (a: Float32Array) => [...new Uint32Array(a.buffer, a.byteOffset, a.length)].map((b, i) => (Number.isNaN(a[i]) ? -1 : b));
+    assert.deepEqual(bits(saving.y), bits(plain.y), `forward, n = ${n}`);
+    assert.deepEqual(bits(saving.dinp), bits(plain.dinp), `backward, n = ${n}`);
+    assert.ok(saving.saved.some((e) => e !== 0), 'the forward filled the saved buffer');
+  }
+});
+
 test('tanh and GELU keep their limits and special values in wasm: ±1, exact 0 and −0, NaN', () => {
   const xs = [0, -0, 20, -20, Infinity, -Infinity, NaN, -1e30, 1e30];
   const wasm = createKernels('wasm');
   const w = arrays(wasm, (f) => ({ x: f(xs.length), t: f(xs.length), g: f(xs.length) }));
   w.x.set(xs);
   wasm.tanhForward(w.t, w.x, xs.length);
-  wasm.geluForward(w.g, w.x, xs.length);
+  wasm.geluForward(w.g, w.x, xs.length, null);
   // tanh: odd with exact limits; −0 stays −0 (Math.tanh(−0) = −0)
   assert.deepEqual([...w.t], [0, -0, 1, -1, 1, -1, NaN, -1, 1]);
   assert.ok(Object.is(w.t[1], -0));

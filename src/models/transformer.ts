@@ -52,6 +52,8 @@ interface Block {
   ln2Rstd: Float32Array;
   fc: Float32Array;
   fcAct: Float32Array;
+  /** GELU's saved exp(−2u) for its backward (Kernels.geluForward): N×F floats; empty for other activations. */
+  fcSaved: Float32Array;
   fcProj: Float32Array;
   res2: Float32Array;
   dln1Out: Float32Array;
@@ -249,7 +251,7 @@ function buildBlock(arena: Arena, name: string, d: Dims, heads: number, rng: Rng
     att: attentionBuffers(arena, B, T, C, heads),
     attOut: f(N * C), proj: f(N * C), res1: f(N * C),
     ln2Out: f(N * C), ln2Mean: f(N), ln2Rstd: f(N),
-    fc: f(N * F), fcAct: f(N * F), fcProj: f(N * C), res2: f(N * C),
+    fc: f(N * F), fcAct: f(N * F), fcSaved: f(d.act === 'gelu' ? N * F : 0), fcProj: f(N * C), res2: f(N * C),
     dln1Out: f(N * C), dqkv: f(N * 3 * C), dattOut: f(N * C), dproj: f(N * C), dres1: f(N * C),
     dln2Out: f(N * C), dfc: f(N * F), dfcAct: f(N * F), dfcProj: f(N * C), dres2: f(N * C),
   };
@@ -271,13 +273,13 @@ function attentionSublayerBackward(k: Block, x: Float32Array, dx: Float32Array, 
 /** The MLP sublayer without its residual: fcProj = W₂·act(W₁x + b₁) + b₂. */
 function mlpSublayer(k: Block, x: Float32Array, d: Dims): void {
   linearForward(d.kernels, k.fc, x, k.fcW.w, k.fcB.w, d.N, d.C, d.F);
-  activationForward(d.kernels, d.act, k.fcAct, k.fc, d.N * d.F);
+  activationForward(d.kernels, d.act, k.fcAct, k.fc, d.N * d.F, d.act === 'gelu' ? k.fcSaved : null);
   linearForward(d.kernels, k.fcProj, k.fcAct, k.fcProjW.w, k.fcProjB.w, d.N, d.F, d.C);
 }
 
 function mlpSublayerBackward(k: Block, x: Float32Array, dx: Float32Array, d: Dims): void {
   linearBackward(d.kernels, k.dfcAct, k.fcProjW.g, k.fcProjB.g, k.dfcProj, k.fcAct, k.fcProjW.w, d.N, d.F, d.C);
-  activationBackward(d.kernels, d.act, k.dfc, k.dfcAct, k.fc, k.fcAct, d.N * d.F);
+  activationBackward(d.kernels, d.act, k.dfc, k.dfcAct, k.fc, k.fcAct, d.N * d.F, d.act === 'gelu' ? k.fcSaved : null);
   linearBackward(d.kernels, dx, k.fcW.g, k.fcB.g, k.dfc, x, k.fcW.w, d.N, d.C, d.F);
 }
 

@@ -109,10 +109,13 @@ export interface Kernels {
   tanhForward(out: Float32Array, inp: Float32Array, n: number): void;
   /** dinp += dout·(1 − out²) over [0, n), out the saved tanh: src/nn/activation.ts. */
   tanhBackward(dinp: Float32Array, dout: Float32Array, out: Float32Array, n: number): void;
-  /** out = gelu(inp) (tanh approximation) over [0, n): src/nn/activation.ts. */
-  geluForward(out: Float32Array, inp: Float32Array, n: number): void;
-  /** dinp += dout·gelu'(inp) over [0, n): src/nn/activation.ts. */
-  geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void;
+  /**
+   * out = gelu(inp) (tanh approximation) over [0, n): src/nn/activation.ts. `saved` (n floats, or null)
+   * keeps what the wasm backward reuses instead of recomputing it; the JS kernels ignore it.
+   */
+  geluForward(out: Float32Array, inp: Float32Array, n: number, saved: Float32Array | null): void;
+  /** dinp += dout·gelu'(inp) over [0, n), reading `saved` if the forward filled it: src/nn/activation.ts. */
+  geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number, saved: Float32Array | null): void;
   /** LayerNorm of N rows of C, saving mean and rstd: src/nn/layernorm.ts. */
   layernormForward(out: Float32Array, mean: Float32Array, rstd: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array, N: number, C: number): void;
   /** Its backward, adding into dinp, dweight, dbias: src/nn/layernorm.ts. */

@@ -54,6 +54,8 @@ interface Exports {
   tanhBackward(dinp: number, dout: number, out: number, n: number): void;
   geluForward(out: number, inp: number, n: number): void;
   geluBackward(dinp: number, dout: number, inp: number, n: number): void;
+  geluForwardSaving(out: number, inp: number, n: number, saved: number): void;
+  geluBackwardSaved(dinp: number, dout: number, inp: number, n: number, saved: number): void;
   layernormForward(out: number, mean: number, rstd: number, inp: number, weight: number, bias: number, N: number, C: number): void;
   layernormBackward(dinp: number, dweight: number, dbias: number, dout: number, inp: number, weight: number, mean: number, rstd: number, N: number, C: number): void;
   residualForward(out: number, a: number, b: number, n: number): void;
@@ -297,12 +299,14 @@ export class WasmKernels implements Kernels {
     this.k.tanhBackward(this.at(dinp), this.at(dout), this.at(out), n);
   }
 
-  geluForward(out: Float32Array, inp: Float32Array, n: number): void {
-    this.k.geluForward(this.at(out), this.at(inp), n);
+  geluForward(out: Float32Array, inp: Float32Array, n: number, saved: Float32Array | null): void {
+    if (saved === null) this.k.geluForward(this.at(out), this.at(inp), n);
+    else this.k.geluForwardSaving(this.at(out), this.at(inp), n, this.at(savedFor(saved, n)));
   }
 
-  geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
-    this.k.geluBackward(this.at(dinp), this.at(dout), this.at(inp), n);
+  geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number, saved: Float32Array | null): void {
+    if (saved === null) this.k.geluBackward(this.at(dinp), this.at(dout), this.at(inp), n);
+    else this.k.geluBackwardSaved(this.at(dinp), this.at(dout), this.at(inp), n, this.at(savedFor(saved, n)));
   }
 
   layernormForward(out: Float32Array, mean: Float32Array, rstd: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array, N: number, C: number): void {
@@ -370,4 +374,10 @@ export class WasmKernels implements Kernels {
     if (n > x.length) throw new Error(`WasmKernels.fillZero: ${n} floats past a view of ${x.length}`);
     this.k.fillZero(this.at(x), n);
   }
+}
+
+/** GELU's saved buffer, which must hold n floats (a shorter one would let the kernel write past it). */
+function savedFor(saved: Float32Array, n: number): Float32Array {
+  if (saved.length < n) throw new Error(`WasmKernels: GELU's saved buffer holds ${saved.length} floats, ${n} needed`);
+  return saved;
 }

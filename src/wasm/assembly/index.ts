@@ -12,6 +12,7 @@ export { matmulRows } from './matmul';
 export { im2colRows, col2imChannels } from './conv';
 // the transformer's and the MLP's layers
 export { tanhForward, tanhBackward, geluForward, geluBackward, residualForward, residualBackward, fillZero } from './elementwise';
+export { geluForwardSaving, geluBackwardSaved } from './elementwise';
 export { layernormForward, layernormBackward } from './layernorm';
 export { attentionForward, attentionBackward } from './attention';
 // The LSTM's first layer fed from token ids (src/nn/lstm.ts lstmForwardTokens) and its embedding's backward.
