@@ -130,7 +130,8 @@ function logNearOne(f: f64, k: i32, dk: f64): f64 {
 // ./math's exp4. Lanes outside that range go through ieeeExp itself.
 const MAGIC: f64 = 6755399441055744.0; // 1.5·2⁵²: k + MAGIC holds k in its low mantissa bits
 
-/** [ieeeExp(lane 0), ieeeExp(lane 1)] */
+/** [ieeeExp(lane 0), ieeeExp(lane 1)]. Inlined into its two callers (a v128 signature is for inside the module only). */
+@inline
 export function ieeeExp2(x: v128): v128 {
   const hx = v128.and(i64x2.shr_u(x, 32), i64x2.splat(0x7FFFFFFF));
   const rare = v128.or(i64x2.ge_s(hx, i64x2.splat(0x40800000)), f64x2.eq(x, f64x2.splat(1)));
