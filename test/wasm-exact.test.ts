@@ -227,3 +227,12 @@ for (const [M, N, K, transA, transB] of [
     assert.deepEqual(bits(v.c), bits(expected));
   });
 }
+
+test('fillZero: x[0, n) becomes +0 and the floats after n keep their values, wasm and JS alike', () => {
+  for (const kernels of [jsKernels, createKernels('wasm')]) {
+    const v = arrays(kernels, (floats) => ({ x: floats(11) }));
+    v.x.set([-0, NaN, 1, -1, Infinity, 5e-45, 2, 3, 4, 5, 6]);
+    kernels.fillZero(v.x, 7);
+    assert.deepEqual(bits(v.x), bits(Float32Array.from([0, 0, 0, 0, 0, 0, 0, 3, 4, 5, 6])));
+  }
+});

@@ -25,7 +25,10 @@
 //   attention forward: the score s of row t is a float32 dot product, off by ≤ hs·U·M_s
 //           (M_s = Σ_e|q_e·k_e|); the exponent (S_s − max)·scale by ≤ 2·scale·hs·U·max M + 2U·|arg|;
 //           each weight a_s = e_s/Σe by ≤ δ_t = 2(that + 2U) + (t + 3)U relative; and y = Σ_s a_s·v_s
-//           adds (t + 2)U: |Δy| ≤ (δ_t + (t + 2)U)·Σ_s a_s·|v_s|.
+//           adds (t + 2)U: |Δy| ≤ (δ_t + (t + 2)U)·Σ_s a_s·|v_s|. The wasm softmax makes weights whose
+//           exponent is below −64 exactly 0; the TS weight there is ≤ e^{−64 + ε} (ε the exponent's
+//           error above), so such a weight is off by itself, and y by Σ of those a_s·|v_s| (the other
+//           weights' sum, ≥ 1, loses < T·e^{−63}: far inside δ_t).
 //   attention backward, given the same A: no exponentials, only float32 sums of products, checked
 //           against the first-order bound of each sum written out in `attentionBackwardBound`.
 import { test } from 'node:test';
@@ -155,8 +158,8 @@ test('tanh and GELU: wasm within the derived bounds of the JS reference, every i
     const v = arrays(kernels, (f) => ({ x: f(n), tanh: f(n), gelu: f(n), dout: f(n), dinp: f(n) }));
     v.x.set(xs); v.dout.set(dout); v.dinp.set(dinp);
     kernels.tanhForward(v.tanh, v.x, n);
-    kernels.geluForward(v.gelu, v.x, n);
-    kernels.geluBackward(v.dinp, v.dout, v.x, n);
+    kernels.geluForward(v.gelu, v.x, n, null);
+    kernels.geluBackward(v.dinp, v.dout, v.x, n, null);
     return v;
   };
   const js = run(jsKernels);
@@ -176,13 +179,34 @@ test('tanh and GELU: wasm within the derived bounds of the JS reference, every i
   assertWithin(wasm.dinp, js.dinp, gradBound, 'gelu backward');
 });
 
+test('GELU with a saved buffer (the forward keeps exp(−2u), the backward reads it): the same bits as without, in wasm', () => {
+  const xs = [...activationInputs(), 0, -0, Infinity, -Infinity, NaN];
+  const rng = new Rng(11, 'wasm-layers/gelu-saved');
+  const dout = values(xs.length, rng), dinp = values(xs.length, rng);
+  for (const n of [xs.length, 3]) {
+    const run = (saving: boolean) => {
+      const wasm = createKernels('wasm');
+      const v = arrays(wasm, (f) => ({ x: f(n), y: f(n), dinp: f(n), dout: f(n), saved: f(n) }));
+      v.x.set(xs.slice(0, n)); v.dout.set(dout.slice(0, n)); v.dinp.set(dinp.slice(0, n));
+      wasm.geluForward(v.y, v.x, n, saving ? v.saved : null);
+      wasm.geluBackward(v.dinp, v.dout, v.x, n, saving ? v.saved : null);
+      return v;
+    };
+    const plain = run(false), saving = run(true);
+    const bits = (a: Float32Array) => [...new Uint32Array(a.buffer, a.byteOffset, a.length)].map((b, i) => (Number.isNaN(a[i]) ? -1 : b));
+    assert.deepEqual(bits(saving.y), bits(plain.y), `forward, n = ${n}`);
+    assert.deepEqual(bits(saving.dinp), bits(plain.dinp), `backward, n = ${n}`);
+    assert.ok(saving.saved.some((e) => e !== 0), 'the forward filled the saved buffer');
+  }
+});
+
 test('tanh and GELU keep their limits and special values in wasm: ±1, exact 0 and −0, NaN', () => {
   const xs = [0, -0, 20, -20, Infinity, -Infinity, NaN, -1e30, 1e30];
   const wasm = createKernels('wasm');
   const w = arrays(wasm, (f) => ({ x: f(xs.length), t: f(xs.length), g: f(xs.length) }));
   w.x.set(xs);
   wasm.tanhForward(w.t, w.x, xs.length);
-  wasm.geluForward(w.g, w.x, xs.length);
+  wasm.geluForward(w.g, w.x, xs.length, null);
   // tanh: odd with exact limits; −0 stays −0 (Math.tanh(−0) = −0)
   assert.deepEqual([...w.t], [0, -0, 1, -1, 1, -1, NaN, -1, 1]);
   assert.ok(Object.is(w.t[1], -0));
@@ -195,13 +219,13 @@ test('tanh and GELU keep their limits and special values in wasm: ±1, exact 0 a
 // ---- attention -----------------------------------------------------------------------------------
 
 /** One attention layer's buffers and seeded inputs in an arena of a new instance of the kernel set. */
-function attentionCase(set: 'js' | 'wasm', B: number, T: number, C: number, NH: number) {
+function attentionCase(set: 'js' | 'wasm', B: number, T: number, C: number, NH: number, spread = 1.5) {
   const kernels = set === 'js' ? jsKernels : createKernels('wasm');
   const v = arrays(kernels, (f, a) => ({
     buf: attentionBuffers(a, B, T, C, NH), qkv: f(B * T * 3 * C), out: f(B * T * C), dout: f(B * T * C), dqkv: f(B * T * 3 * C),
   }));
   const rng = new Rng(9, `wasm-layers/attention/${B}.${T}.${C}.${NH}`);
-  v.qkv.set(values(v.qkv.length, rng, 1.5));
+  v.qkv.set(values(v.qkv.length, rng, spread));
   v.dout.set(values(v.dout.length, rng));
   v.dqkv.set(values(v.dqkv.length, rng));
   return { kernels, ...v };
@@ -235,6 +259,20 @@ for (const [B, T, C, NH] of ATTENTION_SHAPES) {
   });
 }
 
+test('attention forward with scores spread wide: weights below e^{−64} are exactly 0 in wasm, within the bound', () => {
+  const [B, T, C, NH] = [2, 32, 32, 4];
+  const js = attentionCase('js', B, T, C, NH, 12);
+  const wasm = attentionCase('wasm', B, T, C, NH, 12);
+  js.kernels.attentionForward(js.buf, js.out, js.qkv);
+  wasm.kernels.attentionForward(wasm.buf, wasm.out, wasm.qkv);
+  let zeroed = 0;
+  for (let i = 0; i < js.buf.att.length; i++) if (js.buf.att[i]! > 0 && wasm.buf.att[i] === 0) zeroed++;
+  assert.ok(zeroed > 100, `only ${zeroed} weights flushed: the case does not exercise the flush`);
+  const { att, y } = attentionForwardBounds(js.buf, js.qkv);
+  assertWithin(wasm.buf.att, js.buf.att, (i) => att[i]!, 'att');
+  assertWithin(wasm.out, js.out, (i) => y[i]!, 'out');
+});
+
 /** Where head hd's q (part 0), k (1) or v (2) feature e of row (b, t) lies in qkv, and dY's in dout. */
 function indexer(buf: AttentionBuffers) {
   const { T, C, NH } = buf;
@@ -266,11 +304,15 @@ function attentionForwardBounds(buf: AttentionBuffers, qkv: Float32Array): { att
           minS = Math.min(minS, score(s));
         }
         const maxArg = (maxS - minS) * ix.scale;
-        const delta = 2 * (2 * ix.scale * ix.hs * U * maxM + 3 * U * maxArg + 2 * U) + (t + 4) * U;
-        for (let s = 0; s <= t; s++) attB[ix.att(b, hd, t, s)] = delta * att[ix.att(b, hd, t, s)]! + 1e-37;
+        const argError = 2 * ix.scale * ix.hs * U * maxM + 3 * U * maxArg;
+        const delta = 2 * (argError + 2 * U) + (t + 4) * U;
+        // a weight the wasm softmax may have flushed: its exponent is below −64 there, so here below −64 + argError
+        const flushed = (a: number) => (a < Math.exp(-64 + argError) ? a : 0);
+        for (let s = 0; s <= t; s++) attB[ix.att(b, hd, t, s)] = delta * att[ix.att(b, hd, t, s)]! + flushed(att[ix.att(b, hd, t, s)]!) + 1e-37;
         for (let e = 0; e < ix.hs; e++) {
           const terms = sumOver(t + 1, (s) => att[ix.att(b, hd, t, s)]! * Math.abs(qkv[ix.qkv(b, hd, s, 2, e)]!));
-          yB[ix.dy(b, hd, t, e)] = (delta + (t + 2) * U) * terms + 1e-37;
+          const lost = sumOver(t + 1, (s) => flushed(att[ix.att(b, hd, t, s)]!) * Math.abs(qkv[ix.qkv(b, hd, s, 2, e)]!));
+          yB[ix.dy(b, hd, t, e)] = (delta + (t + 2) * U) * terms + lost + 1e-37;
         }
       }
     }

@@ -153,3 +153,18 @@ for (const [N, V, C] of [[1, 1, 1], [7, 3, 5], [64, 5, 16], [33, 9, 18]] as cons
     assert.deepEqual(bits(run('wasm')), bits(run('js')));
   });
 }
+
+for (const [N, V, C] of [[1, 1, 1], [7, 3, 5], [64, 5, 16], [33, 9, 18]] as const) {
+  test(`embedding forward N=${N} V=${V} C=${C}: wasm = JS bit for bit, copying and adding rows`, () => {
+    const run = (kernels: 'js' | 'wasm', accumulate: boolean) => {
+      const { value: v, arena } = Arena.build((a) => ({ out: a.floats(N * C), table: a.floats(V * C), ids: a.ints(N) }), createKernels(kernels));
+      const rng = new Rng(10, `wasm-lstm/embedding-forward/${N}x${V}x${C}`);
+      // Magnitudes 2⁻²⁰ … 2²⁰ so the adds round.
+      for (const arr of [v.out, v.table]) for (let i = 0; i < arr.length; i++) arr[i] = rng.normal() * 2 ** Math.round(rng.uniform() * 40 - 20);
+      for (let n = 0; n < N; n++) v.ids[n] = Math.floor(rng.uniform() * V);
+      arena.kernels.embeddingForward(v.out, v.ids, v.table, N, C, accumulate);
+      return v.out;
+    };
+    for (const accumulate of [false, true]) assert.deepEqual(bits(run('wasm', accumulate)), bits(run('js', accumulate)), `accumulate ${accumulate}`);
+  });
+}

@@ -93,7 +93,7 @@ export function buildCnn(spec: CnnSpec, data: VectorDataset, arena: Arena, seed:
     classification: true,
     correct: () => countCorrect(logits, batch.labels, B, K),
     backward(): void {
-      zeroAll(actGrads);
+      zeroAll(kernels, actGrads);
       softmaxCrossEntropyBackward(dpre[L - 1]!, probs, batch.labels, B, K, 1 / B);
       denseBackward(kernels, dense, last.out, last.dout);
       for (let i = blocks.length - 1; i >= 0; i--) {
@@ -104,7 +104,7 @@ export function buildCnn(spec: CnnSpec, data: VectorDataset, arena: Arena, seed:
       }
     },
   };
-  return networkTask(net);
+  return networkTask(net, kernels);
 }
 
 /** The conv blocks' parameters (initialised in order, before the dense layers') and buffers. */

@@ -10,7 +10,6 @@ import type { TokenBatch, TokenDataset } from '../data/batch.js';
 import { Rng } from '../base/rng.js';
 import { lstmParams, lstmBuffers, lstmTokens, type LstmBuffers, type LstmParams } from '../nn/lstm.js';
 import { linearForward, linearBackward } from '../nn/linear.js';
-import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
 import { initLinear, initNormal, initUniform } from './init.js';
 import { networkTask, zeroAll, type Network } from './neural.js';
 import type { Task } from './task.js';
@@ -63,13 +62,13 @@ export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed
       kernels.lstmForwardTokens(bufs[0]!, layers[0]!, emb, tokens); // fills emb = wte[inputs] too
       for (let l = 1; l < L; l++) kernels.lstmForward(bufs[l]!, layers[l]!, bufs[l - 1]!.h);
       linearForward(kernels, logits, top.h, headW.w, headB.w, N, H, V);
-      return softmaxCrossEntropyForward(probs, logits, targetsTB, N, V);
+      return kernels.softmaxCrossEntropyForward(probs, logits, targetsTB, N, V);
     },
     classification: true,
-    correct: () => countCorrect(logits, targetsTB, N, V),
+    correct: () => kernels.countCorrect(logits, targetsTB, N, V),
     backward(): void {
-      zeroAll(actGrads);
-      softmaxCrossEntropyBackward(dlogits, probs, targetsTB, N, V, 1 / N);
+      zeroAll(kernels, actGrads);
+      kernels.softmaxCrossEntropyBackward(dlogits, probs, targetsTB, N, V, 1 / N);
       linearBackward(kernels, top.dh, headW.g, headB.g, dlogits, top.h, headW.w, N, H, V);
       for (let l = L - 1; l >= 0; l--) {
         const x = l === 0 ? emb : bufs[l - 1]!.h;
@@ -79,7 +78,7 @@ export function buildLstm(spec: LstmSpec, data: TokenDataset, arena: Arena, seed
       kernels.embeddingBackward(wte.g, demb, inputsTB, N, E);
     },
   };
-  return networkTask(net);
+  return networkTask(net, kernels);
 }
 
 /** Embedding, LSTM layers and head, declared and initialised in this order from one stream. */

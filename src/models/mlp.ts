@@ -9,7 +9,6 @@ import type { VectorBatch, VectorDataset } from '../data/batch.js';
 import { Rng } from '../base/rng.js';
 import { linearForward, linearBackward } from '../nn/linear.js';
 import { activationForward, activationBackward, type Activation } from '../nn/activation.js';
-import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
 import { mseForward, mseBackward } from '../nn/mse.js';
 import { initLayer } from './init.js';
 import { networkTask, zeroAll, type Network } from './neural.js';
@@ -57,18 +56,18 @@ export function buildMlp(spec: MlpSpec, data: VectorDataset, arena: Arena, seed:
     ...vectorFeed(arena, data, batch),
     forward(): number {
       denseForward(kernels, stack, batch.x);
-      return classify ? softmaxCrossEntropyForward(probs, out, batch.labels, B, K) : mseForward(out, batch.targets, B * K);
+      return classify ? kernels.softmaxCrossEntropyForward(probs, out, batch.labels, B, K) : mseForward(out, batch.targets, B * K);
     },
     classification: classify,
-    correct: () => countCorrect(out, batch.labels, B, K),
+    correct: () => kernels.countCorrect(out, batch.labels, B, K),
     backward(): void {
-      zeroAll(actGrads);
-      if (classify) softmaxCrossEntropyBackward(dout, probs, batch.labels, B, K, 1 / B);
+      zeroAll(kernels, actGrads);
+      if (classify) kernels.softmaxCrossEntropyBackward(dout, probs, batch.labels, B, K, 1 / B);
       else mseBackward(dout, out, batch.targets, B * K, 1);
       denseBackward(kernels, stack, batch.x, null);
     },
   };
-  return networkTask(net);
+  return networkTask(net, kernels);
 }
 
 /** The Network fields that feed a model on vector data its batches (one prediction per row). */

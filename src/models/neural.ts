@@ -2,6 +2,7 @@
 // and backward into params.grad becomes a Task (training steps and validation passes). Built once;
 // trainStep and evaluate allocate nothing (they refill one LossResult).
 import type { ParamSet } from '../nn/arena.js';
+import type { Kernels } from '../nn/kernels.js';
 import type { LossResult, Task } from './task.js';
 
 export interface Network {
@@ -22,7 +23,8 @@ export interface Network {
   info: Record<string, number>;
 }
 
-export function networkTask(net: Network): Task {
+/** `kernels`: the arena's, which zero the parameter gradients before each step. */
+export function networkTask(net: Network, kernels: Kernels): Task {
   const grad = net.params.grad;
   // One result object, refilled; `accuracy` starts as a number for classifiers so that V8 keeps the
   // field unboxed and storing into it does not allocate.
@@ -32,7 +34,7 @@ export function networkTask(net: Network): Task {
     info: net.info,
     trainStep(step: number): LossResult {
       net.fillTrain(step);
-      grad.fill(0);
+      kernels.fillZero(grad, grad.length);
       result.loss = net.forward();
       if (net.classification) result.accuracy = net.correct() / net.predictions;
       net.backward();
@@ -53,7 +55,11 @@ export function networkTask(net: Network): Task {
   };
 }
 
-/** Zero a list of activation-gradient buffers (index loop: no iterator allocation). */
-export function zeroAll(buffers: Float32Array[]): void {
-  for (let i = 0; i < buffers.length; i++) buffers[i]!.fill(0);
+/**
+ * Zero a list of activation-gradient buffers (index loop: no iterator allocation) through the arena's
+ * kernels: the wasm kernels' memory is shared, and V8 fills a SharedArrayBuffer view ~10× slower than
+ * a wasm memory.fill.
+ */
+export function zeroAll(kernels: Kernels, buffers: Float32Array[]): void {
+  for (let i = 0; i < buffers.length; i++) kernels.fillZero(buffers[i]!, buffers[i]!.length);
 }

@@ -141,7 +141,8 @@ function transformerSlots(spec: Extract<ModelSpec, { kind: 'transformer' }>, d: 
   const block = [
     nc, N, N, 3 * nc, // ln1Out, ln1Mean, ln1Rstd, qkv
     nAtt, nAtt, (C / NH) * T, // attention: att, datt, scratch
-    nc, nc, nc, nc, N, N, nf, nf, nc, nc, // attOut, proj, res1, ln2Out, ln2Mean, ln2Rstd, fc, fcAct, fcProj, res2
+    nc, nc, nc, nc, N, N, nf, nf, // attOut, proj, res1, ln2Out, ln2Mean, ln2Rstd, fc, fcAct
+    spec.activation === 'gelu' ? nf : 0, nc, nc, // fcSaved (GELU's exp(−2u) for its backward), fcProj, res2
     nc, 3 * nc, nc, nc, nc, nc, nf, nf, nc, nc, // dln1Out, dqkv, dattOut, dproj, dres1, dln2Out, dfc, dfcAct, dfcProj, dres2
   ];
   const top = [N, N, N, nc, nc, pre ? nc : 0, pre ? N : 0, pre ? N : 0, pre ? nc : 0, N * V, N * V, N * V];

@@ -13,11 +13,9 @@ import type { ModelSpec } from '../config/models.js';
 import type { TokenBatch, TokenDataset } from '../data/batch.js';
 import { ConfigError } from '../base/errors.js';
 import { Rng } from '../base/rng.js';
-import { embeddingForward, embeddingBackward } from '../nn/embedding.js';
 import { linearForward, linearBackward } from '../nn/linear.js';
 import { attentionBuffers, type AttentionBuffers } from '../nn/attention.js';
 import { activationForward, activationBackward, type Activation } from '../nn/activation.js';
-import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
 import { initConstant, initLinear, initNormal } from './init.js';
 import { networkTask, zeroAll, type Network } from './neural.js';
 import type { Task } from './task.js';
@@ -54,6 +52,8 @@ interface Block {
   ln2Rstd: Float32Array;
   fc: Float32Array;
   fcAct: Float32Array;
+  /** GELU's saved exp(−2u) for its backward (Kernels.geluForward): N×F floats; empty for other activations. */
+  fcSaved: Float32Array;
   fcProj: Float32Array;
   res2: Float32Array;
   dln1Out: Float32Array;
@@ -123,10 +123,10 @@ export function buildTransformer(spec: TransformerSpec, data: TokenDataset, aren
     fillVal: (index) => data.fillVal(index, m.batch),
     forward: () => forward(m),
     classification: true,
-    correct: () => countCorrect(m.logits, m.batch.targets, N, V),
+    correct: () => m.d.kernels.countCorrect(m.logits, m.batch.targets, N, V),
     backward: () => backward(m),
   };
-  return networkTask(net);
+  return networkTask(net, m.d.kernels);
 }
 
 function buildModel(spec: TransformerSpec, data: TokenDataset, arena: Arena, seed: number): Model {
@@ -160,8 +160,8 @@ function blockOutputGrad(k: Block, pre: boolean): Float32Array {
 function forward(m: Model): number {
   const { d, pre, blocks, lnf } = m;
   const { N, C, V } = d;
-  embeddingForward(m.x0, m.batch.inputs, m.wte.w, N, C, false);
-  embeddingForward(m.x0, m.positions, m.wpe.w, N, C, true);
+  d.kernels.embeddingForward(m.x0, m.batch.inputs, m.wte.w, N, C, false);
+  d.kernels.embeddingForward(m.x0, m.positions, m.wpe.w, N, C, true);
   for (let l = 0; l < blocks.length; l++) {
     const inp = l === 0 ? m.x0 : blockOutput(blocks[l - 1]!, pre);
     if (pre) blockForwardPre(blocks[l]!, inp, d);
@@ -170,7 +170,7 @@ function forward(m: Model): number {
   const out = blockOutput(blocks[blocks.length - 1]!, pre);
   if (lnf !== null) d.kernels.layernormForward(m.lnfOut, m.lnfMean, m.lnfRstd, out, lnf.w.w, lnf.b.w, N, C);
   linearForward(d.kernels, m.logits, pre ? m.lnfOut : out, m.headW.w, m.headB.w, N, C, V);
-  return softmaxCrossEntropyForward(m.probs, m.logits, m.batch.targets, N, V);
+  return d.kernels.softmaxCrossEntropyForward(m.probs, m.logits, m.batch.targets, N, V);
 }
 
 /** The backward pass of the last forward: adds into the parameter gradients. */
@@ -180,8 +180,8 @@ function backward(m: Model): void {
   const last = blocks[blocks.length - 1]!;
   const out = blockOutput(last, pre);
   const dout = blockOutputGrad(last, pre);
-  zeroAll(m.actGrads);
-  softmaxCrossEntropyBackward(m.dlogits, m.probs, m.batch.targets, N, V, 1 / N);
+  zeroAll(d.kernels, m.actGrads);
+  d.kernels.softmaxCrossEntropyBackward(m.dlogits, m.probs, m.batch.targets, N, V, 1 / N);
   linearBackward(d.kernels, pre ? m.dlnfOut : dout, m.headW.g, m.headB.g, m.dlogits, pre ? m.lnfOut : out, m.headW.w, N, C, V);
   if (lnf !== null) d.kernels.layernormBackward(dout, lnf.w.g, lnf.b.g, m.dlnfOut, out, lnf.w.w, m.lnfMean, m.lnfRstd, N, C);
   for (let l = blocks.length - 1; l >= 0; l--) {
@@ -191,8 +191,8 @@ function backward(m: Model): void {
     if (pre) blockBackwardPre(blocks[l]!, inp, dinp, d);
     else blockBackwardPost(blocks[l]!, inp, dinp, d);
   }
-  embeddingBackward(m.wte.g, m.dx0, m.batch.inputs, N, C);
-  embeddingBackward(m.wpe.g, m.dx0, m.positions, N, C);
+  d.kernels.embeddingBackward(m.wte.g, m.dx0, m.batch.inputs, N, C);
+  d.kernels.embeddingBackward(m.wpe.g, m.dx0, m.positions, N, C);
 }
 
 /** Embeddings, blocks, final LayerNorm and head, declared and initialised in this order from one stream. */
@@ -251,7 +251,7 @@ function buildBlock(arena: Arena, name: string, d: Dims, heads: number, rng: Rng
     att: attentionBuffers(arena, B, T, C, heads),
     attOut: f(N * C), proj: f(N * C), res1: f(N * C),
     ln2Out: f(N * C), ln2Mean: f(N), ln2Rstd: f(N),
-    fc: f(N * F), fcAct: f(N * F), fcProj: f(N * C), res2: f(N * C),
+    fc: f(N * F), fcAct: f(N * F), fcSaved: f(d.act === 'gelu' ? N * F : 0), fcProj: f(N * C), res2: f(N * C),
     dln1Out: f(N * C), dqkv: f(N * 3 * C), dattOut: f(N * C), dproj: f(N * C), dres1: f(N * C),
     dln2Out: f(N * C), dfc: f(N * F), dfcAct: f(N * F), dfcProj: f(N * C), dres2: f(N * C),
   };
@@ -273,13 +273,13 @@ function attentionSublayerBackward(k: Block, x: Float32Array, dx: Float32Array, 
 /** The MLP sublayer without its residual: fcProj = W₂·act(W₁x + b₁) + b₂. */
 function mlpSublayer(k: Block, x: Float32Array, d: Dims): void {
   linearForward(d.kernels, k.fc, x, k.fcW.w, k.fcB.w, d.N, d.C, d.F);
-  activationForward(d.kernels, d.act, k.fcAct, k.fc, d.N * d.F);
+  activationForward(d.kernels, d.act, k.fcAct, k.fc, d.N * d.F, d.act === 'gelu' ? k.fcSaved : null);
   linearForward(d.kernels, k.fcProj, k.fcAct, k.fcProjW.w, k.fcProjB.w, d.N, d.F, d.C);
 }
 
 function mlpSublayerBackward(k: Block, x: Float32Array, dx: Float32Array, d: Dims): void {
   linearBackward(d.kernels, k.dfcAct, k.fcProjW.g, k.fcProjB.g, k.dfcProj, k.fcAct, k.fcProjW.w, d.N, d.F, d.C);
-  activationBackward(d.kernels, d.act, k.dfc, k.dfcAct, k.fc, k.fcAct, d.N * d.F);
+  activationBackward(d.kernels, d.act, k.dfc, k.dfcAct, k.fc, k.fcAct, d.N * d.F, d.act === 'gelu' ? k.fcSaved : null);
   linearBackward(d.kernels, dx, k.fcW.g, k.fcB.g, k.dfc, x, k.fcW.w, d.N, d.C, d.F);
 }
 

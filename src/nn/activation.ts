@@ -53,15 +53,20 @@ export function geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float3
   }
 }
 
-/** Dispatch on the activation name (once per layer call, not per element). */
-export function activationForward(kernels: Kernels, kind: Activation, out: Float32Array, inp: Float32Array, n: number): void {
+/**
+ * Dispatch on the activation name (once per layer call, not per element). `saved`: n floats GELU's
+ * forward may keep for its backward (Kernels.geluForward), or null; the same buffer goes to both.
+ */
+export function activationForward(
+  kernels: Kernels, kind: Activation, out: Float32Array, inp: Float32Array, n: number, saved: Float32Array | null = null,
+): void {
   switch (kind) {
     case 'relu':
       return kernels.reluForward(out, inp, n);
     case 'tanh':
       return kernels.tanhForward(out, inp, n);
     case 'gelu':
-      return kernels.geluForward(out, inp, n);
+      return kernels.geluForward(out, inp, n, saved);
   }
 }
 
@@ -73,6 +78,7 @@ export function activationBackward(
   inp: Float32Array,
   out: Float32Array,
   n: number,
+  saved: Float32Array | null = null,
 ): void {
   switch (kind) {
     case 'relu':
@@ -80,6 +86,6 @@ export function activationBackward(
     case 'tanh':
       return kernels.tanhBackward(dinp, dout, out, n);
     case 'gelu':
-      return kernels.geluBackward(dinp, dout, inp, n);
+      return kernels.geluBackward(dinp, dout, inp, n, saved);
   }
 }

@@ -1,4 +1,5 @@
-// Fused softmax + cross-entropy over rows of logits (the classifier / language-model head).
+// Fused softmax + cross-entropy over rows of logits (the classifier / language-model head): the JS
+// kernels' (src/nn/kernels.ts) and the reference of the wasm ones (src/wasm/assembly/loss.ts, bit for bit).
 // N = rows (batch, or batch·seq_len), V = classes (vocabulary). The loss is the mean over rows.
 // Stable for any finite logits: the row maximum is subtracted before exp, and the loss is taken as
 // logΣexp − logit[target] instead of −log(prob), so a vanishing probability never becomes log(0).

@@ -1,7 +1,7 @@
 // Embedding lookup (a gather) and its backward (a scatter-add). Used for token embeddings and, with
 // the ids 0..T−1 repeated, for learned position embeddings (accumulated onto the token embeddings).
 // N = number of lookups, C = embedding width, table is rows×C.
-// embeddingBackward is the JS kernels' (src/nn/kernels.ts) and the reference of the wasm kernel's
+// Both are the JS kernels' (src/nn/kernels.ts) and the references of the wasm kernels
 // (src/wasm/assembly/embedding.ts).
 
 /** out[n, :] (+)= table[ids[n], :]. `accumulate` adds (to sum token and position embeddings). */

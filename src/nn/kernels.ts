@@ -109,10 +109,13 @@ export interface Kernels {
   tanhForward(out: Float32Array, inp: Float32Array, n: number): void;
   /** dinp += dout·(1 − out²) over [0, n), out the saved tanh: src/nn/activation.ts. */
   tanhBackward(dinp: Float32Array, dout: Float32Array, out: Float32Array, n: number): void;
-  /** out = gelu(inp) (tanh approximation) over [0, n): src/nn/activation.ts. */
-  geluForward(out: Float32Array, inp: Float32Array, n: number): void;
-  /** dinp += dout·gelu'(inp) over [0, n): src/nn/activation.ts. */
-  geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void;
+  /**
+   * out = gelu(inp) (tanh approximation) over [0, n): src/nn/activation.ts. `saved` (n floats, or null)
+   * keeps what the wasm backward reuses instead of recomputing it; the JS kernels ignore it.
+   */
+  geluForward(out: Float32Array, inp: Float32Array, n: number, saved: Float32Array | null): void;
+  /** dinp += dout·gelu'(inp) over [0, n), reading `saved` if the forward filled it: src/nn/activation.ts. */
+  geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number, saved: Float32Array | null): void;
   /** LayerNorm of N rows of C, saving mean and rstd: src/nn/layernorm.ts. */
   layernormForward(out: Float32Array, mean: Float32Array, rstd: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array, N: number, C: number): void;
   /** Its backward, adding into dinp, dweight, dbias: src/nn/layernorm.ts. */
@@ -131,6 +134,17 @@ export interface Kernels {
   // The LSTM's first layer fed from token ids, and its embedding's backward.
   /** x = tokens.table[tokens.ids], then lstmForward on x, projecting each table row once: src/nn/lstm.ts. */
   lstmForwardTokens(buf: LstmBuffers, p: LstmParams, x: Float32Array, tokens: LstmTokens): void;
+  /** out[n, :] (+)= table[ids[n], :] for n < N (the transformer's token and position embeddings): src/nn/embedding.ts. */
+  embeddingForward(out: Float32Array, ids: Int32Array, table: Float32Array, N: number, C: number, accumulate: boolean): void;
   /** dtable[ids[n], :] += dout[n, :] for n < N (N lookups of width C): src/nn/embedding.ts. */
   embeddingBackward(dtable: Float32Array, dout: Float32Array, ids: Int32Array, N: number, C: number): void;
+  // The classifier head's loss (the same bits from both sets: the wasm kernels' exp and log are V8's).
+  /** probs = softmax(logits) per row of V; returns the mean cross-entropy: src/nn/crossentropy.ts. */
+  softmaxCrossEntropyForward(probs: Float32Array, logits: Float32Array, targets: Int32Array, N: number, V: number): number;
+  /** dlogits += scale·(probs − onehot(targets)): src/nn/crossentropy.ts. */
+  softmaxCrossEntropyBackward(dlogits: Float32Array, probs: Float32Array, targets: Int32Array, N: number, V: number, scale: number): void;
+  /** Rows whose arg-max logit (first on ties) is the target: src/nn/crossentropy.ts. */
+  countCorrect(logits: Float32Array, targets: Int32Array, N: number, V: number): number;
+  /** x[0, n) = 0: gradients before a backward (Float32Array.fill, which V8 runs ~10× slower on shared memory). */
+  fillZero(x: Float32Array, n: number): void;
 }

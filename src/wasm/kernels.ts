@@ -5,7 +5,7 @@
 import type { Kernels } from '../nn/kernels.js';
 import { matmul } from '../nn/matmul.js';
 import { lstmBackward, lstmForward, lstmForwardTokens } from '../nn/lstm.js';
-import { embeddingBackward } from '../nn/embedding.js';
+import { embeddingBackward, embeddingForward } from '../nn/embedding.js';
 import { addChannelBias, addChannelSums, col2im, im2col } from '../nn/conv2d.js';
 import { reluBackward, reluForward } from '../nn/activation.js';
 import { maxPool2dBackward, maxPool2dForward } from '../nn/maxpool2d.js';
@@ -17,6 +17,7 @@ import { geluBackward, geluForward, tanhBackward, tanhForward } from '../nn/acti
 import { layernormBackward, layernormForward } from '../nn/layernorm.js';
 import { residualBackward, residualForward } from '../nn/residual.js';
 import { attentionBackward, attentionForward } from '../nn/attention.js';
+import { countCorrect, softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from '../nn/crossentropy.js';
 import { WasmKernels, wasmUnavailableReason } from './wasm-kernels.js';
 
 const KERNEL_SETS = ['js', 'wasm'] as const;
@@ -56,7 +57,15 @@ export const jsKernels: Kernels = {
   attentionBackward,
   // The LSTM's first layer fed from token ids, and its embedding's backward.
   lstmForwardTokens,
+  embeddingForward,
   embeddingBackward,
+  // the classifier head's loss
+  softmaxCrossEntropyForward,
+  softmaxCrossEntropyBackward,
+  countCorrect,
+  fillZero: (x, n) => {
+    x.fill(0, 0, n);
+  },
 };
 
 /**

@@ -55,6 +55,8 @@ interface Exports {
   tanhBackward(dinp: number, dout: number, out: number, n: number): void;
   geluForward(out: number, inp: number, n: number): void;
   geluBackward(dinp: number, dout: number, inp: number, n: number): void;
+  geluForwardSaving(out: number, inp: number, n: number, saved: number): void;
+  geluBackwardSaved(dinp: number, dout: number, inp: number, n: number, saved: number): void;
   layernormForward(out: number, mean: number, rstd: number, inp: number, weight: number, bias: number, N: number, C: number): void;
   layernormBackward(dinp: number, dweight: number, dbias: number, dout: number, inp: number, weight: number, mean: number, rstd: number, N: number, C: number): void;
   residualForward(out: number, a: number, b: number, n: number): void;
@@ -67,7 +69,13 @@ interface Exports {
     x: number, ids: number, table: number, V: number, padded: number, projected: number,
     wih: number, whh: number, bias: number, T: number, B: number, In: number, H: number,
   ): void;
+  embeddingForward(out: number, ids: number, table: number, N: number, C: number, accumulate: number): void;
   embeddingBackward(dtable: number, dout: number, ids: number, N: number, C: number): void;
+  // the classifier head's loss
+  softmaxCrossEntropyForward(probs: number, logits: number, targets: number, N: number, V: number): number;
+  softmaxCrossEntropyBackward(dlogits: number, probs: number, targets: number, N: number, V: number, scale: number): void;
+  countCorrect(logits: number, targets: number, N: number, V: number): number;
+  fillZero(x: number, n: number): void;
 }
 
 // The part of the WebAssembly JS API used here. TypeScript declares WebAssembly only in its DOM
@@ -296,12 +304,14 @@ export class WasmKernels implements Kernels {
     this.k.tanhBackward(this.at(dinp), this.at(dout), this.at(out), n);
   }
 
-  geluForward(out: Float32Array, inp: Float32Array, n: number): void {
-    this.k.geluForward(this.at(out), this.at(inp), n);
+  geluForward(out: Float32Array, inp: Float32Array, n: number, saved: Float32Array | null): void {
+    if (saved === null) this.k.geluForward(this.at(out), this.at(inp), n);
+    else this.k.geluForwardSaving(this.at(out), this.at(inp), n, this.at(savedFor(saved, n)));
   }
 
-  geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
-    this.k.geluBackward(this.at(dinp), this.at(dout), this.at(inp), n);
+  geluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number, saved: Float32Array | null): void {
+    if (saved === null) this.k.geluBackward(this.at(dinp), this.at(dout), this.at(inp), n);
+    else this.k.geluBackwardSaved(this.at(dinp), this.at(dout), this.at(inp), n, this.at(savedFor(saved, n)));
   }
 
   layernormForward(out: Float32Array, mean: Float32Array, rstd: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array, N: number, C: number): void {
@@ -344,7 +354,35 @@ export class WasmKernels implements Kernels {
     );
   }
 
+  embeddingForward(out: Float32Array, ids: Int32Array, table: Float32Array, N: number, C: number, accumulate: boolean): void {
+    this.k.embeddingForward(this.at(out), this.at(ids), this.at(table), N, C, accumulate ? 1 : 0);
+  }
+
   embeddingBackward(dtable: Float32Array, dout: Float32Array, ids: Int32Array, N: number, C: number): void {
     this.k.embeddingBackward(this.at(dtable), this.at(dout), this.at(ids), N, C);
   }
+
+  // the classifier head's loss
+  softmaxCrossEntropyForward(probs: Float32Array, logits: Float32Array, targets: Int32Array, N: number, V: number): number {
+    return this.k.softmaxCrossEntropyForward(this.at(probs), this.at(logits), this.at(targets), N, V);
+  }
+
+  softmaxCrossEntropyBackward(dlogits: Float32Array, probs: Float32Array, targets: Int32Array, N: number, V: number, scale: number): void {
+    this.k.softmaxCrossEntropyBackward(this.at(dlogits), this.at(probs), this.at(targets), N, V, scale);
+  }
+
+  countCorrect(logits: Float32Array, targets: Int32Array, N: number, V: number): number {
+    return this.k.countCorrect(this.at(logits), this.at(targets), N, V);
+  }
+
+  fillZero(x: Float32Array, n: number): void {
+    if (n > x.length) throw new Error(`WasmKernels.fillZero: ${n} floats past a view of ${x.length}`);
+    this.k.fillZero(this.at(x), n);
+  }
+}
+
+/** GELU's saved buffer, which must hold n floats (a shorter one would let the kernel write past it). */
+function savedFor(saved: Float32Array, n: number): Float32Array {
+  if (saved.length < n) throw new Error(`WasmKernels: GELU's saved buffer holds ${saved.length} floats, ${n} needed`);
+  return saved;
 }

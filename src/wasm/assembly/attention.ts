@@ -1,8 +1,9 @@
 // Causal multi-head self-attention forward and backward: src/nn/attention.ts's computation (same
 // buffers; masked scores are not computed, beyond the few inside the 4×4 blocks that straddle the
 // diagonal, which are overwritten with the exact 0 of a masked weight), with the products in float32
-// f32x4 lanes and the softmax's exponentials by ./math's exp4, where the TS loops sum in float64 and
-// call Math.exp: they agree to float32 roundings (bound derived in test/wasm-layers.test.ts).
+// f32x4 lanes and the softmax's exponentials by ./math's exp4 (weights below e^{−64} made 0), where
+// the TS loops sum in float64 and call Math.exp: they agree to float32 roundings (bound derived in
+// test/wasm-layers.test.ts).
 // A head's products are small (T×T×hs with hs = 8 in the shipped config), so they are register-blocked
 // here, four rows at a time, over the lower triangle only, rather than calls of the general matmul:
 //   lowerScores  S[t, s]  = Σ_e X[t, e]·Yᵀ[e, s]      for s ≤ t   (S = Q·Kᵀ, dA = dY·Vᵀ)
@@ -165,6 +166,18 @@ function upperTimesScalar(Z: usize, zStride: usize, P: usize, X: usize, xStride:
 // weights, which also overwrites the masked scores the block wrote). Rows past the last full block
 // (when 4 ∤ T) have no such slack and run lane by lane.
 
+// Weights below e^{−64} (relative to the row's largest, which is 1 before normalising) are made exactly
+// 0: one that small only ever feeds float32 products that underflow into subnormals, which the CPU
+// computes ~100× slower (a trained head has many such weights), and it changes the weighted sums by
+// less than 1.7e-28 of a value each, far below their rounding (the bound in test/wasm-layers.test.ts).
+const FLUSH_BELOW: f32 = -64;
+
+/** e^z by exp4, 0 where z < FLUSH_BELOW. */
+@inline
+function weight4(z: v128): v128 {
+  return v128.andnot(exp4(z), f32x4.lt(z, f32x4.splat(FLUSH_BELOW)));
+}
+
 /** Lanes j of the vector at s0 with s0 + j ≤ t. */
 @inline
 function lanesUpTo(s0: i32, t: i32): v128 {
@@ -184,7 +197,7 @@ function causalSoftmaxRow(row: usize, t: i32, T: i32, scale: f32): void {
   const topV = f32x4.pmax(maxV, v128.shuffle<f32>(maxV, maxV, 1, 0, 3, 2)), scaleV = f32x4.splat(scale);
   let sumV = f32x4.splat(0);
   for (let p = row; p <= last; p += 16) {
-    let e = exp4(f32x4.mul(f32x4.sub(v128.load(p), topV), scaleV));
+    let e = weight4(f32x4.mul(f32x4.sub(v128.load(p), topV), scaleV));
     if (p == last) e = v128.and(e, valid);
     v128.store(p, e);
     sumV = f32x4.add(sumV, e);
@@ -193,13 +206,70 @@ function causalSoftmaxRow(row: usize, t: i32, T: i32, scale: f32): void {
   for (let p = row; p <= last; p += 16) v128.store(p, f32x4.mul(v128.load(p), inv));
 }
 
+/** The row's maximum as a splat: pmax across the lanes of m, in causalSoftmaxRow's order. */
+@inline
+function splatMax(m: v128): v128 {
+  m = f32x4.pmax(m, v128.shuffle<f32>(m, m, 2, 3, 0, 1));
+  return f32x4.pmax(m, v128.shuffle<f32>(m, m, 1, 0, 3, 2));
+}
+
+/** e^{(x − top)·scale} (0 where flushed), 0 in the lanes after t when p is the block's last vector. */
+@inline
+function rowWeights(p: usize, last: usize, top: v128, scale: v128, valid: v128): v128 {
+  const e = weight4(f32x4.mul(f32x4.sub(v128.load(p), top), scale));
+  return p == last ? v128.and(e, valid) : e;
+}
+
+/**
+ * Rows t0 … t0 + 3 of a full diagonal block (4 | t0, t0 + 4 ≤ T), each exactly as causalSoftmaxRow
+ * computes it (same operations in the same order), four rows interleaved: a row is one long chain
+ * (max, then exponentials, then their sum and its reciprocal), and four chains keep the core busy.
+ */
+function causalSoftmaxBlock(row: usize, t0: i32, T: i32, scale: f32): void {
+  const tBytes = <usize>T << 2;
+  const r1 = row + tBytes, r2 = r1 + tBytes, r3 = r2 + tBytes;
+  const lastOff = <usize>t0 << 2; // the block's last vector, E − 4 = t0
+  const v0 = lanesUpTo(t0, t0), v1 = lanesUpTo(t0, t0 + 1), v2 = lanesUpTo(t0, t0 + 2), v3 = lanesUpTo(t0, t0 + 3);
+  const minusInf = f32x4.splat(-Infinity);
+  let m0 = v128.bitselect(v128.load(row + lastOff), minusInf, v0), m1 = v128.bitselect(v128.load(r1 + lastOff), minusInf, v1);
+  let m2 = v128.bitselect(v128.load(r2 + lastOff), minusInf, v2), m3 = v128.bitselect(v128.load(r3 + lastOff), minusInf, v3);
+  for (let p: usize = 0; p < lastOff; p += 16) {
+    m0 = f32x4.pmax(m0, v128.load(row + p));
+    m1 = f32x4.pmax(m1, v128.load(r1 + p));
+    m2 = f32x4.pmax(m2, v128.load(r2 + p));
+    m3 = f32x4.pmax(m3, v128.load(r3 + p));
+  }
+  const top0 = splatMax(m0), top1 = splatMax(m1), top2 = splatMax(m2), top3 = splatMax(m3), scaleV = f32x4.splat(scale);
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+  for (let p: usize = 0; p <= lastOff; p += 16) {
+    const e0 = rowWeights(row + p, row + lastOff, top0, scaleV, v0), e1 = rowWeights(r1 + p, r1 + lastOff, top1, scaleV, v1);
+    const e2 = rowWeights(r2 + p, r2 + lastOff, top2, scaleV, v2), e3 = rowWeights(r3 + p, r3 + lastOff, top3, scaleV, v3);
+    v128.store(row + p, e0);
+    v128.store(r1 + p, e1);
+    v128.store(r2 + p, e2);
+    v128.store(r3 + p, e3);
+    s0 = f32x4.add(s0, e0);
+    s1 = f32x4.add(s1, e1);
+    s2 = f32x4.add(s2, e2);
+    s3 = f32x4.add(s3, e3);
+  }
+  const i0 = f32x4.splat(<f32>1 / sum4(s0)), i1 = f32x4.splat(<f32>1 / sum4(s1));
+  const i2 = f32x4.splat(<f32>1 / sum4(s2)), i3 = f32x4.splat(<f32>1 / sum4(s3));
+  for (let p: usize = 0; p <= lastOff; p += 16) {
+    v128.store(row + p, f32x4.mul(v128.load(row + p), i0));
+    v128.store(r1 + p, f32x4.mul(v128.load(r1 + p), i1));
+    v128.store(r2 + p, f32x4.mul(v128.load(r2 + p), i2));
+    v128.store(r3 + p, f32x4.mul(v128.load(r3 + p), i3));
+  }
+}
+
 function causalSoftmaxRowScalar(row: usize, t: i32, scale: f32): void {
   let top = load<f32>(row);
   for (let s = 1; s <= t; s++) top = max(top, load<f32>(row + (<usize>s << 2)));
   let sum: f32 = 0;
   for (let s = 0; s <= t; s++) {
     const at = row + (<usize>s << 2);
-    const e = f32x4.extract_lane(exp4(f32x4.splat((load<f32>(at) - top) * scale)), 0);
+    const e = f32x4.extract_lane(weight4(f32x4.splat((load<f32>(at) - top) * scale)), 0);
     store<f32>(at, e);
     sum += e;
   }
@@ -219,7 +289,9 @@ export function attentionForward(out: usize, att: usize, scratch: usize, qkv: us
       const attHead = att + (<usize>((b * NH + hd) * T * T) << 2);
       transposeHead(scratch, head + cBytes, rowBytes, T, hs); // Kᵀ
       lowerScores(attHead, head, rowBytes, scratch, T, hs);
-      for (let t = 0; t < T; t++) causalSoftmaxRow(attHead + (<usize>(t * T) << 2), t, T, scale);
+      let t = 0;
+      for (; t + 4 <= T; t += 4) causalSoftmaxBlock(attHead + (<usize>(t * T) << 2), t, T, scale);
+      for (; t < T; t++) causalSoftmaxRow(attHead + (<usize>(t * T) << 2), t, T, scale);
       const y = out + (<usize>(b * T * C + hd * hs) << 2);
       lowerTimes(y, cBytes, attHead, head + 2 * cBytes, rowBytes, T, hs, false);
     }
@@ -242,7 +314,9 @@ export function attentionBackward(dqkv: usize, att: usize, datt: usize, scratch:
       const dattHead = datt + (<usize>((b * NH + hd) * T * T) << 2);
       transposeHead(scratch, head + 2 * cBytes, rowBytes, T, hs); // Vᵀ
       lowerScores(dattHead, dy, cBytes, scratch, T, hs); // dA = dY·Vᵀ
-      for (let t = 0; t < T; t++) scoreGradRow(dattHead + (<usize>(t * T) << 2), attHead + (<usize>(t * T) << 2), t, T, scale);
+      let t = 0;
+      for (; t + 4 <= T; t += 4) scoreGradBlock(dattHead + (<usize>(t * T) << 2), attHead + (<usize>(t * T) << 2), t, T, scale);
+      for (; t < T; t++) scoreGradRow(dattHead + (<usize>(t * T) << 2), attHead + (<usize>(t * T) << 2), t, T, scale);
       lowerTimes(dhead, rowBytes, dattHead, head + cBytes, rowBytes, T, hs, true); // dQ += dS·K
       upperTimes(dhead + cBytes, rowBytes, dattHead, head, rowBytes, T, hs); // dK += dSᵀ·Q
       upperTimes(dhead + 2 * cBytes, rowBytes, attHead, dy, cBytes, T, hs); // dV += Aᵀ·dY
@@ -272,4 +346,34 @@ function scoreGradRow(da: usize, a: usize, t: i32, T: i32, scale: f32): void {
     const at = da + (<usize>s << 2);
     store<f32>(at, scale * load<f32>(a + (<usize>s << 2)) * (load<f32>(at) - rowDot));
   }
+}
+
+/** dA·A of one row's vectors [0, end), as scoreGradRow sums it: lanes in order, then across. */
+@inline
+function dotRow(da: usize, a: usize, end: usize): v128 {
+  let dotV = f32x4.splat(0);
+  for (let p: usize = 0; p < end; p += 16) dotV = f32x4.add(dotV, f32x4.mul(v128.load(a + p), v128.load(da + p)));
+  return f32x4.splat(sum4(dotV));
+}
+
+/** da ← scale·A·(dA − dot) over one row's vectors [0, end). */
+@inline
+function scoreGradUpdate(da: usize, a: usize, end: usize, dot: v128, scaleV: v128): void {
+  for (let p: usize = 0; p < end; p += 16) v128.store(da + p, f32x4.mul(f32x4.mul(scaleV, v128.load(a + p)), f32x4.sub(v128.load(da + p), dot)));
+}
+
+/**
+ * scoreGradRow for the rows t0 … t0 + 3 of a full diagonal block (4 | t0, t0 + 4 ≤ T), the same
+ * operations in the same order, the four rows' sums taken before any row is updated (independent chains).
+ */
+function scoreGradBlock(da: usize, a: usize, t0: i32, T: i32, scale: f32): void {
+  const tBytes = <usize>T << 2;
+  const end = <usize>(t0 + 4) << 2;
+  const dot0 = dotRow(da, a, end), dot1 = dotRow(da + tBytes, a + tBytes, end);
+  const dot2 = dotRow(da + 2 * tBytes, a + 2 * tBytes, end), dot3 = dotRow(da + 3 * tBytes, a + 3 * tBytes, end);
+  const scaleV = f32x4.splat(scale);
+  scoreGradUpdate(da, a, end, dot0, scaleV);
+  scoreGradUpdate(da + tBytes, a + tBytes, end, dot1, scaleV);
+  scoreGradUpdate(da + 2 * tBytes, a + 2 * tBytes, end, dot2, scaleV);
+  scoreGradUpdate(da + 3 * tBytes, a + 3 * tBytes, end, dot3, scaleV);
 }

@@ -1,9 +1,10 @@
-// The elementwise layers of the MLP and the transformer: tanh and GELU (src/nn/activation.ts) and the
-// residual add (src/nn/residual.ts). The residual loops and tanh's backward are bit for bit the TS
-// loops' (an f32 add equals the TS float64 add rounded once; tanh's backward runs the TS float64
-// expression in f64x2 lanes). tanh and GELU forward, and GELU's backward, evaluate in float32 with
-// ./math's exp4 where the TS loops call Math.tanh / Math.exp in float64: they agree to a few float32
-// roundings (bounds derived in test/wasm-layers.test.ts). Pointers are byte offsets.
+// The elementwise layers of the MLP and the transformer: tanh and GELU (src/nn/activation.ts), the
+// residual add (src/nn/residual.ts), and the gradients' zeroing. The residual loops and tanh's
+// backward are bit for bit the TS loops' (an f32 add equals the TS float64 add rounded once; tanh's
+// backward runs the TS float64 expression in f64x2 lanes). tanh and GELU forward, and GELU's
+// backward, evaluate in float32 with ./math's exp4 where the TS loops call Math.tanh / Math.exp in
+// float64: they agree to a few float32 roundings (bounds derived in test/wasm-layers.test.ts).
+// Pointers are byte offsets.
 import { exp4 } from './math';
 
 /** out = a + b */
@@ -17,6 +18,11 @@ export function residualForward(out: usize, a: usize, b: usize, n: i32): void {
     const at = <usize>i << 2;
     store<f32>(out + at, load<f32>(a + at) + load<f32>(b + at));
   }
+}
+
+/** x[0, n) = 0, one bulk fill */
+export function fillZero(x: usize, n: i32): void {
+  memory.fill(x, 0, <usize>n << 2);
 }
 
 /** da += dout, db += dout */
@@ -114,7 +120,13 @@ function minusTwoU(x: v128): v128 {
 @inline
 function gelu4(x: v128): v128 {
   const m2u = minusTwoU(x);
-  const y = f32x4.div(x, f32x4.add(f32x4.splat(1), exp4(m2u)));
+  return geluFrom(x, m2u, exp4(m2u));
+}
+
+/** gelu from x, −2u and e = exp4(−2u). */
+@inline
+function geluFrom(x: v128, m2u: v128, e: v128): v128 {
+  const y = f32x4.div(x, f32x4.add(f32x4.splat(1), e));
   return v128.bitselect(f32x4.mul(x, f32x4.splat(0)), y, f32x4.gt(m2u, f32x4.splat(EXP_LIMIT)));
 }
 
@@ -126,9 +138,18 @@ function gelu4(x: v128): v128 {
 @inline
 function geluGrad4(x: v128): v128 {
   const m2u = minusTwoU(x);
+  return geluGradFrom(x, m2u, exp4(m2u));
+}
+
+/** gelu'(x) from x, −2u and exp4(−2u), as geluGrad4. */
+@inline
+function geluGradFrom(x: v128, m2u: v128, expM2u: v128): v128 {
   // Below −87, exp4's clamp would return e^{−87} for what is 0 to float32 next to 1: make it 0.
-  const e = v128.andnot(exp4(m2u), f32x4.lt(m2u, f32x4.splat(-87)));
+  // Beyond EXP_LIMIT (σ taken as 0 there) e is made 0 as well: 1/(1 + e^{88}) would be a subnormal,
+  // which the CPU computes in a microcode assist ~100× slower (GELU inputs below −10 are common in
+  // training), and the lane's s is 0 whatever e is, so t = e·s·s = 0 either way.
   const big = f32x4.gt(m2u, f32x4.splat(EXP_LIMIT));
+  const e = v128.andnot(expM2u, v128.or(f32x4.lt(m2u, f32x4.splat(-87)), big));
   const s = v128.andnot(f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e)), big);
   const t = f32x4.mul(f32x4.mul(e, s), s);
   const du = f32x4.mul(f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.mul(x, x), f32x4.splat(GELU_CUBIC3))), f32x4.splat(GELU_SCALE));
@@ -175,5 +196,47 @@ export function geluBackward(dinp: usize, dout: usize, inp: usize, n: i32): void
     const at = <usize>i << 2;
     const g = load<f32>(dout + at) * f32x4.extract_lane(geluGrad4(f32x4.splat(load<f32>(inp + at))), 0);
     store<f32>(dinp + at, load<f32>(dinp + at) + g);
+  }
+}
+
+// The transformer's GELU keeps exp4(−2u) of its forward (`saved`, n floats) for its backward, which
+// then skips the exponential, the larger part of its work: the same e, so the same bits as
+// geluForward / geluBackward.
+
+/** out = gelu(inp), saved = exp4(−2u) */
+export function geluForwardSaving(out: usize, inp: usize, n: i32, saved: usize): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    const x = v128.load(inp + at);
+    const m2u = minusTwoU(x);
+    const e = exp4(m2u);
+    v128.store(saved + at, e);
+    v128.store(out + at, geluFrom(x, m2u, e));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const x = f32x4.splat(load<f32>(inp + at));
+    const m2u = minusTwoU(x);
+    const e = exp4(m2u);
+    store<f32>(saved + at, f32x4.extract_lane(e, 0));
+    store<f32>(out + at, f32x4.extract_lane(geluFrom(x, m2u, e), 0));
+  }
+}
+
+/** dinp += dout·gelu'(inp), from the forward's saved exp4(−2u) */
+export function geluBackwardSaved(dinp: usize, dout: usize, inp: usize, n: i32, saved: usize): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const at = <usize>i << 2;
+    const x = v128.load(inp + at);
+    const g = f32x4.mul(v128.load(dout + at), geluGradFrom(x, minusTwoU(x), v128.load(saved + at)));
+    v128.store(dinp + at, f32x4.add(v128.load(dinp + at), g));
+  }
+  for (; i < n; i++) {
+    const at = <usize>i << 2;
+    const x = f32x4.splat(load<f32>(inp + at));
+    const grad = f32x4.extract_lane(geluGradFrom(x, minusTwoU(x), f32x4.splat(load<f32>(saved + at))), 0);
+    store<f32>(dinp + at, load<f32>(dinp + at) + load<f32>(dout + at) * grad);
   }
 }

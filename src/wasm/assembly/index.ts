@@ -12,9 +12,14 @@ export { matmulRows } from './matmul';
 export { setScratch } from './packed';
 export { im2colRows, col2imChannels } from './conv';
 // the transformer's and the MLP's layers
-export { tanhForward, tanhBackward, geluForward, geluBackward, residualForward, residualBackward } from './elementwise';
+export { tanhForward, tanhBackward, geluForward, geluBackward, residualForward, residualBackward, fillZero } from './elementwise';
+export { geluForwardSaving, geluBackwardSaved } from './elementwise';
 export { layernormForward, layernormBackward } from './layernorm';
 export { attentionForward, attentionBackward } from './attention';
 // The LSTM's first layer fed from token ids (src/nn/lstm.ts lstmForwardTokens) and its embedding's backward.
 export { lstmForwardTokens } from './lstm';
-export { embeddingBackward } from './embedding';
+export { embeddingForward, embeddingBackward } from './embedding';
+// softmax cross-entropy and accuracy (src/nn/crossentropy.ts), and the float64 exp and log they use,
+// exported for test/wasm-loss.test.ts's bit-for-bit check against Math.exp and Math.log
+export { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from './loss';
+export { ieeeExp, ieeeLog, expInto } from './ieee754';
