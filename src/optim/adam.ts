@@ -9,6 +9,7 @@
 // frozen step.
 import type { AdamSpec, RAdamSpec } from '../config/optimizers.js';
 import type { AdamScalars, SecondMomentScalars } from '../nn/kernels.js';
+import { SUM_CHUNK } from './chunks.js';
 
 /** 1 − βᵗ, the bias correction of a moment with decay β after t steps. */
 export function biasCorrection(beta: number, t: number): number {
@@ -47,7 +48,7 @@ export function secondMomentScalars(spec: AdamSpec | RAdamSpec): SecondMomentSca
   return { beta2: spec.betas[1], l2: l2Coefficient(spec) };
 }
 
-/** One Adam step in place; `vmax` is the AMSGrad buffer or null. Returns Σ(θ_t − θ_{t−1})². */
+/** One Adam step in place; `vmax` is the AMSGrad buffer or null. Returns Σ(θ_t − θ_{t−1})², chunked as ./chunks.ts (each chunk in order). */
 export function adamStep(
   p: Float32Array,
   g: Float32Array,
@@ -61,21 +62,26 @@ export function adamStep(
   const oneMinusBeta1 = 1 - beta1;
   const oneMinusBeta2 = 1 - beta2;
   let sumSq = 0;
-  for (let i = 0; i < n; i++) {
-    const old = p[i]!;
-    const gi = g[i]! + l2 * old;
-    const mi = beta1 * m[i]! + oneMinusBeta1 * gi;
-    const vi = beta2 * v[i]! + oneMinusBeta2 * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    let vDenom = v[i]!;
-    if (vmax !== null) {
-      vDenom = Math.max(vmax[i]!, vDenom);
-      vmax[i] = vDenom;
+  for (let begin = 0; begin < n; begin += SUM_CHUNK) {
+    const end = Math.min(n, begin + SUM_CHUNK);
+    let chunkSum = 0;
+    for (let i = begin; i < end; i++) {
+      const old = p[i]!;
+      const gi = g[i]! + l2 * old;
+      const mi = beta1 * m[i]! + oneMinusBeta1 * gi;
+      const vi = beta2 * v[i]! + oneMinusBeta2 * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      let vDenom = v[i]!;
+      if (vmax !== null) {
+        vDenom = Math.max(vmax[i]!, vDenom);
+        vmax[i] = vDenom;
+      }
+      p[i] = old * decayFactor - (stepSize * m[i]!) / (Math.sqrt(vDenom) / biasCorrection2Sqrt + eps);
+      const delta = p[i]! - old;
+      chunkSum += delta * delta;
     }
-    p[i] = old * decayFactor - (stepSize * m[i]!) / (Math.sqrt(vDenom) / biasCorrection2Sqrt + eps);
-    const delta = p[i]! - old;
-    sumSq += delta * delta;
+    sumSq += chunkSum;
   }
   return sumSq;
 }

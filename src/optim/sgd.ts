@@ -5,6 +5,7 @@
 // One fused loop over the flat parameter buffer; the branches test loop-invariant flags only.
 import type { SgdSpec } from '../config/optimizers.js';
 import type { SgdScalars } from '../nn/kernels.js';
+import { SUM_CHUNK } from './chunks.js';
 
 /** The scalars of step t (from 1) at learning rate lr; written into `out` when given (an optimizer refills its own). */
 export function sgdScalars(spec: SgdSpec, t: number, lr: number, out: SgdScalars = { lr: 0, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, firstStep: false }): SgdScalars {
@@ -17,23 +18,28 @@ export function sgdScalars(spec: SgdSpec, t: number, lr: number, out: SgdScalars
   return out;
 }
 
-/** One SGD step in place. Returns Σ(θ_t − θ_{t−1})² for the trace's update norm. */
+/** One SGD step in place. Returns Σ(θ_t − θ_{t−1})² for the trace's update norm, chunked as ./chunks.ts (each chunk in order). */
 export function sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, n: number, s: SgdScalars): number {
   const { lr, momentum, weightDecay, nesterov, firstStep } = s;
   const keep = 1 - s.dampening;
   const useMomentum = momentum !== 0;
   let sumSq = 0;
-  for (let i = 0; i < n; i++) {
-    const old = p[i]!;
-    let d = g[i]! + weightDecay * old;
-    if (useMomentum) {
-      const b = firstStep ? d : momentum * buf[i]! + keep * d;
-      buf[i] = b;
-      d = nesterov ? d + momentum * b : b;
+  for (let begin = 0; begin < n; begin += SUM_CHUNK) {
+    const end = Math.min(n, begin + SUM_CHUNK);
+    let chunkSum = 0;
+    for (let i = begin; i < end; i++) {
+      const old = p[i]!;
+      let d = g[i]! + weightDecay * old;
+      if (useMomentum) {
+        const b = firstStep ? d : momentum * buf[i]! + keep * d;
+        buf[i] = b;
+        d = nesterov ? d + momentum * b : b;
+      }
+      p[i] = old - lr * d;
+      const delta = p[i]! - old;
+      chunkSum += delta * delta;
     }
-    p[i] = old - lr * d;
-    const delta = p[i]! - old;
-    sumSq += delta * delta;
+    sumSq += chunkSum;
   }
   return sumSq;
 }
