@@ -48,40 +48,43 @@ export function secondMomentScalars(spec: AdamSpec | RAdamSpec): SecondMomentSca
   return { beta2: spec.betas[1], l2: l2Coefficient(spec) };
 }
 
-/** One Adam step in place; `vmax` is the AMSGrad buffer or null. Returns Σ(θ_t − θ_{t−1})², chunked as ./chunks.ts (each chunk in order). */
-export function adamStep(
+/** One Adam step in place; `vmax` is the AMSGrad buffer or null. Returns Σ(θ_t − θ_{t−1})², chunked as ./chunks.ts. */
+export function adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, s: AdamScalars): number {
+  let sumSq = 0;
+  for (let begin = 0; begin < n; begin += SUM_CHUNK) sumSq += adamChunk(p, g, m, v, vmax, begin, Math.min(n, begin + SUM_CHUNK), s);
+  return sumSq;
+}
+
+/** The Adam step of parameters [begin, end) (one chunk): their Σ(θ_t − θ_{t−1})², in order. */
+function adamChunk(
   p: Float32Array,
   g: Float32Array,
   m: Float32Array,
   v: Float32Array,
   vmax: Float32Array | null,
-  n: number,
+  begin: number,
+  end: number,
   s: AdamScalars,
 ): number {
   const { stepSize, beta1, beta2, biasCorrection2Sqrt, eps, l2, decayFactor } = s;
   const oneMinusBeta1 = 1 - beta1;
   const oneMinusBeta2 = 1 - beta2;
   let sumSq = 0;
-  for (let begin = 0; begin < n; begin += SUM_CHUNK) {
-    const end = Math.min(n, begin + SUM_CHUNK);
-    let chunkSum = 0;
-    for (let i = begin; i < end; i++) {
-      const old = p[i]!;
-      const gi = g[i]! + l2 * old;
-      const mi = beta1 * m[i]! + oneMinusBeta1 * gi;
-      const vi = beta2 * v[i]! + oneMinusBeta2 * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      let vDenom = v[i]!;
-      if (vmax !== null) {
-        vDenom = Math.max(vmax[i]!, vDenom);
-        vmax[i] = vDenom;
-      }
-      p[i] = old * decayFactor - (stepSize * m[i]!) / (Math.sqrt(vDenom) / biasCorrection2Sqrt + eps);
-      const delta = p[i]! - old;
-      chunkSum += delta * delta;
+  for (let i = begin; i < end; i++) {
+    const old = p[i]!;
+    const gi = g[i]! + l2 * old;
+    const mi = beta1 * m[i]! + oneMinusBeta1 * gi;
+    const vi = beta2 * v[i]! + oneMinusBeta2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    let vDenom = v[i]!;
+    if (vmax !== null) {
+      vDenom = Math.max(vmax[i]!, vDenom);
+      vmax[i] = vDenom;
     }
-    sumSq += chunkSum;
+    p[i] = old * decayFactor - (stepSize * m[i]!) / (Math.sqrt(vDenom) / biasCorrection2Sqrt + eps);
+    const delta = p[i]! - old;
+    sumSq += delta * delta;
   }
   return sumSq;
 }

@@ -35,26 +35,28 @@ function blankRAdamScalars(): RAdamScalars {
   return { stepSize: 0, rectified: false, beta1: 0, beta2: 0, eps: 0, l2: 0, decayFactor: 0 };
 }
 
-/** One RAdam step in place. Returns Σ(θ_t − θ_{t−1})², chunked as ./chunks.ts (each chunk in order). */
+/** One RAdam step in place. Returns Σ(θ_t − θ_{t−1})², chunked as ./chunks.ts. */
 export function radamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, s: RAdamScalars): number {
+  let sumSq = 0;
+  for (let begin = 0; begin < n; begin += SUM_CHUNK) sumSq += radamChunk(p, g, m, v, begin, Math.min(n, begin + SUM_CHUNK), s);
+  return sumSq;
+}
+
+/** The RAdam step of parameters [begin, end) (one chunk): their Σ(θ_t − θ_{t−1})², in order. */
+function radamChunk(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, begin: number, end: number, s: RAdamScalars): number {
   const { stepSize, rectified, beta1, beta2, eps, l2, decayFactor } = s;
   const oneMinusBeta1 = 1 - beta1;
   const oneMinusBeta2 = 1 - beta2;
   let sumSq = 0;
-  for (let begin = 0; begin < n; begin += SUM_CHUNK) {
-    const end = Math.min(n, begin + SUM_CHUNK);
-    let chunkSum = 0;
-    for (let i = begin; i < end; i++) {
-      const old = p[i]!;
-      const gi = g[i]! + l2 * old;
-      m[i] = beta1 * m[i]! + oneMinusBeta1 * gi;
-      v[i] = beta2 * v[i]! + oneMinusBeta2 * gi * gi;
-      const direction = rectified ? m[i]! / (Math.sqrt(v[i]!) + eps) : m[i]!;
-      p[i] = old * decayFactor - stepSize * direction;
-      const delta = p[i]! - old;
-      chunkSum += delta * delta;
-    }
-    sumSq += chunkSum;
+  for (let i = begin; i < end; i++) {
+    const old = p[i]!;
+    const gi = g[i]! + l2 * old;
+    m[i] = beta1 * m[i]! + oneMinusBeta1 * gi;
+    v[i] = beta2 * v[i]! + oneMinusBeta2 * gi * gi;
+    const direction = rectified ? m[i]! / (Math.sqrt(v[i]!) + eps) : m[i]!;
+    p[i] = old * decayFactor - stepSize * direction;
+    const delta = p[i]! - old;
+    sumSq += delta * delta;
   }
   return sumSq;
 }

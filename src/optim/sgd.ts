@@ -18,28 +18,30 @@ export function sgdScalars(spec: SgdSpec, t: number, lr: number, out: SgdScalars
   return out;
 }
 
-/** One SGD step in place. Returns Σ(θ_t − θ_{t−1})² for the trace's update norm, chunked as ./chunks.ts (each chunk in order). */
+/** One SGD step in place. Returns Σ(θ_t − θ_{t−1})² for the trace's update norm, chunked as ./chunks.ts. */
 export function sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, n: number, s: SgdScalars): number {
+  let sumSq = 0;
+  for (let begin = 0; begin < n; begin += SUM_CHUNK) sumSq += sgdChunk(p, g, buf, begin, Math.min(n, begin + SUM_CHUNK), s);
+  return sumSq;
+}
+
+/** The SGD step of parameters [begin, end) (one chunk): their Σ(θ_t − θ_{t−1})², in order. */
+function sgdChunk(p: Float32Array, g: Float32Array, buf: Float32Array, begin: number, end: number, s: SgdScalars): number {
   const { lr, momentum, weightDecay, nesterov, firstStep } = s;
   const keep = 1 - s.dampening;
   const useMomentum = momentum !== 0;
   let sumSq = 0;
-  for (let begin = 0; begin < n; begin += SUM_CHUNK) {
-    const end = Math.min(n, begin + SUM_CHUNK);
-    let chunkSum = 0;
-    for (let i = begin; i < end; i++) {
-      const old = p[i]!;
-      let d = g[i]! + weightDecay * old;
-      if (useMomentum) {
-        const b = firstStep ? d : momentum * buf[i]! + keep * d;
-        buf[i] = b;
-        d = nesterov ? d + momentum * b : b;
-      }
-      p[i] = old - lr * d;
-      const delta = p[i]! - old;
-      chunkSum += delta * delta;
+  for (let i = begin; i < end; i++) {
+    const old = p[i]!;
+    let d = g[i]! + weightDecay * old;
+    if (useMomentum) {
+      const b = firstStep ? d : momentum * buf[i]! + keep * d;
+      buf[i] = b;
+      d = nesterov ? d + momentum * b : b;
     }
-    sumSq += chunkSum;
+    p[i] = old - lr * d;
+    const delta = p[i]! - old;
+    sumSq += delta * delta;
   }
   return sumSq;
 }

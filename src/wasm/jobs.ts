@@ -138,15 +138,7 @@ export function writeMatmul(
   args: Uint32Array, c: number, a: number, b: number, M: number, N: number, K: number,
   transA: boolean, transB: boolean, accumulate: boolean,
 ): void {
-  args[ARG] = c;
-  args[ARG + 1] = a;
-  args[ARG + 2] = b;
-  args[ARG + 3] = M;
-  args[ARG + 4] = N;
-  args[ARG + 5] = K;
-  args[ARG + 6] = transA ? 1 : 0;
-  args[ARG + 7] = transB ? 1 : 0;
-  args[ARG + 8] = accumulate ? 1 : 0;
+  writeArgs(args, c, a, b, M, N, K, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0);
 }
 
 /**
@@ -154,17 +146,7 @@ export function writeMatmul(
  * im2col, the image gradient and dcols for col2im), then the geometry.
  */
 export function writeConv(args: Uint32Array, to: number, from: number, g: { C: number; H: number; W: number; k: number; stride: number; Ho: number; Wo: number; padTop: number; padLeft: number }): void {
-  args[ARG] = to;
-  args[ARG + 1] = from;
-  args[ARG + 2] = g.C;
-  args[ARG + 3] = g.H;
-  args[ARG + 4] = g.W;
-  args[ARG + 5] = g.k;
-  args[ARG + 6] = g.stride;
-  args[ARG + 7] = g.Ho;
-  args[ARG + 8] = g.Wo;
-  args[ARG + 9] = g.padTop;
-  args[ARG + 10] = g.padLeft;
+  writeArgs(args, to, from, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
 }
 
 /** Run part p of the job in the block (on any thread: the parts do not overlap). */
@@ -270,7 +252,7 @@ function runLayerPart(wasm: JobExports, args: Uint32Array, parts: number, p: num
 }
 
 /** Write a job's uint32 arguments from ARG on (byte offsets and sizes; at most 11). */
-export function writeArgs(args: Uint32Array, a0: number, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0): void {
+export function writeArgs(args: Uint32Array, a0: number, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0): void {
   args[ARG] = a0;
   args[ARG + 1] = a1;
   args[ARG + 2] = a2;
@@ -281,6 +263,7 @@ export function writeArgs(args: Uint32Array, a0: number, a1 = 0, a2 = 0, a3 = 0,
   args[ARG + 7] = a7;
   args[ARG + 8] = a8;
   args[ARG + 9] = a9;
+  args[ARG + 10] = a10;
 }
 
 /** Run a job written in `block` whole on this thread (one part): what an unthreaded run, or a job too small to split, does. */
