@@ -11,9 +11,10 @@
 // to it must be a view of that memory (asserted: anything else is a bug).
 //
 // The memory is shared (a SharedArrayBuffer; asconfig.json declares the import shared, with the
-// largest maximum, so any run's fixed size fits): with threads > 1 the run's large products are split
-// across helper threads with their own instances over the same memory (./threads.ts), and an unthreaded
-// run takes the same module. Shared or not, the kernels run at the same speed (measured).
+// largest maximum, so any run's fixed size fits): with threads > 1 the run's large products, optimizer
+// steps, gradient norm and layers (ReLU, pooling, channel bias) are split across helper threads with
+// their own instances over the same memory (./threads.ts, ./jobs.ts), and an unthreaded run takes the
+// same module. Shared or not, the kernels run at the same speed (measured).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AdamScalars, Kernels, RAdamScalars, SecondMomentScalars, SgdScalars } from '../nn/kernels.js';
@@ -100,7 +101,7 @@ export function wasmUnavailableReason(): string | undefined {
 
 /**
  * The wasm kernels: one instance per run, bound to the run's memory when its arena makes it. With
- * `threads` > 1 the products worth splitting run on that many threads (./threads.ts), bit-identical
+ * `threads` > 1 the jobs worth splitting run on that many threads (./threads.ts), bit-identical
  * to one thread; `dispose` ends the helper threads when the run ends.
  */
 export class WasmKernels implements Kernels {
