@@ -1,5 +1,5 @@
 // One run on several threads (RunSpec.threads, --threads): whole runs of an MLP and a CNN write
-// byte-identical curves.csv and trace.csv on 1 and 2 threads (and the threaded runs really split their
+// byte-identical curves.csv and trace.csv on 1, 2 and 3 threads (and the threaded runs really split their
 // products); the default threads per run is the cores divided among the runs that go at once; threads
 // are not part of run ids, so a sweep resumes across --threads; and helper threads never keep the
 // process alive.
@@ -49,18 +49,19 @@ function writeConfig(name: keyof typeof MODELS): string {
 }
 
 for (const name of ['mlp', 'cnn'] as const) {
-  test(`${name}: compare --threads 2 writes the same curves.csv and trace.csv as --threads 1, byte for byte`, () => {
+  test(`${name}: compare --threads 2 and 3 write the same curves.csv and trace.csv as --threads 1, byte for byte`, () => {
     const config = writeConfig(name);
     const out = (t: number): string => join(root, `${name}-t${t}`);
-    for (const t of [1, 2]) {
+    for (const t of [1, 2, 3]) {
       const r = spawnCli(['compare', config, '--out', out(t), '--threads', String(t), '--workers', '1', '--quiet']);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(JSON.parse(readFileSync(join(out(t), 'manifest.json'), 'utf8')).threads, t, 'manifest.json records the threads');
     }
     for (const file of ['curves.csv', 'trace.csv']) {
-      const [one, two] = [1, 2].map((t) => readFileSync(join(out(t), file)));
+      const [one, two, three] = [1, 2, 3].map((t) => readFileSync(join(out(t), file)));
       assert.ok(one!.length > 500, `${file}: a real result`);
       assert.ok(one!.equals(two!), `${name} ${file} differs between 1 and 2 threads`);
+      assert.ok(one!.equals(three!), `${name} ${file} differs between 1 and 3 threads`);
     }
   });
 

@@ -22,6 +22,7 @@ import { sgdStep } from '../src/optim/sgd.js';
 import { adamStep, secondMomentOnlyStep } from '../src/optim/adam.js';
 import { radamStep } from '../src/optim/radam.js';
 import { scaleInPlace, sumOfSquares } from '../src/optim/clip.js';
+import { SUM_CHUNK } from '../src/optim/chunks.js';
 import { matmul } from '../src/nn/matmul.js';
 import { Arena } from '../src/nn/arena.js';
 import { lstmBuffers, lstmParams, lstmForward, lstmBackward } from '../src/nn/lstm.js';
@@ -328,13 +329,36 @@ function awkwardFloats(n: number, seed: number): Float32Array {
 
 const ODD_LENGTHS = [0, 1, 3, 5, 7, 61, 1027, 4099];
 
-test('sumOfSquares: wasm and JS agree bit for bit with the sequential float64 sum, on awkward values and odd lengths', () => {
-  for (const n of ODD_LENGTHS) {
+/**
+ * The definition of src/optim/chunks.ts and clip.ts, written out independently: chunks of SUM_CHUNK
+ * floats, in each the eight sums of the i ≡ j (mod 8) squares folded as ((s0+s2)+(s4+s6)) +
+ * ((s1+s3)+(s5+s7)), then the last (length mod 8) squares in order; the chunks' sums added in order.
+ */
+function chunkedSumOfSquares(x: Float32Array, n: number): number {
+  let total = 0;
+  for (let begin = 0; begin < n; begin += SUM_CHUNK) {
+    const end = Math.min(n, begin + SUM_CHUNK);
+    const laned = begin + (end - begin) - ((end - begin) % 8);
+    const s = [0, 1, 2, 3, 4, 5, 6, 7].map((j) => {
+      let sum = 0;
+      for (let i = begin + j; i < laned; i += 8) sum += x[i]! * x[i]!;
+      return sum;
+    });
+    let chunk = s[0]! + s[2]! + (s[4]! + s[6]!) + (s[1]! + s[3]! + (s[5]! + s[7]!));
+    for (let i = laned; i < end; i++) chunk += x[i]! * x[i]!;
+    total += chunk;
+  }
+  return total;
+}
+
+const CHUNK_LENGTHS = [SUM_CHUNK - 1, SUM_CHUNK, SUM_CHUNK + 3, 3 * SUM_CHUNK - 5];
+
+test('sumOfSquares: wasm and JS agree bit for bit with the fixed chunked float64 sum, on awkward values and odd lengths', () => {
+  for (const n of [...ODD_LENGTHS, ...CHUNK_LENGTHS]) {
     for (const finite of [true, false]) {
       let x = awkwardFloats(n, n);
       if (finite) x = x.map((v) => (Number.isFinite(v) ? v : 0));
-      // Σ x_i² in float64, in order: the definition.
-      const expected = Array.from(x).reduce((sum, v) => sum + v * v, 0);
+      const expected = chunkedSumOfSquares(x, n);
       const slab = new Slab();
       const wasm = slab.kernels.sumOfSquares(slab.floats(x), n);
       assert.ok(Object.is(sumOfSquares(x, n), expected), `js n=${n}: ${sumOfSquares(x, n)} vs ${expected}`);
@@ -344,6 +368,21 @@ test('sumOfSquares: wasm and JS agree bit for bit with the sequential float64 su
   // Only part of the array is summed.
   const slab = new Slab();
   assert.equal(slab.kernels.sumOfSquares(slab.floats([3, 4, 100]), 2), 25);
+});
+
+test('sumOfSquares on ordinary values: the chunked sum, not the sequential one (which the values tell apart)', () => {
+  const rng = new Rng(7, 'wasm-kernels/chunked');
+  let differs = 0;
+  for (const n of [61, 1027, ...CHUNK_LENGTHS]) {
+    const x = new Float32Array(n).map(() => rng.normal() * 10 ** Math.round(rng.uniform() * 4 - 2));
+    const sequential = Array.from(x).reduce((sum, v) => sum + v * v, 0);
+    const expected = chunkedSumOfSquares(x, n);
+    if (!Object.is(sequential, expected)) differs++;
+    const slab = new Slab();
+    assert.ok(Object.is(sumOfSquares(x, n), expected), `js n=${n}`);
+    assert.ok(Object.is(slab.kernels.sumOfSquares(slab.floats(x), n), expected), `wasm n=${n}`);
+  }
+  assert.ok(differs >= 3, `the sequential sum differs from the chunked one in only ${differs} of 6 cases`);
 });
 
 test('sumOfSquares adds in order: [1e8, 1, 1, 1] gives exactly 1e16, where two-lane partial sums give 1e16 + 2', () => {

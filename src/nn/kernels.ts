@@ -98,7 +98,7 @@ export interface Kernels {
   secondMomentOnlyStep(p: Float32Array, g: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, s: SecondMomentScalars): void;
   /** src/optim/radam.ts. Returns Σ(θ_t − θ_{t−1})². */
   radamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, s: RAdamScalars): number;
-  /** Σ x_i² over x[0, n), summed in order in float64: src/optim/clip.ts. */
+  /** Σ x_i² over x[0, n) in float64, the fixed chunked sum of src/optim/chunks.ts (the same on any thread count): src/optim/clip.ts. */
   sumOfSquares(x: Float32Array, n: number): number;
   /** x_i ← x_i·factor over x[0, n), each product in float64, rounded once: src/optim/clip.ts. */
   scaleInPlace(x: Float32Array, n: number, factor: number): void;

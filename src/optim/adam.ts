@@ -9,6 +9,7 @@
 // frozen step.
 import type { AdamSpec, RAdamSpec } from '../config/optimizers.js';
 import type { AdamScalars, SecondMomentScalars } from '../nn/kernels.js';
+import { SUM_CHUNK } from './chunks.js';
 
 /** 1 − βᵗ, the bias correction of a moment with decay β after t steps. */
 export function biasCorrection(beta: number, t: number): number {
@@ -47,21 +48,29 @@ export function secondMomentScalars(spec: AdamSpec | RAdamSpec): SecondMomentSca
   return { beta2: spec.betas[1], l2: l2Coefficient(spec) };
 }
 
-/** One Adam step in place; `vmax` is the AMSGrad buffer or null. Returns Σ(θ_t − θ_{t−1})². */
-export function adamStep(
+/** One Adam step in place; `vmax` is the AMSGrad buffer or null. Returns Σ(θ_t − θ_{t−1})², chunked as ./chunks.ts. */
+export function adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, s: AdamScalars): number {
+  let sumSq = 0;
+  for (let begin = 0; begin < n; begin += SUM_CHUNK) sumSq += adamChunk(p, g, m, v, vmax, begin, Math.min(n, begin + SUM_CHUNK), s);
+  return sumSq;
+}
+
+/** The Adam step of parameters [begin, end) (one chunk): their Σ(θ_t − θ_{t−1})², in order. */
+function adamChunk(
   p: Float32Array,
   g: Float32Array,
   m: Float32Array,
   v: Float32Array,
   vmax: Float32Array | null,
-  n: number,
+  begin: number,
+  end: number,
   s: AdamScalars,
 ): number {
   const { stepSize, beta1, beta2, biasCorrection2Sqrt, eps, l2, decayFactor } = s;
   const oneMinusBeta1 = 1 - beta1;
   const oneMinusBeta2 = 1 - beta2;
   let sumSq = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = begin; i < end; i++) {
     const old = p[i]!;
     const gi = g[i]! + l2 * old;
     const mi = beta1 * m[i]! + oneMinusBeta1 * gi;

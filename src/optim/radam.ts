@@ -10,6 +10,7 @@ import type { RAdamSpec } from '../config/optimizers.js';
 import type { RAdamScalars } from '../nn/kernels.js';
 import { biasCorrection, decoupledDecay, l2Coefficient } from './adam.js';
 import type { RectifyInfo } from './rectify.js';
+import { SUM_CHUNK } from './chunks.js';
 
 /** The scalars of step t (from 1) at learning rate lr, given that step's rectification `r` (./rectify.ts); written into `out` when given. */
 export function radamScalars(spec: RAdamSpec, t: number, lr: number, r: RectifyInfo, out: RAdamScalars = blankRAdamScalars()): RAdamScalars {
@@ -34,13 +35,20 @@ function blankRAdamScalars(): RAdamScalars {
   return { stepSize: 0, rectified: false, beta1: 0, beta2: 0, eps: 0, l2: 0, decayFactor: 0 };
 }
 
-/** One RAdam step in place. Returns Σ(θ_t − θ_{t−1})². */
+/** One RAdam step in place. Returns Σ(θ_t − θ_{t−1})², chunked as ./chunks.ts. */
 export function radamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, s: RAdamScalars): number {
+  let sumSq = 0;
+  for (let begin = 0; begin < n; begin += SUM_CHUNK) sumSq += radamChunk(p, g, m, v, begin, Math.min(n, begin + SUM_CHUNK), s);
+  return sumSq;
+}
+
+/** The RAdam step of parameters [begin, end) (one chunk): their Σ(θ_t − θ_{t−1})², in order. */
+function radamChunk(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, begin: number, end: number, s: RAdamScalars): number {
   const { stepSize, rectified, beta1, beta2, eps, l2, decayFactor } = s;
   const oneMinusBeta1 = 1 - beta1;
   const oneMinusBeta2 = 1 - beta2;
   let sumSq = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = begin; i < end; i++) {
     const old = p[i]!;
     const gi = g[i]! + l2 * old;
     m[i] = beta1 * m[i]! + oneMinusBeta1 * gi;

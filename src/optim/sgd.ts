@@ -5,6 +5,7 @@
 // One fused loop over the flat parameter buffer; the branches test loop-invariant flags only.
 import type { SgdSpec } from '../config/optimizers.js';
 import type { SgdScalars } from '../nn/kernels.js';
+import { SUM_CHUNK } from './chunks.js';
 
 /** The scalars of step t (from 1) at learning rate lr; written into `out` when given (an optimizer refills its own). */
 export function sgdScalars(spec: SgdSpec, t: number, lr: number, out: SgdScalars = { lr: 0, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, firstStep: false }): SgdScalars {
@@ -17,13 +18,20 @@ export function sgdScalars(spec: SgdSpec, t: number, lr: number, out: SgdScalars
   return out;
 }
 
-/** One SGD step in place. Returns Σ(θ_t − θ_{t−1})² for the trace's update norm. */
+/** One SGD step in place. Returns Σ(θ_t − θ_{t−1})² for the trace's update norm, chunked as ./chunks.ts. */
 export function sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, n: number, s: SgdScalars): number {
+  let sumSq = 0;
+  for (let begin = 0; begin < n; begin += SUM_CHUNK) sumSq += sgdChunk(p, g, buf, begin, Math.min(n, begin + SUM_CHUNK), s);
+  return sumSq;
+}
+
+/** The SGD step of parameters [begin, end) (one chunk): their Σ(θ_t − θ_{t−1})², in order. */
+function sgdChunk(p: Float32Array, g: Float32Array, buf: Float32Array, begin: number, end: number, s: SgdScalars): number {
   const { lr, momentum, weightDecay, nesterov, firstStep } = s;
   const keep = 1 - s.dampening;
   const useMomentum = momentum !== 0;
   let sumSq = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = begin; i < end; i++) {
     const old = p[i]!;
     let d = g[i]! + weightDecay * old;
     if (useMomentum) {

@@ -1,9 +1,13 @@
 // The jobs a run's kernel threads share (src/wasm/threads.ts runs them, src/wasm/kernel-thread.ts is a
 // helper thread): the layout of the control block the run thread writes a job into, and how a job
-// splits into parts. The parts of a product are disjoint row ranges of C cut at multiples of 4, and
-// part p is the same rows whichever thread runs it, so every float is computed exactly as the
-// single-threaded kernel computes it (see matmulRows in src/wasm/assembly/matmul.ts): a threaded run
-// is bit-identical to an unthreaded one.
+// splits into parts. Part p is the same work whichever thread runs it, and parts never write the same
+// float, so every float is computed exactly as the single-threaded kernel computes it: a threaded run
+// is bit-identical to an unthreaded one. The parts of a product are disjoint row ranges of C cut at
+// multiples of 4 (see matmulRows in src/wasm/assembly/matmul.ts); those of an optimizer step or of
+// Σx² are runs of whole chunks of src/optim/chunks.ts, each chunk's sum stored in its own slot and
+// the slots added in order by the run thread; those of a layer are ranges of floats, planes, images
+// or channels.
+import { chunkCount, SUM_CHUNK } from '../optim/chunks.js';
 
 // Int32 slots of the control block. SEQ counts jobs: the run thread writes a job's OP, PARTS and
 // arguments, then bumps SEQ, which is what helpers wait on. DONE counts the helpers finished with the
@@ -17,11 +21,45 @@ export const PARTS = 5;
 /** First argument slot; arguments are read as uint32 (byte offsets reach 4 GiB). */
 export const ARG = 6;
 export const CONTROL_SLOTS = ARG + 11;
+// Float64 slots of the job's second buffer: the float scalars of a job, then from SUMS on one sum per chunk.
+const SCALARS = 10;
+export const SUMS = SCALARS;
 
 export const OP_EXIT = 0;
 export const OP_MATMUL = 1;
 export const OP_IM2COL = 2;
 export const OP_COL2IM = 3;
+// chunked (src/optim/chunks.ts): args n, then pointers; scalars in the float64 slots
+export const OP_SUM_OF_SQUARES = 4;
+export const OP_SCALE = 5;
+export const OP_SGD = 6;
+export const OP_ADAM = 7;
+export const OP_RADAM = 8;
+export const OP_SECOND_MOMENT = 9;
+// layers
+export const OP_RELU_FORWARD = 10;
+export const OP_RELU_BACKWARD = 11;
+export const OP_POOL_FORWARD = 12;
+export const OP_POOL_BACKWARD = 13;
+export const OP_CHANNEL_BIAS = 14;
+export const OP_CHANNEL_SUMS = 15;
+
+/** A job's slots: the control block's (Int32 slots, uint32 arguments) and the float64 ones (scalars, chunk sums). */
+export interface JobBlock {
+  ctl: Int32Array;
+  args: Uint32Array;
+  floats: Float64Array;
+}
+
+/** The float64 slots a run over `memoryBytes` of memory needs: the scalars and one per chunk of the largest array it can hold. */
+export function floatSlots(memoryBytes: number): number {
+  return SUMS + chunkCount(Math.ceil(memoryBytes / 4));
+}
+
+/** A job block over these buffers (shared ones for threads; the run thread alone may use plain ones). */
+export function jobBlock(control: ArrayBufferLike, floats: ArrayBufferLike): JobBlock {
+  return { ctl: new Int32Array(control), args: new Uint32Array(control), floats: new Float64Array(floats) };
+}
 
 // Each thread's instance has its own scratch past the arena (packed Aᵀ·B: src/wasm/assembly/packed.ts):
 // the last `threads` regions of this many bytes of the memory, thread p's the (p+1)-th from the end.
@@ -41,6 +79,18 @@ export interface JobExports {
   ): void;
   im2colRows(cols: number, x: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, rowBegin: number, rowEnd: number): void;
   col2imChannels(dx: number, dcols: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, cBegin: number, cEnd: number): void;
+  sgdStep(p: number, g: number, buf: number, n: number, lr: number, momentum: number, keep: number, nesterov: number, weightDecay: number, firstStep: number): number;
+  adamStep(p: number, g: number, m: number, v: number, vmax: number, n: number, stepSize: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, biasCorrection2Sqrt: number, eps: number, l2: number, decayFactor: number): number;
+  secondMomentOnlyStep(p: number, g: number, v: number, vmax: number, n: number, beta2: number, oneMinusBeta2: number, l2: number): void;
+  radamStep(p: number, g: number, m: number, v: number, n: number, stepSize: number, rectified: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, l2: number, decayFactor: number): number;
+  sumOfSquares(x: number, n: number): number;
+  scaleInPlace(x: number, n: number, factor: number): void;
+  reluForward(out: number, inp: number, n: number): void;
+  reluBackward(dinp: number, dout: number, inp: number, n: number): void;
+  maxPool2dForward(out: number, argmax: number, x: number, planeBegin: number, planeEnd: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number): void;
+  maxPool2dBackward(dx: number, dout: number, argmax: number, n: number): void;
+  addChannelBias(out: number, bias: number, B: number, C: number, plane: number): void;
+  addChannelSums(dbias: number, dout: number, B: number, C: number, plane: number, cBegin: number, cEnd: number): void;
 }
 
 // A product is split only from this many flops (2·M·N·K, ~0.1 ms on one core here) on. Handing a job to
@@ -66,6 +116,17 @@ export function convParts(g: { C: number; k: number; Ho: number; Wo: number }, u
   return Math.min(threads, units);
 }
 
+// Optimizer steps, Σx² and layers are split only from this many floats on (~25 µs of a step's work
+// here, about what waking a sleeping helper costs): smaller ones (the tiny configs', a 10-way
+// layer's) stay on the run thread.
+export const MIN_SPLIT_FLOATS = 1 << 16;
+
+/** How many parts a job over `floats` floats that splits into at most `units` (chunks, planes, images, channels) is cut into. */
+export function floatParts(floats: number, units: number, threads: number, minFloats = MIN_SPLIT_FLOATS): number {
+  if (threads < 2 || floats < minFloats) return 1;
+  return Math.min(threads, units);
+}
+
 /**
  * Rows [begin, end) of part p of an M-row product cut into `parts`: the ⌈M/4⌉ blocks of 4 rows (the
  * last one may be short) shared out as evenly as whole blocks allow, in order.
@@ -87,15 +148,7 @@ export function writeMatmul(
   args: Uint32Array, c: number, a: number, b: number, M: number, N: number, K: number,
   transA: boolean, transB: boolean, accumulate: boolean,
 ): void {
-  args[ARG] = c;
-  args[ARG + 1] = a;
-  args[ARG + 2] = b;
-  args[ARG + 3] = M;
-  args[ARG + 4] = N;
-  args[ARG + 5] = K;
-  args[ARG + 6] = transA ? 1 : 0;
-  args[ARG + 7] = transB ? 1 : 0;
-  args[ARG + 8] = accumulate ? 1 : 0;
+  writeArgs(args, c, a, b, M, N, K, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0);
 }
 
 /**
@@ -103,25 +156,19 @@ export function writeMatmul(
  * im2col, the image gradient and dcols for col2im), then the geometry.
  */
 export function writeConv(args: Uint32Array, to: number, from: number, g: { C: number; H: number; W: number; k: number; stride: number; Ho: number; Wo: number; padTop: number; padLeft: number }): void {
-  args[ARG] = to;
-  args[ARG + 1] = from;
-  args[ARG + 2] = g.C;
-  args[ARG + 3] = g.H;
-  args[ARG + 4] = g.W;
-  args[ARG + 5] = g.k;
-  args[ARG + 6] = g.stride;
-  args[ARG + 7] = g.Ho;
-  args[ARG + 8] = g.Wo;
-  args[ARG + 9] = g.padTop;
-  args[ARG + 10] = g.padLeft;
+  writeArgs(args, to, from, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
 }
 
-/** Run part p of the job in the control block (on any thread: the parts do not overlap). */
-export function runPart(wasm: JobExports, args: Uint32Array, p: number): void {
+/** Run part p of the job in the block (on any thread: the parts do not overlap). */
+export function runPart(wasm: JobExports, block: JobBlock, p: number): void {
+  const { args } = block;
   const parts = args[PARTS]!;
   if (p >= parts) return;
+  const op = args[OP]!;
+  if (op >= OP_SUM_OF_SQUARES && op <= OP_SECOND_MOMENT) return runChunks(wasm, block, parts, p);
+  if (op >= OP_RELU_FORWARD) return runLayerPart(wasm, args, parts, p);
   const at = (i: number): number => args[ARG + i]!;
-  switch (args[OP]) {
+  switch (op) {
     case OP_MATMUL: {
       const { begin, end } = partRows(at(3), parts, p);
       wasm.matmulRows(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), begin, end);
@@ -138,8 +185,109 @@ export function runPart(wasm: JobExports, args: Uint32Array, p: number): void {
       return;
     }
     default:
-      throw new Error(`kernel threads: unknown job ${args[OP]}`);
+      throw new Error(`kernel threads: unknown job ${op}`);
   }
+}
+
+/** The chunks of part p of a chunked job over args[ARG] floats, each chunk's sum into its float64 slot. */
+function runChunks(wasm: JobExports, block: JobBlock, parts: number, p: number): void {
+  const n = block.args[ARG]!;
+  const { begin, end } = partRange(chunkCount(n), parts, p);
+  for (let c = begin; c < end; c++) {
+    const from = c * SUM_CHUNK;
+    block.floats[SUMS + c] = runChunk(wasm, block, 4 * from, Math.min(SUM_CHUNK, n - from));
+  }
+}
+
+/** The floats [off/4, off/4 + len) of a chunked job: its kernel over them, pointers moved by `off` bytes; their sum (0 when the job sums nothing). */
+function runChunk(wasm: JobExports, block: JobBlock, off: number, len: number): number {
+  const { args, floats: f } = block;
+  const p0 = args[ARG + 1]! + off, p1 = args[ARG + 2]! + off, p2 = args[ARG + 3]! + off, p3 = args[ARG + 4]! + off;
+  // the optional 5th array (AMSGrad's vmax) is 0 when absent, as the kernels expect
+  const p4 = args[ARG + 5] === 0 ? 0 : args[ARG + 5]! + off;
+  const flag0 = args[ARG + 6]!, flag1 = args[ARG + 7]!;
+  switch (args[OP]) {
+    case OP_SUM_OF_SQUARES:
+      return wasm.sumOfSquares(p0, len);
+    case OP_SCALE:
+      wasm.scaleInPlace(p0, len, f[0]!);
+      return 0;
+    case OP_SGD:
+      return wasm.sgdStep(p0, p1, p2, len, f[0]!, f[1]!, f[2]!, flag0, f[3]!, flag1);
+    case OP_ADAM:
+      return wasm.adamStep(p0, p1, p2, p3, p4, len, f[0]!, f[1]!, f[2]!, f[3]!, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!);
+    case OP_RADAM:
+      return wasm.radamStep(p0, p1, p2, p3, len, f[0]!, flag0, f[1]!, f[2]!, f[3]!, f[4]!, f[5]!, f[6]!, f[7]!);
+    default: // OP_SECOND_MOMENT
+      wasm.secondMomentOnlyStep(p0, p1, p3, p4, len, f[0]!, f[1]!, f[2]!);
+      return 0;
+  }
+}
+
+/** Part p of a layer's job: a range of floats (ReLU, cut at multiples of 4), planes (pooling), images (bias) or channels (bias sums). */
+function runLayerPart(wasm: JobExports, args: Uint32Array, parts: number, p: number): void {
+  const at = (i: number): number => args[ARG + i]!;
+  switch (args[OP]) {
+    case OP_RELU_FORWARD: {
+      const { begin, end } = partRows(at(0), parts, p);
+      wasm.reluForward(at(1) + 4 * begin, at(2) + 4 * begin, end - begin);
+      return;
+    }
+    case OP_RELU_BACKWARD: {
+      const { begin, end } = partRows(at(0), parts, p);
+      wasm.reluBackward(at(1) + 4 * begin, at(2) + 4 * begin, at(3) + 4 * begin, end - begin);
+      return;
+    }
+    case OP_POOL_FORWARD: {
+      const { begin, end } = partRange(at(3), parts, p); // planes
+      wasm.maxPool2dForward(at(0), at(1), at(2), begin, end, at(4), at(5), at(6), at(7), at(8), at(9));
+      return;
+    }
+    case OP_POOL_BACKWARD: {
+      // planes: a window's input lies in its own plane, so parts write disjoint floats of dx
+      const { begin, end } = partRange(at(3), parts, p), size = at(4);
+      wasm.maxPool2dBackward(at(0), at(1) + 4 * begin * size, at(2) + 4 * begin * size, (end - begin) * size);
+      return;
+    }
+    case OP_CHANNEL_BIAS: {
+      const { begin, end } = partRange(at(2), parts, p); // images
+      wasm.addChannelBias(at(0) + 4 * begin * at(3) * at(4), at(1), end - begin, at(3), at(4));
+      return;
+    }
+    default: { // OP_CHANNEL_SUMS
+      const { begin, end } = partRange(at(3), parts, p); // channels
+      wasm.addChannelSums(at(0), at(1), at(2), at(3), at(4), begin, end);
+    }
+  }
+}
+
+/** Write a job's uint32 arguments from ARG on (byte offsets and sizes; at most 11). */
+export function writeArgs(args: Uint32Array, a0: number, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0): void {
+  args[ARG] = a0;
+  args[ARG + 1] = a1;
+  args[ARG + 2] = a2;
+  args[ARG + 3] = a3;
+  args[ARG + 4] = a4;
+  args[ARG + 5] = a5;
+  args[ARG + 6] = a6;
+  args[ARG + 7] = a7;
+  args[ARG + 8] = a8;
+  args[ARG + 9] = a9;
+  args[ARG + 10] = a10;
+}
+
+/** Run a job written in `block` whole on this thread (one part): what an unthreaded run, or a job too small to split, does. */
+export function runAlone(wasm: JobExports, block: JobBlock, op: number): void {
+  block.args[OP] = op;
+  block.args[PARTS] = 1;
+  runPart(wasm, block, 0);
+}
+
+/** Σ of the chunk sums a chunked job over n floats left in `block`, in chunk order (the fixed sum of src/optim/chunks.ts). */
+export function chunkSums(block: JobBlock, n: number): number {
+  let sum = 0;
+  for (let c = 0, chunks = chunkCount(n); c < chunks; c++) sum += block.floats[SUMS + c]!;
+  return sum;
 }
 
 /**

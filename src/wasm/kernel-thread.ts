@@ -2,7 +2,7 @@
 // over the run's shared memory, waiting on the control block for jobs and doing its part of each
 // (./jobs.ts) until the run ends its kernels.
 import { workerData } from 'node:worker_threads';
-import { DONE, FAILED, OP, OP_EXIT, READY, SEQ, runPart, scratchOf, waitChange, type JobExports } from './jobs.js';
+import { DONE, FAILED, jobBlock, OP, OP_EXIT, READY, SEQ, runPart, scratchOf, waitChange, type JobExports } from './jobs.js';
 import type { HelperData } from './threads.js';
 
 // Polls of the control block (~13 ns each here) before the helper sleeps waiting for the next job:
@@ -14,9 +14,9 @@ const JOB_SPINS = 1 << 10;
 type WebAssemblyInstance = new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
 const Instance = (globalThis as unknown as { WebAssembly: { Instance: WebAssemblyInstance } }).WebAssembly.Instance;
 
-const { module, memory, control, part, errors } = workerData as HelperData;
-const ctl = new Int32Array(control);
-const args = new Uint32Array(control);
+const { module, memory, control, floats, part, errors } = workerData as HelperData;
+const block = jobBlock(control, floats);
+const { ctl } = block;
 
 /** Report an exception to the run thread: the message on our port, then the flag it checks. */
 function fail(err: unknown): void {
@@ -39,7 +39,7 @@ while (k !== undefined) {
   seen = waitChange(ctl, SEQ, seen, JOB_SPINS);
   if (Atomics.load(ctl, OP) === OP_EXIT) break;
   try {
-    runPart(k, args, part);
+    runPart(k, block, part);
   } catch (err) {
     fail(err);
   }

@@ -7,7 +7,7 @@
 // The helpers are unref'd (they never keep the process alive) and exit when the run disposes its
 // kernels; a helper's exception comes back as an exception of run().
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { CONTROL_SLOTS, DONE, FAILED, OP, OP_EXIT, PARTS, READY, SEQ, runPart, waitFor, type JobExports } from './jobs.js';
+import { CONTROL_SLOTS, DONE, FAILED, floatSlots, jobBlock, OP, OP_EXIT, PARTS, READY, SEQ, runPart, waitFor, type JobBlock, type JobExports } from './jobs.js';
 
 const HELPER_URL = new URL('./kernel-thread.js', import.meta.url);
 
@@ -33,6 +33,8 @@ export interface HelperData {
   module: object;
   memory: object;
   control: SharedArrayBuffer;
+  /** The job's float64 slots (scalars, chunk sums). */
+  floats: SharedArrayBuffer;
   /** Its part of every job: 1 … threads − 1 (the run thread does part 0). */
   part: number;
   /** Where it reports an exception before it sets FAILED. */
@@ -41,7 +43,8 @@ export interface HelperData {
 
 export class KernelThreads {
   private readonly ctl: Int32Array;
-  private readonly args: Uint32Array;
+  /** The job's slots, which the run thread writes before `run`. */
+  readonly block: JobBlock;
   private readonly helpers: Worker[] = [];
   /** One port per helper, on which it reports its exception. */
   private readonly errors: MessagePort[] = [];
@@ -53,14 +56,15 @@ export class KernelThreads {
   /** Start threads − 1 helpers over `memory` (a shared WebAssembly.Memory) and wait until they are ready. */
   constructor(module: object, memory: object, readonly threads: number, private readonly stallMinMs = STALL_MIN_MS) {
     const control = new SharedArrayBuffer(4 * CONTROL_SLOTS);
-    this.ctl = new Int32Array(control);
-    this.args = new Uint32Array(control);
+    const floats = new SharedArrayBuffer(8 * floatSlots((memory as { buffer: ArrayBufferLike }).buffer.byteLength));
+    this.block = jobBlock(control, floats);
+    this.ctl = this.block.ctl;
     const exits: Promise<void>[] = [];
     for (let part = 1; part < threads; part++) {
       const channel = new MessageChannel();
       channel.port1.unref();
       this.errors.push(channel.port1);
-      const workerData: HelperData = { module, memory, control, part, errors: channel.port2 };
+      const workerData: HelperData = { module, memory, control, floats, part, errors: channel.port2 };
       // No Node options: a helper needs none, and some the run's process may have (--input-type=module
       // of `node -e`) make a worker fail before it runs a line, which the run thread, blocked waiting
       // for it, could only learn from the start timeout.
@@ -86,7 +90,7 @@ export class KernelThreads {
 
   /** The job's argument slots, to be written (./jobs.ts writeMatmul) before `run`. */
   get jobArgs(): Uint32Array {
-    return this.args;
+    return this.block.args;
   }
 
   /** Run job `op`, whose arguments are written, in `parts` parts: part 0 here, part p on helper p. */
@@ -99,7 +103,7 @@ export class KernelThreads {
     Atomics.store(ctl, SEQ, ++this.seq);
     Atomics.notify(ctl, SEQ);
     const started = performance.now();
-    runPart(k, this.args, 0);
+    runPart(k, this.block, 0);
     const own = performance.now() - started;
     if (!waitFor(ctl, DONE, this.threads - 1, DONE_SPINS, Math.max(this.stallMinMs, 10 * own))) {
       const done = Atomics.load(ctl, DONE);

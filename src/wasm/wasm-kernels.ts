@@ -11,41 +11,35 @@
 // to it must be a view of that memory (asserted: anything else is a bug).
 //
 // The memory is shared (a SharedArrayBuffer; asconfig.json declares the import shared, with the
-// largest maximum, so any run's fixed size fits): with threads > 1 the run's large products are split
-// across helper threads with their own instances over the same memory (./threads.ts), and an unthreaded
-// run takes the same module. Shared or not, the kernels run at the same speed (measured).
+// largest maximum, so any run's fixed size fits): with threads > 1 the run's large products, optimizer
+// steps, gradient norm and layers (ReLU, pooling, channel bias) are split across helper threads with
+// their own instances over the same memory (./threads.ts, ./jobs.ts), and an unthreaded run takes the
+// same module. Shared or not, the kernels run at the same speed (measured).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AdamScalars, Kernels, RAdamScalars, SecondMomentScalars, SgdScalars } from '../nn/kernels.js';
 import type { Conv2dGeometry } from '../nn/conv2d.js';
 import type { LstmBuffers, LstmParams, LstmTokens } from '../nn/lstm.js';
 import type { MaxPool2dBuffers } from '../nn/maxpool2d.js';
-import { convParts, matmulParts, OP_COL2IM, OP_IM2COL, OP_MATMUL, SCRATCH_BYTES, scratchOf, writeConv, writeMatmul } from './jobs.js';
+import {
+  chunkSums, convParts, CONTROL_SLOTS, floatParts, floatSlots, jobBlock, matmulParts, MIN_SPLIT_FLOATS, OP_ADAM, OP_CHANNEL_BIAS, OP_CHANNEL_SUMS, OP_COL2IM,
+  OP_IM2COL, OP_MATMUL, OP_POOL_BACKWARD, OP_POOL_FORWARD, OP_RADAM, OP_RELU_BACKWARD, OP_RELU_FORWARD, OP_SCALE, OP_SECOND_MOMENT,
+  OP_SGD, OP_SUM_OF_SQUARES, runAlone, SCRATCH_BYTES, scratchOf, writeArgs, writeConv, writeMatmul, type JobBlock, type JobExports,
+} from './jobs.js';
+import { chunkCount } from '../optim/chunks.js';
 import { KernelThreads } from './threads.js';
 import type { AttentionBuffers } from '../nn/attention.js';
 
-interface Exports {
-  sgdStep(p: number, g: number, buf: number, n: number, lr: number, momentum: number, keep: number, nesterov: number, weightDecay: number, firstStep: number): number;
-  adamStep(p: number, g: number, m: number, v: number, vmax: number, n: number, stepSize: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, biasCorrection2Sqrt: number, eps: number, l2: number, decayFactor: number): number;
-  secondMomentOnlyStep(p: number, g: number, v: number, vmax: number, n: number, beta2: number, oneMinusBeta2: number, l2: number): void;
-  radamStep(p: number, g: number, m: number, v: number, n: number, stepSize: number, rectified: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, l2: number, decayFactor: number): number;
+interface Exports extends JobExports {
   matmul(c: number, a: number, b: number, M: number, N: number, K: number, transA: number, transB: number, accumulate: number): void;
   im2col(cols: number, x: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number): void;
   col2im(dx: number, dcols: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number): void;
-  addChannelBias(out: number, bias: number, B: number, C: number, plane: number): void;
-  addChannelSums(dbias: number, dout: number, B: number, C: number, plane: number): void;
-  reluForward(out: number, inp: number, n: number): void;
-  reluBackward(dinp: number, dout: number, inp: number, n: number): void;
-  maxPool2dForward(out: number, argmax: number, x: number, planes: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number): void;
-  maxPool2dBackward(dx: number, dout: number, argmax: number, n: number): void;
   lstmForward(gates: number, c: number, tanhC: number, h: number, x: number, wih: number, whh: number, bias: number, T: number, B: number, In: number, H: number): void;
   lstmBackward(
     gates: number, c: number, tanhC: number, h: number, dh: number, dgates: number, dcNext: number,
     x: number, dx: number, wih: number, whh: number, dwih: number, dwhh: number, dbias: number,
     gateStrips: number, panel: number, panelFloats: number, T: number, B: number, In: number, H: number,
   ): void;
-  sumOfSquares(x: number, n: number): number;
-  scaleInPlace(x: number, n: number, factor: number): void;
   matmulRows(c: number, a: number, b: number, M: number, N: number, K: number, transA: number, transB: number, accumulate: number, rowBegin: number, rowEnd: number): void;
   setScratch(at: number, bytes: number): void;
   im2colRows(cols: number, x: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, rowBegin: number, rowEnd: number): void;
@@ -116,7 +110,7 @@ export function wasmUnavailableReason(): string | undefined {
 
 /**
  * The wasm kernels: one instance per run, bound to the run's memory when its arena makes it. With
- * `threads` > 1 the products worth splitting run on that many threads (./threads.ts), bit-identical
+ * `threads` > 1 the jobs worth splitting run on that many threads (./threads.ts), bit-identical
  * to one thread; `dispose` ends the helper threads when the run ends.
  */
 export class WasmKernels implements Kernels {
@@ -125,13 +119,18 @@ export class WasmKernels implements Kernels {
   private exports: Exports | null = null;
   /** The helper threads (threads > 1, from `memory` until `dispose`). */
   private helpers: KernelThreads | null = null;
+  /** Where jobs other than products are written (the helpers' control block, or this thread's own). */
+  private block: JobBlock | null = null;
   /** Resolves once the helper threads have exited (after `dispose`); at once when there are none. */
   helpersExited: Promise<void> = Promise.resolve();
-  /** Jobs (products, im2col, col2im) split across the threads so far: what tests and benchmarks check that threads were used. */
+  /** Jobs (products, im2col, col2im, steps, norms, layers) split across the threads so far: what tests and benchmarks check that threads were used. */
   splitJobs = 0;
 
-  /** `stallMinMs`: the helpers' watchdog (./threads.ts STALL_MIN_MS), shorter only in tests. */
-  constructor(readonly threads = 1, private readonly stallMinMs?: number) {
+  /**
+   * `stallMinMs`: the helpers' watchdog (./threads.ts STALL_MIN_MS), shorter only in tests;
+   * `minSplitFloats`: the size from which steps and layers split (./jobs.ts MIN_SPLIT_FLOATS), smaller only in tests of the split at edge sizes.
+   */
+  constructor(readonly threads = 1, private readonly stallMinMs?: number, private readonly minSplitFloats = MIN_SPLIT_FLOATS) {
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`WasmKernels: threads must be a positive integer, got ${threads}`);
   }
 
@@ -151,6 +150,9 @@ export class WasmKernels implements Kernels {
     if (this.threads > 1) {
       this.helpers = new KernelThreads(module, memory, this.threads, this.stallMinMs);
       this.helpersExited = this.helpers.exited;
+      this.block = this.helpers.block;
+    } else {
+      this.block = jobBlock(new ArrayBuffer(4 * CONTROL_SLOTS), new ArrayBuffer(8 * floatSlots(memory.buffer.byteLength)));
     }
     return this.buffer;
   }
@@ -202,6 +204,32 @@ export class WasmKernels implements Kernels {
     this.splitJobs++;
   }
 
+  /** The job block (exists once `memory` has made the memory). */
+  private get jobs(): JobBlock {
+    if (this.block === null) throw new Error('WasmKernels: no memory yet (build the arena first)');
+    return this.block;
+  }
+
+  /** How many parts a job over `floats` floats, splittable into `units`, runs in here (1: too small, or no helpers). */
+  private parts(floats: number, units: number): number {
+    return this.helpers === null ? 1 : floatParts(floats, units, this.threads, this.minSplitFloats);
+  }
+
+  /** Run job `op`, written into the job block, in `parts` parts: on this thread alone when 1. */
+  private runJob(op: number, parts: number): void {
+    if (parts === 1) runAlone(this.k, this.jobs, op);
+    else this.split(op, parts);
+  }
+
+  /**
+   * Run chunked job `op` over n floats (written into the job block) and return its chunks' sums added
+   * in order. `cost`: its time per float relative to an optimizer step's (Σx² takes ~1/4: it splits from 4× as many floats).
+   */
+  private chunked(op: number, n: number, cost = 1): number {
+    this.runJob(op, this.parts(n * cost, chunkCount(n)));
+    return chunkSums(this.jobs, n);
+  }
+
   im2col(cols: Float32Array, x: Float32Array, xOff: number, g: Conv2dGeometry): void {
     const to = this.at(cols), from = this.at(x) + 4 * xOff;
     const parts = this.helpers === null ? 1 : convParts(g, g.C * g.k * g.k, this.threads);
@@ -223,27 +251,36 @@ export class WasmKernels implements Kernels {
   }
 
   addChannelBias(out: Float32Array, bias: Float32Array, B: number, C: number, plane: number): void {
-    this.k.addChannelBias(this.at(out), this.at(bias), B, C, plane);
+    writeArgs(this.jobs.args, this.at(out), this.at(bias), B, C, plane);
+    this.runJob(OP_CHANNEL_BIAS, this.parts(B * C * plane, B));
   }
 
   addChannelSums(dbias: Float32Array, dout: Float32Array, B: number, C: number, plane: number): void {
-    this.k.addChannelSums(this.at(dbias), this.at(dout), B, C, plane);
+    writeArgs(this.jobs.args, this.at(dbias), this.at(dout), B, C, plane);
+    this.runJob(OP_CHANNEL_SUMS, this.parts(B * C * plane, C));
   }
 
   reluForward(out: Float32Array, inp: Float32Array, n: number): void {
-    this.k.reluForward(this.at(out), this.at(inp), n);
+    writeArgs(this.jobs.args, n, this.at(out), this.at(inp));
+    this.runJob(OP_RELU_FORWARD, this.parts(n, Math.ceil(n / 4)));
   }
 
   reluBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, n: number): void {
-    this.k.reluBackward(this.at(dinp), this.at(dout), this.at(inp), n);
+    writeArgs(this.jobs.args, n, this.at(dinp), this.at(dout), this.at(inp));
+    this.runJob(OP_RELU_BACKWARD, this.parts(n, Math.ceil(n / 4)));
   }
 
   maxPool2dForward(buf: MaxPool2dBuffers, x: Float32Array): void {
-    this.k.maxPool2dForward(this.at(buf.out), this.at(buf.argmax), this.at(x), buf.B * buf.C, buf.H, buf.W, buf.k, buf.stride, buf.Ho, buf.Wo);
+    const planes = buf.B * buf.C;
+    writeArgs(this.jobs.args, this.at(buf.out), this.at(buf.argmax), this.at(x), planes, buf.H, buf.W, buf.k, buf.stride, buf.Ho, buf.Wo);
+    this.runJob(OP_POOL_FORWARD, this.parts(planes * buf.H * buf.W, planes));
   }
 
   maxPool2dBackward(buf: MaxPool2dBuffers, dx: Float32Array): void {
-    this.k.maxPool2dBackward(this.at(dx), this.at(buf.dout), this.at(buf.argmax), buf.dout.length);
+    const planes = buf.B * buf.C, size = buf.Ho * buf.Wo;
+    if (planes * size !== buf.dout.length) throw new Error('WasmKernels: maxPool2dBackward: dout is not B·C planes of Ho×Wo');
+    writeArgs(this.jobs.args, this.at(dx), this.at(buf.dout), this.at(buf.argmax), planes, size);
+    this.runJob(OP_POOL_BACKWARD, this.parts(planes * buf.H * buf.W, planes));
   }
 
   lstmForward(buf: LstmBuffers, p: LstmParams, x: Float32Array): void {
@@ -262,37 +299,67 @@ export class WasmKernels implements Kernels {
     );
   }
 
+  // The optimizer steps and the norm's Σx² are chunked jobs (src/optim/chunks.ts): the same sums for any thread count.
   sgdStep(p: Float32Array, g: Float32Array, buf: Float32Array, n: number, s: SgdScalars): number {
-    return this.k.sgdStep(
-      this.at(p), this.at(g), this.at(buf), n,
-      s.lr, s.momentum, 1 - s.dampening, s.nesterov ? 1 : 0, s.weightDecay, s.firstStep ? 1 : 0,
-    );
+    const { args, floats } = this.jobs;
+    writeArgs(args, n, this.at(p), this.at(g), this.at(buf), 0, 0, s.nesterov ? 1 : 0, s.firstStep ? 1 : 0);
+    floats[0] = s.lr;
+    floats[1] = s.momentum;
+    floats[2] = 1 - s.dampening;
+    floats[3] = s.weightDecay;
+    return this.chunked(OP_SGD, n);
   }
 
   adamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, s: AdamScalars): number {
-    return this.k.adamStep(
-      this.at(p), this.at(g), this.at(m), this.at(v), vmax === null ? 0 : this.at(vmax), n,
-      s.stepSize, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.biasCorrection2Sqrt, s.eps, s.l2, s.decayFactor,
-    );
+    const { args, floats } = this.jobs;
+    writeArgs(args, n, this.at(p), this.at(g), this.at(m), this.at(v), vmax === null ? 0 : this.at(vmax));
+    floats[0] = s.stepSize;
+    this.moments(s.beta1, s.beta2);
+    floats[5] = s.biasCorrection2Sqrt;
+    floats[6] = s.eps;
+    floats[7] = s.l2;
+    floats[8] = s.decayFactor;
+    return this.chunked(OP_ADAM, n);
+  }
+
+  /** floats[1…4] = β₁, 1 − β₁, β₂, 1 − β₂ (the differences in float64: see src/wasm/assembly/optim.ts). */
+  private moments(beta1: number, beta2: number): void {
+    const { floats } = this.jobs;
+    floats[1] = beta1;
+    floats[2] = 1 - beta1;
+    floats[3] = beta2;
+    floats[4] = 1 - beta2;
   }
 
   secondMomentOnlyStep(p: Float32Array, g: Float32Array, v: Float32Array, vmax: Float32Array | null, n: number, s: SecondMomentScalars): void {
-    this.k.secondMomentOnlyStep(this.at(p), this.at(g), this.at(v), vmax === null ? 0 : this.at(vmax), n, s.beta2, 1 - s.beta2, s.l2);
+    const { args, floats } = this.jobs;
+    writeArgs(args, n, this.at(p), this.at(g), 0, this.at(v), vmax === null ? 0 : this.at(vmax));
+    floats[0] = s.beta2;
+    floats[1] = 1 - s.beta2;
+    floats[2] = s.l2;
+    this.chunked(OP_SECOND_MOMENT, n);
   }
 
   radamStep(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, s: RAdamScalars): number {
-    return this.k.radamStep(
-      this.at(p), this.at(g), this.at(m), this.at(v), n,
-      s.stepSize, s.rectified ? 1 : 0, s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, s.eps, s.l2, s.decayFactor,
-    );
+    const { args, floats } = this.jobs;
+    writeArgs(args, n, this.at(p), this.at(g), this.at(m), this.at(v), 0, s.rectified ? 1 : 0);
+    floats[0] = s.stepSize;
+    this.moments(s.beta1, s.beta2);
+    floats[5] = s.eps;
+    floats[6] = s.l2;
+    floats[7] = s.decayFactor;
+    return this.chunked(OP_RADAM, n);
   }
 
   sumOfSquares(x: Float32Array, n: number): number {
-    return this.k.sumOfSquares(this.at(x), n);
+    writeArgs(this.jobs.args, n, this.at(x));
+    return this.chunked(OP_SUM_OF_SQUARES, n, 1 / 4);
   }
 
   scaleInPlace(x: Float32Array, n: number, factor: number): void {
-    this.k.scaleInPlace(this.at(x), n, factor);
+    writeArgs(this.jobs.args, n, this.at(x));
+    this.jobs.floats[0] = factor;
+    this.chunked(OP_SCALE, n);
   }
 
   // the transformer's and the MLP's layers

@@ -152,17 +152,18 @@ export function addChannelBias(out: usize, bias: usize, B: i32, C: i32, plane: i
 }
 
 /**
- * dbias[c] += Σ_i dout[(b·C + c)·plane + i]: each plane's sum in float64, in order (lanes would
- * reassociate it). Four planes are summed side by side: four independent chains of adds instead of
- * one waiting on each add's latency; each chain is still one plane in order.
+ * dbias[c] += Σ_i dout[(b·C + c)·plane + i] for c in [cBegin, cEnd) (a thread's part: each channel's
+ * float is the same whoever sums it): each plane's sum in float64, in order (lanes would reassociate
+ * it). Four planes are summed side by side: four independent chains of adds instead of one waiting on
+ * each add's latency; each chain is still one plane in order.
  */
-export function addChannelSums(dbias: usize, dout: usize, B: i32, C: i32, plane: i32): void {
-  if (plane == 1) return addRowSums(dbias, dout, B, C);
+export function addChannelSums(dbias: usize, dout: usize, B: i32, C: i32, plane: i32, cBegin: i32, cEnd: i32): void {
+  if (plane == 1) return addRowSums(dbias, dout, B, C, cBegin, cEnd);
   const planeBytes = <usize>plane << 2;
   for (let b = 0; b < B; b++) {
     const image = dout + (<usize>(b * C) * planeBytes);
-    let c = 0;
-    for (; c + 4 <= C; c += 4) {
+    let c = cBegin;
+    for (; c + 4 <= cEnd; c += 4) {
       const p0 = image + <usize>c * planeBytes;
       const p1 = p0 + planeBytes, p2 = p1 + planeBytes, p3 = p2 + planeBytes;
       let s0: f64 = 0, s1: f64 = 0, s2: f64 = 0, s3: f64 = 0;
@@ -174,7 +175,7 @@ export function addChannelSums(dbias: usize, dout: usize, B: i32, C: i32, plane:
       }
       addTo(dbias, c, s0); addTo(dbias, c + 1, s1); addTo(dbias, c + 2, s2); addTo(dbias, c + 3, s3);
     }
-    for (; c < C; c++) {
+    for (; c < cEnd; c++) {
       const p0 = image + <usize>c * planeBytes;
       let s0: f64 = 0;
       for (let o: usize = 0; o < planeBytes; o += 4) s0 += <f64>load<f32>(p0 + o);
@@ -202,7 +203,8 @@ function addRowBias(out: usize, bias: usize, B: i32, C: i32): void {
   }
 }
 
-/** dbias[c] += dout[b·C + c], b in order */
-function addRowSums(dbias: usize, dout: usize, B: i32, C: i32): void {
-  for (let b = 0; b < B; b++) residualForward(dbias, dbias, dout + (<usize>(b * C) << 2), C);
+/** dbias[c] += dout[b·C + c] for c in [cBegin, cEnd), b in order */
+function addRowSums(dbias: usize, dout: usize, B: i32, C: i32, cBegin: i32, cEnd: i32): void {
+  const at = dbias + (<usize>cBegin << 2);
+  for (let b = 0; b < B; b++) residualForward(at, at, dout + (<usize>(b * C + cBegin) << 2), cEnd - cBegin);
 }

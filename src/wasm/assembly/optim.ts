@@ -7,7 +7,9 @@
 // by 1.3e-5 relative (cancellation), far more than float32 rounding of the result.
 //
 // Σ(θ_t − θ_{t−1})² squares the float32 deltas in float32 lanes, sums them over blocks of BLOCK
-// parameters, and the block sums in float64. Squaring in float64 (promoting every vector) would cost
+// parameters, and the block sums in float64. A call covers one chunk of src/optim/chunks.ts (the
+// caller, src/wasm/jobs.ts, adds the chunks' sums in order, whichever thread ran each chunk), so BLOCK
+// divides the chunk size and blocks never straddle chunks. Squaring in float64 (promoting every vector) would cost
 // ~20% of the step. The price: a square is exact to float32 rounding for 1e-19 ≲ |Δθ| ≲ 1e19 only;
 // smaller deltas add 0 (negligible unless every delta is that small) and larger ones give ∞ (a
 // diverged run).

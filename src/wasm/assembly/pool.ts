@@ -40,10 +40,11 @@ export function reluBackward(dinp: usize, dout: usize, inp: usize, n: i32): void
 /**
  * out[o] = the maximum of window o of x (B·C planes of H×W), argmax[o] = its index; ties and NaN keep
  * the earlier value in scan order (only a strictly greater value replaces the best), as the TS loop.
+ * Planes [planeBegin, planeEnd) only (a thread's part; argmax stays an index into the whole x).
  */
-export function maxPool2dForward(out: usize, argmax: usize, x: usize, planes: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32): void {
-  let o: usize = 0;
-  for (let plane = 0; plane < planes; plane++) {
+export function maxPool2dForward(out: usize, argmax: usize, x: usize, planeBegin: i32, planeEnd: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32): void {
+  let o: usize = <usize>planeBegin * Ho * Wo;
+  for (let plane = planeBegin; plane < planeEnd; plane++) {
     const base = plane * H * W;
     for (let oh = 0; oh < Ho; oh++) {
       const rowCorner = base + oh * stride * W;
