@@ -12,7 +12,7 @@
 //   npm run bench -- --kernels js      which of our kernel sets to time (js, wasm)
 //   npm run bench -- --json FILE       where to write the JSON (default bench/results.json)
 //   npm run bench -- --configs DIR     time the configs of another directory (default configs/)
-//   npm run bench -- --rounds N        alternating rounds (ours, PyTorch, …) per torch workload (default 3; 1 with --quick)
+//   npm run bench -- --rounds N        alternating rounds (ours, PyTorch, …) per torch workload (default 5; 1 with --quick)
 //   RADAM_RUN_PYTHON=/path/python3     the python for the PyTorch peer (default: python3, then /usr/bin/python3)
 //
 // Sections: optimizers.ts (1), matmul.ts (2), models.ts (3), peers.ts with tfjs.ts (4), torch.ts with

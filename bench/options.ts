@@ -54,7 +54,7 @@ export function parseOptions(argv: string[]): Options | string {
   const kernels = pickList('--kernels', parsed.kernels, KERNEL_SETS);
   if (typeof sections === 'string') return sections;
   if (typeof kernels === 'string') return kernels;
-  const rounds = parsed.rounds === undefined ? (parsed.quick ? 1 : 3) : Number(parsed.rounds);
+  const rounds = parsed.rounds === undefined ? (parsed.quick ? 1 : 5) : Number(parsed.rounds);
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 99) return `--rounds: expected a whole number from 1 to 99, got "${parsed.rounds}"\n${USAGE}`;
   return {
     quick: parsed.quick,

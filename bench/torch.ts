@@ -2,8 +2,10 @@
 // kernels, on PyTorch (CPU, one thread; bench/torch-peer.ts runs bench/torch_peer.py) and on TensorFlow.js's
 // wasm backend (bench/tfjs.ts, where a TF.js version of the model is written), side by side in one run.
 // On a shared machine a single pair of timings can be off by a third, so each workload is timed in
-// `rounds` alternating rounds (ours, PyTorch, ours, PyTorch, …): each round gives a ratio from two
-// timings taken seconds apart, and the tables report the median of those ratios with their range.
+// `rounds` alternating rounds (PyTorch, ours, ours threaded, PyTorch threaded, then again): each round
+// gives ratios of timings taken seconds apart, and the tables report the median of those ratios with
+// their range. A timing here is the fastest of its timed batches: load from other processes only ever
+// adds time, so the fastest batch is the least disturbed measure of each side (both sides alike).
 import { basename } from 'node:path';
 import { ModelSpec } from '../src/config/models.js';
 import { DataSpec } from '../src/config/data.js';
@@ -61,7 +63,7 @@ export interface TorchRow {
   speedup: Record<string, number>;
   /** By kernel set: the lowest and highest of the rounds' ratios. */
   speedupRange: Record<string, [number, number]>;
-  /** Alternating rounds timed (each time in `ours`, `torch` and `threaded` is the median over them). */
+  /** Alternating rounds timed (each time in `ours`, `torch` and `threaded` is the median over them of each round's fastest batch). */
   rounds: number;
   /**
    * One run on several threads (wasm --threads, PyTorch set_num_threads): seconds per step on each side,
@@ -230,11 +232,13 @@ function timeRounds(peer: TorchPeer, c: TorchCase, runs: OurRuns, row: TorchRow,
     if (r !== undefined && n === 1) row.params.torch = r.params;
     return r?.seconds ?? NaN;
   };
+  // Ours on one thread sits between PyTorch on one thread and ours threaded: both of its ratios
+  // compare timings taken back to back.
   for (let round = 0; round < row.rounds; round++) {
-    for (const [k, steps] of runs.byKernels) times.ours.get(k)!.push(measure(steps.run, peer.mo).median);
     times.torch.push(torchOnce(1));
+    for (const [k, steps] of runs.byKernels) times.ours.get(k)!.push(measure(steps.run, peer.mo).min);
     if (runs.threaded) {
-      times.wasmThreaded.push(measure(runs.threaded.run, peer.mo).median);
+      times.wasmThreaded.push(measure(runs.threaded.run, peer.mo).min);
       times.torchThreaded.push(torchOnce(runs.threads));
     }
   }
@@ -296,13 +300,13 @@ function threadedTable(rows: TorchRow[], threads: number): Table {
   };
 }
 
-/** One timing of PyTorch on `c` with `threads` threads: seconds per step and its report; undefined (and a note) when it failed. */
+/** One timing of PyTorch on `c` with `threads` threads: seconds per step (its fastest batch) and its report; undefined (and a note) when it failed. */
 function timeTorch(peer: TorchPeer, c: TorchCase, threads: number, notes: string[]): { seconds: number; params: number; report: TorchReport } | undefined {
   const on = threads === 1 ? '' : ` on ${threads} threads`;
   try {
     const report = runTorchPeer(peer.python, peer.benchDir, [c.workload], peer.mo, threads);
     const r = report.results[0]!;
-    if (!('error' in r)) return { seconds: r.timing.median, params: r.params, report };
+    if (!('error' in r)) return { seconds: r.timing.min, params: r.params, report };
     notes.push(`${c.label}: PyTorch${on} failed (${r.error})`);
   } catch (err) {
     notes.push(`${c.label}: PyTorch${on}: ${(err as Error).message}`);
@@ -353,9 +357,10 @@ function torchTable(rows: TorchRow[], kernels: KernelSet[], report: TorchReport 
     ]),
     notes: [
       'torch÷k = PyTorch\'s time ÷ ours on kernel set k (= our steps/s ÷ its steps/s): > 1 means ours is faster. Each workload is',
-      `  timed in ${rows[0]?.rounds ?? 1} alternating round(s), ours then PyTorch: ms columns are the medians over the rounds, torch÷k the median`,
-      '  of the rounds\' ratios and "rounds k" their lowest–highest (the spread this machine\'s load put on the ratio). tfjs÷k the same for',
-      '  TensorFlow.js\'s wasm backend (one thread, SIMD; the model written in tf ops as in the peers section, on one fixed batch).',
+      `  timed in ${rows[0]?.rounds ?? 1} alternating round(s), PyTorch then ours, each side's time its fastest timed batch: ms columns are the`,
+      '  medians over the rounds, torch÷k the median of the rounds\' ratios and "rounds k" their lowest–highest (the spread this machine\'s',
+      '  load put on the ratio). tfjs÷k: the same for TensorFlow.js\'s wasm backend (timed once, median batch; one thread, SIMD; the',
+      '  model written in tf ops as in the peers section, on one fixed batch).',
       'GFLOP: matmul and convolution FLOP of one training step (2MNK per product, bench/workloads.ts); k GFLOP/s = that ÷ the',
       '  step time: the whole step\'s throughput in matmul terms, on either side (the matmul section has ours per shape).',
       ...(report ? blasNotes(report) : []),
