@@ -21,7 +21,7 @@ export interface Options {
   kernels: KernelSet[];
   json: string;
   configs: string;
-  /** Alternating rounds of the torch section (ours, PyTorch, ours, …): 3, or 1 with --quick. */
+  /** Alternating rounds of the torch section (PyTorch, ours, PyTorch, …): 5, or 1 with --quick. */
   rounds: number;
 }
 
