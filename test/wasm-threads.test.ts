@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../src/base/rng.js';
 import { Arena } from '../src/nn/arena.js';
 import { WasmKernels } from '../src/wasm/wasm-kernels.js';
-import { convParts, matmulParts, MIN_SPLIT_FLOPS, partRange, partRows } from '../src/wasm/jobs.js';
+import { claimPart, CONTROL_SLOTS, convParts, matmulParts, MIN_SPLIT_FLOPS, openParts, PARTS_PER_THREAD, partRange, partRows, type JobExports } from '../src/wasm/jobs.js';
 import { conv2dGeometry, type Conv2dGeometry } from '../src/nn/conv2d.js';
 
 interface Shape {
@@ -75,13 +75,24 @@ test('the shapes above split across the threads where big enough, and stay whole
   assert.ok(2 * 12 * 9 * 6 < MIN_SPLIT_FLOPS);
   assert.equal(matmulParts(3, 1000, 1000, 2), 1, 'one block of rows: one part');
   assert.equal(matmulParts(128, 1000, 784, 1), 1, 'one thread: never split');
-  assert.equal(matmulParts(128, 1000, 784, 4), 4);
+  assert.equal(matmulParts(128, 1000, 784, 4), 4 * PARTS_PER_THREAD, 'parts per thread, for whichever threads are running to claim');
+  assert.equal(matmulParts(128, 1000, 784, 2), 2 * PARTS_PER_THREAD);
   assert.equal(matmulParts(8, 1000, 784, 4), 2, 'no more parts than blocks of 4 rows');
+});
+
+test('claimPart hands out each part of the open job once, in order, then −1; a late claim is always of the job open now', () => {
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * CONTROL_SLOTS));
+  assert.equal(claimPart(ctl), -1, 'nothing open');
+  openParts(ctl, 3);
+  assert.deepEqual([claimPart(ctl), claimPart(ctl), claimPart(ctl), claimPart(ctl), claimPart(ctl)], [0, 1, 2, -1, -1]);
+  // a thread that woke for the job above only now finds the next job's parts
+  openParts(ctl, 2);
+  assert.deepEqual([claimPart(ctl), claimPart(ctl), claimPart(ctl)], [0, 1, -1]);
 });
 
 test('partRows: the parts tile [0, M) in order, each starts at a multiple of 4, and ends at one or at M', () => {
   for (const M of [1, 4, 5, 8, 10, 13, 64, 130]) {
-    for (let parts = 1; parts <= Math.min(4, Math.ceil(M / 4)); parts++) {
+    for (let parts = 1; parts <= Math.min(8, Math.ceil(M / 4)); parts++) {
       let next = 0;
       for (let p = 0; p < parts; p++) {
         const { begin, end } = partRows(M, parts, p);
@@ -113,7 +124,22 @@ test('after dispose the helper threads exit, and the kernels go on alone with th
   assert.deepEqual(c, threaded);
 });
 
-test('a helper that dies without a word (killed mid-run) ends the product with an error instead of a hang', { timeout: 60_000 }, async () => {
+test('a helper that dies without a word holds up nothing it has not claimed: the run thread claims every part, same result', { timeout: 60_000 }, async () => {
+  const s = { M: 64, N: 100, K: 400 };
+  const kernels = new WasmKernels(2, 50);
+  const { a, b, c } = operands(kernels, s, 1);
+  kernels.matmul(c, a, b, s.M, s.N, s.K, false, false, false);
+  const threaded = c.slice();
+  const helper = (kernels as unknown as { helpers: { helpers: { terminate(): Promise<number> }[] } }).helpers.helpers[0]!;
+  await helper.terminate();
+  c.fill(0);
+  kernels.matmul(c, a, b, s.M, s.N, s.K, false, false, false);
+  assert.equal(kernels.splitJobs, 2, 'still handed out as a split job');
+  assert.deepEqual(c, threaded);
+  kernels.dispose();
+});
+
+test('a helper that dies holding a part ends the product with an error after the watchdog instead of a hang', { timeout: 60_000 }, async () => {
   const s = { M: 64, N: 100, K: 400 };
   // the watchdog at 50 ms instead of a minute; a live helper never comes near it (its part takes microseconds)
   const kernels = new WasmKernels(2, 50);
@@ -121,9 +147,24 @@ test('a helper that dies without a word (killed mid-run) ends the product with a
   kernels.matmul(c, a, b, s.M, s.N, s.K, false, false, false);
   assert.equal(kernels.splitJobs, 1, 'split while the helper lives');
   const threaded = c.slice();
-  const helper = (kernels as unknown as { helpers: { helpers: { terminate(): Promise<number> }[] } }).helpers.helpers[0]!;
-  await helper.terminate();
-  assert.throws(() => kernels.matmul(c, a, b, s.M, s.N, s.K, false, false, false), /kernel threads: 1 helper thread\(s\) stopped responding in the middle of a job/);
+  // A helper killed after its claim: with the helper gone (so no claim races the test's), the run
+  // thread's first part claims the other part for nobody, which then never finishes (the module's
+  // exports are frozen, so the instance's object is swapped whole).
+  const inside = kernels as unknown as { exports: JobExports; helpers: { block: { ctl: Int32Array }; helpers: { terminate(): Promise<number> }[] } };
+  await inside.helpers.helpers[0]!.terminate();
+  const real = inside.exports;
+  const { ctl } = inside.helpers.block;
+  let stolen = -1;
+  inside.exports = {
+    ...real,
+    matmulRows(...args: Parameters<JobExports['matmulRows']>) {
+      if (stolen < 0) stolen = claimPart(ctl);
+      real.matmulRows(...args);
+    },
+  };
+  assert.throws(() => kernels.matmul(c, a, b, s.M, s.N, s.K, false, false, false), /kernel threads: 1 part\(s\) of a job never finished: a helper thread stopped responding in the middle of it/);
+  assert.ok(stolen >= 0, 'a part was claimed for the dead helper');
+  inside.exports = real;
   // the failure ended the threads: the next product runs on the run thread alone, with the same result
   c.fill(0);
   kernels.matmul(c, a, b, s.M, s.N, s.K, false, false, false);

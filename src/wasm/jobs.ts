@@ -10,16 +10,21 @@
 import { chunkCount, SUM_CHUNK } from '../optim/chunks.js';
 
 // Int32 slots of the control block. SEQ counts jobs: the run thread writes a job's OP, PARTS and
-// arguments, then bumps SEQ, which is what helpers wait on. DONE counts the helpers finished with the
-// current job; READY the helpers started; FAILED is set by a helper whose part threw.
+// arguments, then opens CLAIM and bumps SEQ, which is what sleeping helpers wait on. Parts are not
+// tied to threads: every thread, the run thread included, claims the next unclaimed part through
+// CLAIM until none is left (claimPart), so a helper that is asleep, or not scheduled because the
+// machine is busy, holds up nothing it has not claimed. DONE counts the parts finished; READY the
+// helpers started; FAILED is set by a helper whose part threw.
 export const SEQ = 0;
 export const DONE = 1;
 export const READY = 2;
 export const FAILED = 3;
 export const OP = 4;
 export const PARTS = 5;
+/** (parts << 16) | the next part to claim: one word, so a claim is one compare-and-swap. */
+export const CLAIM = 6;
 /** First argument slot; arguments are read as uint32 (byte offsets reach 4 GiB). */
-export const ARG = 6;
+export const ARG = 7;
 export const CONTROL_SLOTS = ARG + 11;
 // Float64 slots of the job's second buffer: the float scalars of a job, then from SUMS on one sum per chunk.
 const SCALARS = 10;
@@ -93,6 +98,11 @@ export interface JobExports {
   addChannelSums(dbias: number, dout: number, B: number, C: number, plane: number, cBegin: number, cEnd: number): void;
 }
 
+// Parts per thread of a split job. More parts than threads let whichever threads are running take
+// the share of one that is not scheduled (./threads.ts): on a busy machine the run thread claims the
+// parts a stalled helper has not reached, instead of waiting for them.
+export const PARTS_PER_THREAD = 4;
+
 // A product is split only from this many flops (2·M·N·K, ~0.1 ms on one core here) on. Handing a job to
 // a helper that is still polling costs ~1 µs, but one that has gone to sleep takes 25–70 µs to wake
 // (measured on this 2-core VM), so a small product split after a pause (2c2d's first conv, 1.25 Mflop
@@ -103,7 +113,7 @@ export const MIN_SPLIT_FLOPS = 1 << 22;
 /** How many parts an M×N×K product is split into on `threads` threads: 1 (the run thread alone) when too small. */
 export function matmulParts(M: number, N: number, K: number, threads: number): number {
   if (threads < 2 || 2 * M * N * K < MIN_SPLIT_FLOPS) return 1;
-  return Math.min(threads, Math.ceil(M / 4));
+  return Math.min(PARTS_PER_THREAD * threads, Math.ceil(M / 4));
 }
 
 // im2col and col2im are split only from this many floats of cols on (DeepOBS 2c2d's second conv:
@@ -113,7 +123,7 @@ export const MIN_SPLIT_COLS = 1 << 16;
 /** How many parts an im2col or col2im over `g` is split into: at most `units` (its rows, or channels). */
 export function convParts(g: { C: number; k: number; Ho: number; Wo: number }, units: number, threads: number): number {
   if (threads < 2 || g.C * g.k * g.k * g.Ho * g.Wo < MIN_SPLIT_COLS) return 1;
-  return Math.min(threads, units);
+  return Math.min(PARTS_PER_THREAD * threads, units);
 }
 
 // Optimizer steps, Σx² and layers are split only from this many floats on (~25 µs of a step's work
@@ -124,7 +134,7 @@ export const MIN_SPLIT_FLOATS = 1 << 16;
 /** How many parts a job over `floats` floats that splits into at most `units` (chunks, planes, images, channels) is cut into. */
 export function floatParts(floats: number, units: number, threads: number, minFloats = MIN_SPLIT_FLOATS): number {
   if (threads < 2 || floats < minFloats) return 1;
-  return Math.min(threads, units);
+  return Math.min(PARTS_PER_THREAD * threads, units);
 }
 
 /**
@@ -157,6 +167,42 @@ export function writeMatmul(
  */
 export function writeConv(args: Uint32Array, to: number, from: number, g: { C: number; H: number; W: number; k: number; stride: number; Ho: number; Wo: number; padTop: number; padLeft: number }): void {
   writeArgs(args, to, from, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+}
+
+/**
+ * Claim the next unclaimed part of the job in `ctl`: its index, or −1 when all are taken. A claim is
+ * always of the current job, whose arguments were written before CLAIM was opened and stay until
+ * every claimed part is counted DONE; a thread that wakes late for a finished job finds nothing to claim.
+ */
+export function claimPart(ctl: Int32Array): number {
+  for (;;) {
+    const word = Atomics.load(ctl, CLAIM);
+    const next = word & 0xffff;
+    if (next >= word >>> 16) return -1;
+    if (Atomics.compareExchange(ctl, CLAIM, word, word + 1) === word) return next;
+  }
+}
+
+/** Open a job of `parts` parts (its OP, PARTS and arguments written) for claiming. */
+export function openParts(ctl: Int32Array, parts: number): void {
+  Atomics.store(ctl, DONE, 0);
+  Atomics.store(ctl, CLAIM, parts << 16);
+}
+
+/**
+ * Claim and run parts of the current job until none is left, counting each in DONE (also one that
+ * threw, so nobody waits for it; the exception goes on to the caller).
+ */
+export function workParts(wasm: JobExports, block: JobBlock): void {
+  const { ctl } = block;
+  for (let p = claimPart(ctl); p >= 0; p = claimPart(ctl)) {
+    try {
+      runPart(wasm, block, p);
+    } finally {
+      Atomics.add(ctl, DONE, 1);
+      Atomics.notify(ctl, DONE);
+    }
+  }
 }
 
 /** Run part p of the job in the block (on any thread: the parts do not overlap). */

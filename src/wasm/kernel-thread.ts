@@ -1,8 +1,8 @@
 // A helper thread of a threaded run (started by ./threads.ts): its own instance of the kernels module
-// over the run's shared memory, waiting on the control block for jobs and doing its part of each
-// (./jobs.ts) until the run ends its kernels.
+// over the run's shared memory, waiting on the control block for jobs and claiming parts of each
+// until none is left (./jobs.ts workParts), until the run ends its kernels.
 import { workerData } from 'node:worker_threads';
-import { DONE, FAILED, jobBlock, OP, OP_EXIT, READY, SEQ, runPart, scratchOf, waitChange, type JobExports } from './jobs.js';
+import { FAILED, jobBlock, OP, OP_EXIT, READY, SEQ, scratchOf, waitChange, workParts, type JobExports } from './jobs.js';
 import type { HelperData } from './threads.js';
 
 // Polls of the control block (~13 ns each here) before the helper sleeps waiting for the next job:
@@ -39,11 +39,9 @@ while (k !== undefined) {
   seen = waitChange(ctl, SEQ, seen, JOB_SPINS);
   if (Atomics.load(ctl, OP) === OP_EXIT) break;
   try {
-    runPart(k, block, part);
+    workParts(k, block);
   } catch (err) {
     fail(err);
   }
-  Atomics.add(ctl, DONE, 1);
-  Atomics.notify(ctl, DONE);
 }
 errors.close();

@@ -1,13 +1,15 @@
 // The helper threads of one threaded run: threads − 1 worker_threads, each with its own instance of
 // the kernels module over the run's shared memory (src/wasm/kernel-thread.ts). The run thread hands
 // them a job through a control block (./jobs.ts) with Atomics: postMessage costs tens of microseconds
-// a message, too much for the thousands of sub-millisecond products of a training step. The run thread
-// does part 0 itself and waits for the others; the job is over when run() returns.
+// a message, too much for the thousands of sub-millisecond products of a training step. Every thread
+// claims parts until none is left (./jobs.ts claimPart), the run thread too, which then waits only for
+// the parts helpers claimed: on a busy machine a helper that is not scheduled costs nothing, and the
+// run goes at one thread's speed instead of stalling. The job is over when run() returns.
 //
 // The helpers are unref'd (they never keep the process alive) and exit when the run disposes its
 // kernels; a helper's exception comes back as an exception of run().
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { CONTROL_SLOTS, DONE, FAILED, floatSlots, jobBlock, OP, OP_EXIT, PARTS, READY, SEQ, runPart, waitFor, type JobBlock, type JobExports } from './jobs.js';
+import { CONTROL_SLOTS, DONE, FAILED, floatSlots, jobBlock, OP, OP_EXIT, openParts, PARTS, READY, SEQ, waitFor, workParts, type JobBlock, type JobExports } from './jobs.js';
 
 const HELPER_URL = new URL('./kernel-thread.js', import.meta.url);
 
@@ -21,10 +23,11 @@ const DONE_SPINS = 1 << 11;
 const START_TIMEOUT_MS = 20_000;
 
 /**
- * How long the run thread waits for the helpers' parts of a job after finishing its own (parts are
- * equal, so helpers finish within microseconds of it) before it decides one has died without a word
- * (killed, out of memory: its exit event cannot be seen while this thread is blocked): the larger of
- * this and 10× its own part's time. A watchdog against hanging forever, never reached by a live helper.
+ * How long the run thread waits for the parts helpers claimed after it ran out of parts to claim
+ * (parts are equal, so a helper finishes within about one part's time of it) before it decides one
+ * has died without a word while holding a part (killed, out of memory: its exit event cannot be seen
+ * while this thread is blocked): the larger of this and 10× the time the run thread spent on its own
+ * parts. A watchdog against hanging forever, never reached by a live helper.
  */
 const STALL_MIN_MS = 60_000;
 
@@ -35,7 +38,7 @@ export interface HelperData {
   control: SharedArrayBuffer;
   /** The job's float64 slots (scalars, chunk sums). */
   floats: SharedArrayBuffer;
-  /** Its part of every job: 1 … threads − 1 (the run thread does part 0). */
+  /** Its index, 1 … threads − 1 (the run thread is 0): which scratch region is its own (./jobs.ts scratchOf), its name in error reports. */
   part: number;
   /** Where it reports an exception before it sets FAILED. */
   errors: MessagePort;
@@ -93,22 +96,22 @@ export class KernelThreads {
     return this.block.args;
   }
 
-  /** Run job `op`, whose arguments are written, in `parts` parts: part 0 here, part p on helper p. */
+  /** Run job `op`, whose arguments are written, in `parts` parts, each claimed by whichever thread comes first. */
   run(op: number, parts: number, k: JobExports): void {
     if (this.disposed) throw new Error('kernel threads: used after dispose');
     const { ctl } = this;
     ctl[OP] = op;
     ctl[PARTS] = parts;
-    Atomics.store(ctl, DONE, 0);
+    openParts(ctl, parts);
     Atomics.store(ctl, SEQ, ++this.seq);
     Atomics.notify(ctl, SEQ);
     const started = performance.now();
-    runPart(k, this.block, 0);
+    workParts(k, this.block);
     const own = performance.now() - started;
-    if (!waitFor(ctl, DONE, this.threads - 1, DONE_SPINS, Math.max(this.stallMinMs, 10 * own))) {
+    if (!waitFor(ctl, DONE, parts, DONE_SPINS, Math.max(this.stallMinMs, 10 * own))) {
       const done = Atomics.load(ctl, DONE);
       this.dispose();
-      throw new Error(`kernel threads: ${this.threads - 1 - done} helper thread(s) stopped responding in the middle of a job`);
+      throw new Error(`kernel threads: ${parts - done} part(s) of a job never finished: a helper thread stopped responding in the middle of it`);
     }
     this.checkFailed();
   }
