@@ -99,7 +99,7 @@ function printHeader(opts: Options, mo: MeasureOptions, results: Results): void 
   console.log('');
   console.log(`${String(meta.date)} · node ${process.version} · ${String(meta.cpu)} × ${String(meta.cores)} · ${String(meta.platform)}`);
   console.log(
-    `each number: median of ${mo.samples} timed batches of ≥ ${mo.sampleMs} ms after ≥ ${mo.warmupMs} ms of warm-up; one thing at a time, one process`,
+    `each number: median of ${mo.samples} timed batches of ≥ ${mo.sampleMs} ms after ≥ ${mo.warmupMs} ms of warm-up; one thing at a time, one process (the torch section: fastest batch, median of ${opts.rounds} alternating rounds)`,
   );
   console.log(`load average ${num(os.loadavg()[0])} at start (other processes share the cores: compare ratios within one run)`);
   console.log(`ours: ${opts.kernels.join(', ')}`);
