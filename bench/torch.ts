@@ -216,7 +216,7 @@ export interface RoundTimes {
 }
 
 /**
- * The rounds of one workload: each round times our kernel sets, PyTorch on one thread, then (with a
+ * The rounds of one workload: each round times PyTorch on one thread, our kernel sets, then (with a
  * threaded run) ours and PyTorch on `threads` threads. Fills `row` with the medians and the rounds'
  * ratios; returns the last PyTorch report (its build and BLAS), or undefined when it never ran.
  */
@@ -252,13 +252,17 @@ function timeRounds(peer: TorchPeer, c: TorchCase, runs: OurRuns, row: TorchRow,
 
 /** The rounds' medians into `row`, and each ratio as the median of the rounds' ratios with its range. */
 export function summarise(t: RoundTimes, row: TorchRow, threads: number): void {
-  const ratios = (num: number[], den: number[]): number[] => num.map((x, i) => x / den[i]!).filter(Number.isFinite);
+  // The finite round-by-round ratios num[i] / den[i] (a failed PyTorch round is NaN), their median and range.
+  const ratios = (num: number[], den: number[]): { median: number; range: [number, number] } | undefined => {
+    const r = num.map((x, i) => x / den[i]!).filter(Number.isFinite);
+    return r.length === 0 ? undefined : { median: medianOf(r), range: [Math.min(...r), Math.max(...r)] };
+  };
   for (const [k, ours] of t.ours) {
     row.ours[k] = medianOf(ours);
     const r = ratios(t.torch, ours);
-    if (r.length > 0) {
-      row.speedup[k] = medianOf(r);
-      row.speedupRange[k] = [Math.min(...r), Math.max(...r)];
+    if (r !== undefined) {
+      row.speedup[k] = r.median;
+      row.speedupRange[k] = r.range;
     }
   }
   const torch = t.torch.filter(Number.isFinite);
@@ -271,8 +275,8 @@ export function summarise(t: RoundTimes, row: TorchRow, threads: number): void {
     threads,
     wasm: medianOf(t.wasmThreaded),
     torch: torchThreaded.length > 0 ? medianOf(torchThreaded) : undefined,
-    speedup: medianOf(r),
-    speedupRange: [Math.min(...r), Math.max(...r)],
+    speedup: r?.median,
+    speedupRange: r?.range,
   };
 }
 

@@ -103,6 +103,16 @@ export interface JobExports {
 // parts a stalled helper has not reached, instead of waiting for them.
 export const PARTS_PER_THREAD = 4;
 
+/**
+ * The one rule every split follows: a job of `size` (flops, floats …) that divides into at most `units`
+ * pieces runs whole on the run thread below `minSize` or without helpers, else in PARTS_PER_THREAD
+ * parts per thread (never more than its units).
+ */
+function splitParts(size: number, minSize: number, units: number, threads: number): number {
+  if (threads < 2 || size < minSize) return 1;
+  return Math.min(PARTS_PER_THREAD * threads, units);
+}
+
 // A product is split only from this many flops (2·M·N·K, ~0.1 ms on one core here) on. Handing a job to
 // a helper that is still polling costs ~1 µs, but one that has gone to sleep takes 25–70 µs to wake
 // (measured on this 2-core VM), so a small product split after a pause (2c2d's first conv, 1.25 Mflop
@@ -112,8 +122,7 @@ export const MIN_SPLIT_FLOPS = 1 << 22;
 
 /** How many parts an M×N×K product is split into on `threads` threads: 1 (the run thread alone) when too small. */
 export function matmulParts(M: number, N: number, K: number, threads: number): number {
-  if (threads < 2 || 2 * M * N * K < MIN_SPLIT_FLOPS) return 1;
-  return Math.min(PARTS_PER_THREAD * threads, Math.ceil(M / 4));
+  return splitParts(2 * M * N * K, MIN_SPLIT_FLOPS, Math.ceil(M / 4), threads);
 }
 
 // im2col and col2im are split only from this many floats of cols on (DeepOBS 2c2d's second conv:
@@ -122,8 +131,7 @@ export const MIN_SPLIT_COLS = 1 << 16;
 
 /** How many parts an im2col or col2im over `g` is split into: at most `units` (its rows, or channels). */
 export function convParts(g: { C: number; k: number; Ho: number; Wo: number }, units: number, threads: number): number {
-  if (threads < 2 || g.C * g.k * g.k * g.Ho * g.Wo < MIN_SPLIT_COLS) return 1;
-  return Math.min(PARTS_PER_THREAD * threads, units);
+  return splitParts(g.C * g.k * g.k * g.Ho * g.Wo, MIN_SPLIT_COLS, units, threads);
 }
 
 // Optimizer steps, Σx² and layers are split only from this many floats on (~25 µs of a step's work
@@ -133,8 +141,7 @@ export const MIN_SPLIT_FLOATS = 1 << 16;
 
 /** How many parts a job over `floats` floats that splits into at most `units` (chunks, planes, images, channels) is cut into. */
 export function floatParts(floats: number, units: number, threads: number, minFloats = MIN_SPLIT_FLOATS): number {
-  if (threads < 2 || floats < minFloats) return 1;
-  return Math.min(PARTS_PER_THREAD * threads, units);
+  return splitParts(floats, minFloats, units, threads);
 }
 
 /**

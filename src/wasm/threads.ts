@@ -91,11 +91,6 @@ export class KernelThreads {
     this.checkFailed();
   }
 
-  /** The job's argument slots, to be written (./jobs.ts writeMatmul) before `run`. */
-  get jobArgs(): Uint32Array {
-    return this.block.args;
-  }
-
   /** Run job `op`, whose arguments are written, in `parts` parts, each claimed by whichever thread comes first. */
   run(op: number, parts: number, k: JobExports): void {
     if (this.disposed) throw new Error('kernel threads: used after dispose');

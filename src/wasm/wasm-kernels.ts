@@ -185,7 +185,7 @@ export class WasmKernels implements Kernels {
       this.k.matmul(pc, pa, pb, M, N, K, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0);
       return;
     }
-    writeMatmul(this.helpers!.jobArgs, pc, pa, pb, M, N, K, transA, transB, accumulate);
+    writeMatmul(this.jobs.args, pc, pa, pb, M, N, K, transA, transB, accumulate);
     this.split(OP_MATMUL, parts);
   }
 
@@ -235,7 +235,7 @@ export class WasmKernels implements Kernels {
     const parts = this.helpers === null ? 1 : convParts(g, g.C * g.k * g.k, this.threads);
     if (parts === 1) this.k.im2col(to, from, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
     else {
-      writeConv(this.helpers!.jobArgs, to, from, g);
+      writeConv(this.jobs.args, to, from, g);
       this.split(OP_IM2COL, parts);
     }
   }
@@ -245,7 +245,7 @@ export class WasmKernels implements Kernels {
     const parts = this.helpers === null ? 1 : convParts(g, g.C, this.threads);
     if (parts === 1) this.k.col2im(to, from, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
     else {
-      writeConv(this.helpers!.jobArgs, to, from, g);
+      writeConv(this.jobs.args, to, from, g);
       this.split(OP_COL2IM, parts);
     }
   }
