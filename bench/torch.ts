@@ -297,8 +297,8 @@ function threadedTable(rows: TorchRow[], threads: number): Table {
     ]),
     notes: [
       `wasm 1t÷${threads}t: our speed-up from one thread to ${threads} on the same run (results are byte-identical for any thread count),`,
-      '  the median of the rounds\' ratios (rounds: their range); a run splits its large products, the im2col/col2im around them and',
-      '  its long element-wise loops (optimizer steps, norms, activations, pooling), so small models stay at ~1×.',
+      '  the median of the rounds\' ratios (rounds: their range); a run splits its large products, its conv layers (by images, and',
+      '  dW by columns) and its long element-wise loops (optimizer steps, norms, activations, pooling), so small models stay at ~1×.',
       `torch ${threads}t÷wasm ${threads}t: PyTorch's time ÷ ours, both on ${threads} threads (> 1: ours is faster).`,
     ],
   };

@@ -164,8 +164,9 @@ export function matmulShapes(model: ModelSpec, data: DataSpec, vocab?: number): 
 }
 
 /**
- * src/nn/conv2d.ts per image (out = W·cols; backward dW += dout·colsᵀ and, except for the first layer,
- * dcols = Wᵀ·dout), then the dense layers of src/models/cnn.ts on the flattened last plane.
+ * src/nn/conv2d.ts per image, inside the conv kernels (out = W·cols; backward dW += dout·colsᵀ and,
+ * except for the first layer, dcols = Wᵀ·dout), then the dense layers of src/models/cnn.ts on the
+ * flattened last plane.
  */
 function cnnShapes(model: Extract<ModelSpec, { kind: 'cnn' }>, B: number, outputs: number): MatmulShape[] {
   const planes = cnnPlanes(model);

@@ -98,7 +98,7 @@ test('conv2d geometry: PyTorch same for stride 1 and odd k, TF same otherwise, v
 for (const c of CASES) {
   test(`conv2d forward matches a direct convolution: ${label(c)}`, () => {
     const { p, buf, x } = convLayer(c);
-    conv2dForward(jsKernels, buf, p, x);
+    conv2dForward(buf, p, x);
     const expected = directConv(c, x, p.weight.w, p.bias.w);
     assert.equal(buf.out.length, expected.length);
     for (let i = 0; i < expected.length; i++) assertClose(buf.out[i]!, expected[i]!, 1e-5, 1e-6, `out[${i}]`);
@@ -107,12 +107,12 @@ for (const c of CASES) {
   test(`conv2d gradients of input, weight and bias match finite differences: ${label(c)}`, () => {
     const { p, buf, x, dx, r } = convLayer(c);
     const f = () => {
-      conv2dForward(jsKernels, buf, p, x);
+      conv2dForward(buf, p, x);
       return project(buf.out, r);
     };
     f();
     buf.dout.set(r);
-    conv2dBackward(jsKernels, buf, p, x, dx);
+    conv2dBackward(buf, p, x, dx);
     assertGradient('conv2d dx', x, dx, f);
     assertGradient('conv2d dW', p.weight.w, p.weight.g, f);
     assertGradient('conv2d db', p.bias.w, p.bias.g, f);
@@ -122,11 +122,11 @@ for (const c of CASES) {
 test('conv2d backward adds into the gradients, and skips dx when it is null', () => {
   const c = CASES[0]!;
   const { p, buf, x, dx, r } = convLayer(c);
-  conv2dForward(jsKernels, buf, p, x);
+  conv2dForward(buf, p, x);
   buf.dout.set(r);
-  conv2dBackward(jsKernels, buf, p, x, dx);
+  conv2dBackward(buf, p, x, dx);
   const once = { dx: Float32Array.from(dx), dw: Float32Array.from(p.weight.g), db: Float32Array.from(p.bias.g) };
-  conv2dBackward(jsKernels, buf, p, x, null);
+  conv2dBackward(buf, p, x, null);
   assert.deepEqual([...dx], [...once.dx], 'dx untouched when null');
   for (let i = 0; i < once.dw.length; i++) assertClose(p.weight.g[i]!, 2 * once.dw[i]!, 1e-6, 1e-7, `dW[${i}]`);
   for (let i = 0; i < once.db.length; i++) assertClose(p.bias.g[i]!, 2 * once.db[i]!, 1e-6, 1e-7, `db[${i}]`);
@@ -189,12 +189,12 @@ for (const c of [CASES[0]!, CASES[4]!, { B: 3, C: 8, H: 14, W: 14, Cout: 16, k: 
     const js = convLayer(c, 'js');
     const w = convLayer(c, 'wasm');
     assert.notEqual(w.kernels, jsKernels);
-    conv2dForward(jsKernels, js.buf, js.p, js.x);
-    conv2dForward(w.kernels, w.buf, w.p, w.x);
+    conv2dForward(js.buf, js.p, js.x);
+    w.kernels.conv2dForward(w.buf, w.p, w.x);
     js.buf.dout.set(js.r);
     w.buf.dout.set(w.r);
-    conv2dBackward(jsKernels, js.buf, js.p, js.x, js.dx);
-    conv2dBackward(w.kernels, w.buf, w.p, w.x, w.dx);
+    conv2dBackward(js.buf, js.p, js.x, js.dx);
+    w.kernels.conv2dBackward(w.buf, w.p, w.x, w.dx);
     // Products of C·k·k or Ho·Wo terms of size ≤ 1, summed in a different order: relative to the
     // largest entry of each array, the differences are float32 rounding (~1e-7 per term).
     for (const [name, a, e] of [
@@ -219,12 +219,12 @@ test('conv2d and maxpool2d forward + backward allocate nothing after warm-up', (
     return { p, conv, pool, x, dx };
   }, jsKernels);
   const step = () => {
-    conv2dForward(jsKernels, v.conv, v.p, v.x);
+    conv2dForward(v.conv, v.p, v.x);
     maxPool2dForward(v.pool, v.conv.out);
     v.pool.dout.fill(1);
     v.conv.dout.fill(0);
     maxPool2dBackward(v.pool, v.conv.dout);
-    conv2dBackward(jsKernels, v.conv, v.p, v.x, v.dx);
+    conv2dBackward(v.conv, v.p, v.x, v.dx);
   };
   const { bytesPerStep, arrayBufferGrowth } = quietestTrial(step);
   assert.ok(arrayBufferGrowth <= 0, `ArrayBuffers grew by ${arrayBufferGrowth} bytes`);

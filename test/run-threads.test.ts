@@ -22,9 +22,9 @@ const root = mkdtempSync(join(tmpdir(), 'radam-threads-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 const data = writeSquaresIdx(join(root, 'squares'), 300, 20);
 
-// Big enough that some of their products, im2cols and col2ims split (checked below): the first layer
-// of the mlp (2·16·784·192 flops), the second conv's products per image (2·32·196·400) and its cols
-// (400 × 196 floats); the rest stays on the run thread, as in real runs.
+// Big enough that some of their jobs split (checked below): the first layer of the mlp (2·16·784·192
+// flops) and the conv layers, each pass over the batch of 16 one job (2·16·25·784·16 and
+// 2·32·400·196·16 flops); the small ones stay on the run thread, as in real runs.
 const MODELS = {
   mlp: 'model: { kind: mlp, hidden: [192, 32], activation: relu }',
   cnn: 'model: { kind: cnn, conv: [{ channels: 16, kernel: 5 }, { channels: 32, kernel: 5 }], dense: [32] }',

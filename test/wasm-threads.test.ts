@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { Rng } from '../src/base/rng.js';
 import { Arena } from '../src/nn/arena.js';
 import { WasmKernels } from '../src/wasm/wasm-kernels.js';
-import { claimPart, CONTROL_SLOTS, convParts, matmulParts, MIN_SPLIT_FLOPS, openParts, PARTS_PER_THREAD, partRange, partRows, type JobExports } from '../src/wasm/jobs.js';
-import { conv2dGeometry, type Conv2dGeometry } from '../src/nn/conv2d.js';
+import { claimPart, CONTROL_SLOTS, convParts, floatParts, matmulParts, MIN_SPLIT_FLOPS, openParts, PARTS_PER_THREAD, partRange, partRows, type JobExports } from '../src/wasm/jobs.js';
+import { conv2dBuffers, conv2dGeometry, conv2dParams, type Conv2dGeometry } from '../src/nn/conv2d.js';
 
 interface Shape {
   M: number;
@@ -172,43 +172,50 @@ test('a helper that dies holding a part ends the product with an error after the
   assert.deepEqual(c, threaded);
 });
 
-/** cols = im2col(x) and dx (seeded) + col2im(dcols) for one image of geometry g on `threads` threads, as bytes. */
-function convPasses(g: Conv2dGeometry, threads: number): { cols: Buffer; dx: Buffer; split: number } {
+/**
+ * A conv layer's forward, then its backward into dW, dbias and dx (all seeded, so the gradients are
+ * added into something), over B images of geometry g on `threads` threads: every result as bytes.
+ */
+function convLayerPasses(g: Conv2dGeometry, B: number, threads: number): { bytes: Buffer[]; split: number } {
   const kernels = new WasmKernels(threads);
   try {
-    const image = g.C * g.H * g.W;
-    const colsSize = g.C * g.k * g.k * g.Ho * g.Wo;
-    const { value } = Arena.build((arena) => ({ x: arena.floats(image), dx: arena.floats(image), cols: arena.floats(colsSize), dcols: arena.floats(colsSize) }), kernels);
-    const rng = new Rng(g.C * 1000 + g.H);
-    for (const v of [value.x, value.dx, value.dcols]) for (let i = 0; i < v.length; i++) v[i] = rng.normal();
-    kernels.im2col(value.cols, value.x, 0, g);
-    kernels.col2im(value.dx, 0, value.dcols, g);
-    const bytes = (v: Float32Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-    return { cols: Buffer.from(bytes(value.cols)), dx: Buffer.from(bytes(value.dx)), split: kernels.splitJobs };
+    const { value: v } = Arena.build((arena) => {
+      const p = conv2dParams(arena, 'conv', g);
+      const buf = conv2dBuffers(arena, g, B);
+      return { p, buf, x: arena.floats(B * g.C * g.H * g.W), dx: arena.floats(B * g.C * g.H * g.W) };
+    }, kernels);
+    const rng = new Rng(g.C * 1000 + g.H * 10 + B);
+    for (const a of [v.p.weight.w, v.p.bias.w, v.p.weight.g, v.p.bias.g, v.x, v.dx, v.buf.dout]) for (let i = 0; i < a.length; i++) a[i] = rng.normal();
+    kernels.conv2dForward(v.buf, v.p, v.x);
+    kernels.conv2dBackward(v.buf, v.p, v.x, v.dx);
+    const bytes = (a: Float32Array): Buffer => Buffer.from(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+    return { bytes: [v.buf.out, v.p.weight.g, v.p.bias.g, v.dx].map(bytes), split: kernels.splitJobs };
   } finally {
     kernels.dispose();
   }
 }
 
-test('threaded im2col and col2im (rows, channels per thread) are the single-threaded ones bit for bit', () => {
-  const geometries = [
-    conv2dGeometry(8, 32, 32, 16, 5, 1, 'same'), // the contiguous row-block path; 204,800 floats of cols
-    conv2dGeometry(3, 128, 128, 4, 3, 2, 'valid'), // stride 2; 3 channels over 2 and 3 threads
-    conv2dGeometry(5, 90, 90, 4, 4, 3, 'same'), // even kernel, stride 3: padding split unevenly
-    conv2dGeometry(1, 28, 28, 32, 5, 1, 'same'), // 2c2d's first conv: too small to split
+test('a threaded conv layer (images, columns of dW per part) is the single-threaded one bit for bit', () => {
+  const layers: [Conv2dGeometry, number][] = [
+    [conv2dGeometry(1, 28, 28, 32, 5, 1, 'same'), 12], // 2c2d's first conv: dW's 25 columns end in a block of 1
+    [conv2dGeometry(8, 14, 14, 12, 5, 1, 'same'), 7], // the contiguous row-block im2col; 7 images over 2 and 3 threads
+    [conv2dGeometry(3, 64, 64, 6, 3, 2, 'valid'), 17], // stride 2; dW's 27 columns; Cout not a multiple of 4
+    [conv2dGeometry(5, 60, 60, 12, 4, 3, 'same'), 7], // even kernel, stride 3: padding split unevenly
+    [conv2dGeometry(2, 6, 6, 3, 3, 1, 'same'), 2], // too small to split
   ];
-  for (const g of geometries) {
-    const one = convPasses(g, 1);
+  const names = ['out', 'dW', 'dbias', 'dx'];
+  for (const [g, B] of layers) {
+    const one = convLayerPasses(g, B, 1);
     for (const threads of [2, 3]) {
-      const many = convPasses(g, threads);
-      const what = `C=${g.C} ${g.H}×${g.W} k=${g.k} s=${g.stride} threads=${threads}`;
-      const expectSplit = (convParts(g, g.C * g.k * g.k, threads) > 1 ? 1 : 0) + (convParts(g, g.C, threads) > 1 ? 1 : 0);
-      assert.equal(many.split, expectSplit, `${what}: split as convParts says`);
-      assert.ok(many.cols.equals(one.cols), `${what}: cols differ`);
-      assert.ok(many.dx.equals(one.dx), `${what}: dx differs`);
+      const many = convLayerPasses(g, B, threads);
+      const what = `B=${B} C=${g.C} ${g.H}×${g.W} → ${g.Cout} k=${g.k} s=${g.stride} threads=${threads}`;
+      const passes = [convParts(g, B, B, threads), convParts(g, B, Math.ceil((g.C * g.k * g.k) / 4), threads), convParts(g, B, B, threads)];
+      const sums = floatParts(B * g.Cout * g.Ho * g.Wo, g.Cout, threads);
+      assert.equal(many.split, [...passes, sums].filter((parts) => parts > 1).length, `${what}: split as convParts and floatParts say`);
+      many.bytes.forEach((b, i) => assert.ok(b.equals(one.bytes[i]!), `${what}: ${names[i]} differs`));
     }
   }
-  assert.equal(geometries.filter((g) => convParts(g, g.C, 2) > 1).length, 3, 'three of the four geometries are split');
+  assert.equal(layers.filter(([g, B]) => convParts(g, B, B, 2) > 1).length, 4, 'four of the five layers are split');
 });
 
 test('partRange: the parts tile [0, n) in order, as evenly as can be', () => {

@@ -9,9 +9,8 @@ import type { ModelSpec } from '../config/models.js';
 import type { VectorBatch, VectorDataset } from '../data/batch.js';
 import { ConfigError } from '../base/errors.js';
 import { Rng } from '../base/rng.js';
-import { conv2dBackward, conv2dBuffers, conv2dForward, conv2dGeometry, conv2dParams, type Conv2dBuffers, type Conv2dParams } from '../nn/conv2d.js';
+import { conv2dBuffers, conv2dGeometry, conv2dParams, type Conv2dBuffers, type Conv2dParams } from '../nn/conv2d.js';
 import { maxPool2dBuffers, pooledSize, type MaxPool2dBuffers } from '../nn/maxpool2d.js';
-import { softmaxCrossEntropyForward, softmaxCrossEntropyBackward, countCorrect } from '../nn/crossentropy.js';
 import { initLayer } from './init.js';
 import { activations, denseBackward, denseForward, linearLayers, vectorFeed, type DenseStack } from './mlp.js';
 import { networkTask, zeroAll, type Network } from './neural.js';
@@ -83,24 +82,24 @@ export function buildCnn(spec: CnnSpec, data: VectorDataset, arena: Arena, seed:
     forward(): number {
       for (let i = 0; i < blocks.length; i++) {
         const b = blocks[i]!;
-        conv2dForward(kernels, b.conv, b.p, blockInput(i));
+        kernels.conv2dForward(b.conv, b.p, blockInput(i));
         kernels.reluForward(b.act, b.conv.out, b.act.length);
         if (b.pool !== null) kernels.maxPool2dForward(b.pool, b.act);
       }
       denseForward(kernels, dense, last.out);
-      return softmaxCrossEntropyForward(probs, logits, batch.labels, B, K);
+      return kernels.softmaxCrossEntropyForward(probs, logits, batch.labels, B, K);
     },
     classification: true,
-    correct: () => countCorrect(logits, batch.labels, B, K),
+    correct: () => kernels.countCorrect(logits, batch.labels, B, K),
     backward(): void {
       zeroAll(kernels, actGrads);
-      softmaxCrossEntropyBackward(dpre[L - 1]!, probs, batch.labels, B, K, 1 / B);
+      kernels.softmaxCrossEntropyBackward(dpre[L - 1]!, probs, batch.labels, B, K, 1 / B);
       denseBackward(kernels, dense, last.out, last.dout);
       for (let i = blocks.length - 1; i >= 0; i--) {
         const b = blocks[i]!;
         if (b.pool !== null) kernels.maxPool2dBackward(b.pool, b.dact);
         kernels.reluBackward(b.conv.dout, b.dact, b.conv.out, b.act.length);
-        conv2dBackward(kernels, b.conv, b.p, blockInput(i), i === 0 ? null : blocks[i - 1]!.dout);
+        kernels.conv2dBackward(b.conv, b.p, blockInput(i), i === 0 ? null : blocks[i - 1]!.dout);
       }
     },
   };

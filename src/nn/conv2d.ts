@@ -1,8 +1,9 @@
 // 2-D convolution (cross-correlation, as PyTorch's nn.Conv2d and TF's conv2d) over NCHW activations,
-// by im2col + the run's matmul: per image, the input patches are unrolled into a columns matrix and the
-// layer is one product out = W·cols, so the wasm kernel set runs it at its SIMD matmul speed. im2col,
-// col2im and the per-channel bias loops here are the JS kernels' (src/nn/kernels.ts) and the reference
-// of the wasm ones (src/wasm/assembly/conv.ts); the layer calls them through the run's kernels.
+// by im2col + matmul: per image, the input patches are unrolled into a columns matrix and the layer is
+// one product out = W·cols, so the wasm kernel set runs it at its SIMD matmul speed. conv2dForward and
+// conv2dBackward here are the JS kernels' (src/nn/kernels.ts) and the reference of the wasm ones
+// (src/wasm/assembly/conv.ts, which split a layer across threads by images and by columns of dW); a
+// model calls the run's kernels, kernels.conv2dForward(buf, p, x).
 //
 // Legend: B = batch, C = input channels, Cout = output channels, H×W = input plane, k = kernel size
 // (square), s = stride, Ho×Wo = output plane, CKK = C·k·k (rows of cols), HWo = Ho·Wo (its columns).
@@ -19,7 +20,7 @@
 // the order torch.flatten(x, 1) gives; so a conv or pool output feeds linearForward as is (N = B,
 // C = C·H·W) and its dx is the conv/pool's dout: no flatten layer and no copy.
 import type { Arena, Param } from './arena.js';
-import type { Kernels } from './kernels.js';
+import { matmul } from './matmul.js';
 
 export type Padding = 'same' | 'valid';
 
@@ -53,9 +54,11 @@ export interface Conv2dBuffers {
   /** (B, Cout, Ho, Wo) ∂loss/∂out: the consumer adds into it (or writes it). */
   dout: Float32Array;
   /** (CKK, HWo) one image's unrolled patches; rebuilt per image, in the backward too (saving it for a
-   * whole batch would cost B times the memory: 80 MB for DeepOBS 2c2d's second conv at B = 128). */
+   * whole batch would cost B times the memory: 80 MB for DeepOBS 2c2d's second conv at B = 128). One
+   * lane of colsLaneFloats(g) per thread of the kernels (kernels.threads), which work on different
+   * images at once; one thread uses the first. */
   cols: Float32Array;
-  /** (CKK, HWo) ∂loss/∂cols of one image; backward scratch, folded back into dx by col2im. */
+  /** (CKK, HWo) ∂loss/∂cols of one image; backward scratch, folded back into dx by col2im. Lanes as cols. */
   dcols: Float32Array;
 }
 
@@ -85,10 +88,15 @@ export function conv2dParams(arena: Arena, name: string, g: Conv2dGeometry): Con
   };
 }
 
+/** Floats of one lane of cols (or dcols): one image's C·k·k × Ho·Wo, rounded up to whole f32x4 vectors. */
+export function colsLaneFloats(g: { C: number; k: number; Ho: number; Wo: number }): number {
+  return (g.C * g.k * g.k * g.Ho * g.Wo + 3) & ~3;
+}
+
 export function conv2dBuffers(arena: Arena, g: Conv2dGeometry, B: number): Conv2dBuffers {
   const outSize = B * g.Cout * g.Ho * g.Wo;
-  const colsSize = g.C * g.k * g.k * g.Ho * g.Wo;
-  return { g, B, out: arena.floats(outSize), dout: arena.floats(outSize), cols: arena.floats(colsSize), dcols: arena.floats(colsSize) };
+  const lanes = colsLaneFloats(g) * arena.kernels.threads;
+  return { g, B, out: arena.floats(outSize), dout: arena.floats(outSize), cols: arena.floats(lanes), dcols: arena.floats(lanes) };
 }
 
 // The output columns whose input column ow·s − padLeft + kj lies inside [0, W) are [firstInside,
@@ -171,35 +179,33 @@ export function addChannelSums(dbias: Float32Array, dout: Float32Array, B: numbe
 }
 
 /** out[b] = W·im2col(x[b]) + bias, image by image; x is (B, C, H, W). */
-export function conv2dForward(kernels: Kernels, buf: Conv2dBuffers, p: Conv2dParams, x: Float32Array): void {
+export function conv2dForward(buf: Conv2dBuffers, p: Conv2dParams, x: Float32Array): void {
   const { g, B, out, cols } = buf;
   const CKK = g.C * g.k * g.k;
   const HWo = g.Ho * g.Wo;
   for (let b = 0; b < B; b++) {
-    kernels.im2col(cols, x, b * g.C * g.H * g.W, g);
-    kernels.matmul(out, p.weight.w, cols, g.Cout, HWo, CKK, false, false, false, b * g.Cout * HWo);
+    im2col(cols, x, b * g.C * g.H * g.W, g);
+    matmul(out, p.weight.w, cols, g.Cout, HWo, CKK, false, false, false, b * g.Cout * HWo);
   }
-  kernels.addChannelBias(out, p.bias.w, B, g.Cout, HWo);
+  addChannelBias(out, p.bias.w, B, g.Cout, HWo);
 }
 
 /**
  * Adds the gradients, per image: dW += dout[b]·colsᵀ, dbias += Σ dout[b] over the plane, and (unless
  * dx is null: the data) dx[b] += col2im(Wᵀ·dout[b]). Rebuilds cols from x, so x must be unchanged.
  */
-export function conv2dBackward(
-  kernels: Kernels, buf: Conv2dBuffers, p: Conv2dParams, x: Float32Array, dx: Float32Array | null,
-): void {
+export function conv2dBackward(buf: Conv2dBuffers, p: Conv2dParams, x: Float32Array, dx: Float32Array | null): void {
   const { g, B, dout, cols, dcols } = buf;
   const CKK = g.C * g.k * g.k;
   const HWo = g.Ho * g.Wo;
-  kernels.addChannelSums(p.bias.g, dout, B, g.Cout, HWo);
+  addChannelSums(p.bias.g, dout, B, g.Cout, HWo);
   for (let b = 0; b < B; b++) {
     const xOff = b * g.C * g.H * g.W;
     const doutOff = b * g.Cout * HWo;
-    kernels.im2col(cols, x, xOff, g);
-    kernels.matmul(p.weight.g, dout, cols, g.Cout, CKK, HWo, false, true, true, 0, doutOff, 0);
+    im2col(cols, x, xOff, g);
+    matmul(p.weight.g, dout, cols, g.Cout, CKK, HWo, false, true, true, 0, doutOff, 0);
     if (dx === null) continue;
-    kernels.matmul(dcols, p.weight.w, dout, CKK, HWo, g.Cout, true, false, false, 0, 0, doutOff);
-    kernels.col2im(dx, xOff, dcols, g);
+    matmul(dcols, p.weight.w, dout, CKK, HWo, g.Cout, true, false, false, 0, 0, doutOff);
+    col2im(dx, xOff, dcols, g);
   }
 }

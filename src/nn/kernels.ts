@@ -7,7 +7,7 @@
 // need per step, computed once per step in float64 by the pure functions of src/optim (the wasm kernels
 // unpack them); the formulas are in the headers of src/optim/{sgd,adam,radam}.ts.
 import type { AttentionBuffers } from './attention.js';
-import type { Conv2dGeometry } from './conv2d.js';
+import type { Conv2dBuffers, Conv2dGeometry, Conv2dParams } from './conv2d.js';
 import type { LstmBuffers, LstmParams, LstmTokens } from './lstm.js';
 import type { MaxPool2dBuffers } from './maxpool2d.js';
 
@@ -65,14 +65,23 @@ export interface Kernels {
    * a SharedArrayBuffer, which the run's helper threads share when it has some.
    */
   memory(bytes: number): ArrayBufferLike;
+  /**
+   * How many threads may work on one layer at once (1 for the JS kernels): a layer whose threads each
+   * need their own scratch (a conv layer's cols: src/nn/conv2d.ts) allocates this many.
+   */
+  readonly threads: number;
   /** C (+)= op(A)·op(B) with element offsets: src/nn/matmul.ts. */
   matmul(
     c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number,
     transA: boolean, transB: boolean, accumulate: boolean, cOff?: number, aOff?: number, bOff?: number,
   ): void;
-  /** conv2d's patch unrolling of the image at x[xOff…] into cols: src/nn/conv2d.ts. */
+  /** A conv layer's output for the batch x: src/nn/conv2d.ts. */
+  conv2dForward(buf: Conv2dBuffers, p: Conv2dParams, x: Float32Array): void;
+  /** Its gradients, added into dW, dbias and (unless null) dx: src/nn/conv2d.ts. */
+  conv2dBackward(buf: Conv2dBuffers, p: Conv2dParams, x: Float32Array, dx: Float32Array | null): void;
+  /** conv2d's patch unrolling of the image at x[xOff…] into cols, the conv kernels' building block (held bit for bit to the JS one by the tests): src/nn/conv2d.ts. */
   im2col(cols: Float32Array, x: Float32Array, xOff: number, g: Conv2dGeometry): void;
-  /** Its adjoint, adding dcols into the image at dx[dxOff…]: src/nn/conv2d.ts. */
+  /** Its adjoint, adding dcols into the image at dx[dxOff…], as im2col: src/nn/conv2d.ts. */
   col2im(dx: Float32Array, dxOff: number, dcols: Float32Array, g: Conv2dGeometry): void;
   /** out[(b·C + c)·plane + i] += bias[c]: src/nn/conv2d.ts. */
   addChannelBias(out: Float32Array, bias: Float32Array, B: number, C: number, plane: number): void;

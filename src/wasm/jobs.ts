@@ -5,9 +5,11 @@
 // is bit-identical to an unthreaded one. The parts of a product are disjoint row ranges of C cut at
 // multiples of 4 (see matmulRows in src/wasm/assembly/matmul.ts); those of an optimizer step or of
 // Σx² are runs of whole chunks of src/optim/chunks.ts, each chunk's sum stored in its own slot and
-// the slots added in order by the run thread; those of a layer are ranges of floats, planes, images
-// or channels.
+// the slots added in order by the run thread; those of a conv layer are ranges of images, or of
+// columns of its weight gradient (src/wasm/assembly/conv.ts); those of other layers are ranges of
+// floats, planes, images or channels.
 import { chunkCount, SUM_CHUNK } from '../optim/chunks.js';
+import { colsLaneFloats } from '../nn/conv2d.js';
 
 // Int32 slots of the control block. SEQ counts jobs: the run thread writes a job's OP, PARTS and
 // arguments, then opens CLAIM and bumps SEQ, which is what sleeping helpers wait on. Parts are not
@@ -25,29 +27,33 @@ export const PARTS = 5;
 export const CLAIM = 6;
 /** First argument slot; arguments are read as uint32 (byte offsets reach 4 GiB). */
 export const ARG = 7;
-export const CONTROL_SLOTS = ARG + 11;
+/** Argument slots: the most a job takes (a conv layer's forward). */
+const ARGS = 16;
+export const CONTROL_SLOTS = ARG + ARGS;
 // Float64 slots of the job's second buffer: the float scalars of a job, then from SUMS on one sum per chunk.
 const SCALARS = 10;
 export const SUMS = SCALARS;
 
 export const OP_EXIT = 0;
 export const OP_MATMUL = 1;
-export const OP_IM2COL = 2;
-export const OP_COL2IM = 3;
+// a conv layer (writeConvLayer): its forward, weight gradient and input gradient
+export const OP_CONV_FORWARD = 2;
+export const OP_CONV_WEIGHT_GRAD = 3;
+export const OP_CONV_INPUT_GRAD = 4;
 // chunked (src/optim/chunks.ts): args n, then pointers; scalars in the float64 slots
-export const OP_SUM_OF_SQUARES = 4;
-export const OP_SCALE = 5;
-export const OP_SGD = 6;
-export const OP_ADAM = 7;
-export const OP_RADAM = 8;
-export const OP_SECOND_MOMENT = 9;
+export const OP_SUM_OF_SQUARES = 5;
+export const OP_SCALE = 6;
+export const OP_SGD = 7;
+export const OP_ADAM = 8;
+export const OP_RADAM = 9;
+export const OP_SECOND_MOMENT = 10;
 // layers
-export const OP_RELU_FORWARD = 10;
-export const OP_RELU_BACKWARD = 11;
-export const OP_POOL_FORWARD = 12;
-export const OP_POOL_BACKWARD = 13;
-export const OP_CHANNEL_BIAS = 14;
-export const OP_CHANNEL_SUMS = 15;
+export const OP_RELU_FORWARD = 11;
+export const OP_RELU_BACKWARD = 12;
+export const OP_POOL_FORWARD = 13;
+export const OP_POOL_BACKWARD = 14;
+export const OP_CHANNEL_BIAS = 15;
+export const OP_CHANNEL_SUMS = 16;
 
 /** A job's slots: the control block's (Int32 slots, uint32 arguments) and the float64 ones (scalars, chunk sums). */
 export interface JobBlock {
@@ -82,8 +88,21 @@ export interface JobExports {
     c: number, a: number, b: number, M: number, N: number, K: number,
     transA: number, transB: number, accumulate: number, rowBegin: number, rowEnd: number,
   ): void;
-  im2colRows(cols: number, x: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, rowBegin: number, rowEnd: number): void;
-  col2imChannels(dx: number, dcols: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, cBegin: number, cEnd: number): void;
+  conv2dForwardImages(
+    out: number, weight: number, bias: number, x: number, cols: number,
+    C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, Cout: number,
+    bBegin: number, bEnd: number,
+  ): void;
+  conv2dWeightGradColumns(
+    dW: number, dout: number, x: number, cols: number,
+    C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, Cout: number,
+    B: number, jBegin: number, jEnd: number,
+  ): void;
+  conv2dInputGradImages(
+    dx: number, weight: number, dout: number, dcols: number,
+    C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, Cout: number,
+    bBegin: number, bEnd: number,
+  ): void;
   sgdStep(p: number, g: number, buf: number, n: number, lr: number, momentum: number, keep: number, nesterov: number, weightDecay: number, firstStep: number): number;
   adamStep(p: number, g: number, m: number, v: number, vmax: number, n: number, stepSize: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, biasCorrection2Sqrt: number, eps: number, l2: number, decayFactor: number): number;
   secondMomentOnlyStep(p: number, g: number, v: number, vmax: number, n: number, beta2: number, oneMinusBeta2: number, l2: number): void;
@@ -115,9 +134,9 @@ function splitParts(size: number, minSize: number, units: number, threads: numbe
 
 // A product is split only from this many flops (2·M·N·K, ~0.1 ms on one core here) on. Handing a job to
 // a helper that is still polling costs ~1 µs, but one that has gone to sleep takes 25–70 µs to wake
-// (measured on this 2-core VM), so a small product split after a pause (2c2d's first conv, 1.25 Mflop
-// per image behind an unsplit im2col) ran slower on two threads than on one. Attention heads and the
-// tiny configs stay below it too.
+// (measured on this 2-core VM), so a small product split after a pause ran slower on two threads than
+// on one. Attention heads and the tiny configs stay below it too. A conv layer is one job over the
+// whole batch (see convParts), so it is its whole pass's flops that count.
 export const MIN_SPLIT_FLOPS = 1 << 22;
 
 /** How many parts an M×N×K product is split into on `threads` threads: 1 (the run thread alone) when too small. */
@@ -125,13 +144,12 @@ export function matmulParts(M: number, N: number, K: number, threads: number): n
   return splitParts(2 * M * N * K, MIN_SPLIT_FLOPS, Math.ceil(M / 4), threads);
 }
 
-// im2col and col2im are split only from this many floats of cols on (DeepOBS 2c2d's second conv:
-// 157k, next to products that are split; its first: 20k, which one thread copies in microseconds).
-export const MIN_SPLIT_COLS = 1 << 16;
-
-/** How many parts an im2col or col2im over `g` is split into: at most `units` (its rows, or channels). */
-export function convParts(g: { C: number; k: number; Ho: number; Wo: number }, units: number, threads: number): number {
-  return splitParts(g.C * g.k * g.k * g.Ho * g.Wo, MIN_SPLIT_COLS, units, threads);
+/**
+ * How many parts one pass of a conv layer over a batch of B images is split into: a product of
+ * 2·Cout·C·k·k·Ho·Wo flops per image, cut into at most `units` (images, or blocks of 4 columns of dW).
+ */
+export function convParts(g: { C: number; k: number; Ho: number; Wo: number; Cout: number }, B: number, units: number, threads: number): number {
+  return splitParts(2 * g.Cout * g.C * g.k * g.k * g.Ho * g.Wo * B, MIN_SPLIT_FLOPS, units, threads);
 }
 
 // Optimizer steps, Σx² and layers are split only from this many floats on (~25 µs of a step's work
@@ -155,7 +173,7 @@ export function partRows(M: number, parts: number, p: number): { begin: number; 
   return { begin: Math.min(M, 4 * first), end: Math.min(M, 4 * last) };
 }
 
-/** [begin, end) of part p of n items cut into `parts` as evenly as can be, in order (im2col rows, col2im channels: any cut gives the same floats). */
+/** [begin, end) of part p of n items cut into `parts` as evenly as can be, in order (images, planes, channels: any cut gives the same floats). */
 export function partRange(n: number, parts: number, p: number): { begin: number; end: number } {
   return { begin: Math.floor((p * n) / parts), end: Math.floor(((p + 1) * n) / parts) };
 }
@@ -169,11 +187,14 @@ export function writeMatmul(
 }
 
 /**
- * Write an im2col or col2im job's arguments: `to` and `from` are byte offsets (cols and the image for
- * im2col, the image gradient and dcols for col2im), then the geometry.
+ * Write a conv layer job's arguments: four byte offsets (the output, and what the pass reads: see
+ * runConvPart), the first lane of cols or dcols, the geometry, Cout and B (the images of the batch).
  */
-export function writeConv(args: Uint32Array, to: number, from: number, g: { C: number; H: number; W: number; k: number; stride: number; Ho: number; Wo: number; padTop: number; padLeft: number }): void {
-  writeArgs(args, to, from, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
+export function writeConvLayer(
+  args: Uint32Array, p0: number, p1: number, p2: number, p3: number, lanes: number,
+  g: { C: number; H: number; W: number; k: number; stride: number; Ho: number; Wo: number; padTop: number; padLeft: number; Cout: number }, B: number,
+): void {
+  writeArgs(args, p0, p1, p2, p3, lanes, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft, g.Cout, B);
 }
 
 /**
@@ -200,11 +221,11 @@ export function openParts(ctl: Int32Array, parts: number): void {
  * Claim and run parts of the current job until none is left, counting each in DONE (also one that
  * threw, so nobody waits for it; the exception goes on to the caller).
  */
-export function workParts(wasm: JobExports, block: JobBlock): void {
+export function workParts(wasm: JobExports, block: JobBlock, thread: number): void {
   const { ctl } = block;
   for (let p = claimPart(ctl); p >= 0; p = claimPart(ctl)) {
     try {
-      runPart(wasm, block, p);
+      runPart(wasm, block, p, thread);
     } finally {
       Atomics.add(ctl, DONE, 1);
       Atomics.notify(ctl, DONE);
@@ -212,33 +233,48 @@ export function workParts(wasm: JobExports, block: JobBlock): void {
   }
 }
 
-/** Run part p of the job in the block (on any thread: the parts do not overlap). */
-export function runPart(wasm: JobExports, block: JobBlock, p: number): void {
+/**
+ * Run part p of the job in the block on thread `thread` (0 the run thread, 1 … the helpers): on any
+ * thread, the parts do not overlap; the thread picks only which lane of a conv layer's cols it uses.
+ */
+export function runPart(wasm: JobExports, block: JobBlock, p: number, thread: number): void {
   const { args } = block;
   const parts = args[PARTS]!;
   if (p >= parts) return;
   const op = args[OP]!;
   if (op >= OP_SUM_OF_SQUARES && op <= OP_SECOND_MOMENT) return runChunks(wasm, block, parts, p);
   if (op >= OP_RELU_FORWARD) return runLayerPart(wasm, args, parts, p);
+  if (op >= OP_CONV_FORWARD && op <= OP_CONV_INPUT_GRAD) return runConvPart(wasm, args, parts, p, thread);
+  if (op !== OP_MATMUL) throw new Error(`kernel threads: unknown job ${op}`);
   const at = (i: number): number => args[ARG + i]!;
-  switch (op) {
-    case OP_MATMUL: {
-      const { begin, end } = partRows(at(3), parts, p);
-      wasm.matmulRows(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), begin, end);
+  const { begin, end } = partRows(at(3), parts, p);
+  wasm.matmulRows(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), begin, end);
+}
+
+/**
+ * Part p of a conv layer's pass (src/wasm/assembly/conv.ts): a range of images of the forward or of
+ * the input gradient, unrolled into this thread's lane of cols; or a range of columns of the weight
+ * gradient (blocks of 4, as matmulDotsColumns needs), whose rows of cols only this part writes.
+ */
+function runConvPart(wasm: JobExports, args: Uint32Array, parts: number, p: number, thread: number): void {
+  const at = (i: number): number => args[ARG + i]!;
+  const C = at(5), H = at(6), W = at(7), k = at(8), stride = at(9), Ho = at(10), Wo = at(11), padTop = at(12), padLeft = at(13), Cout = at(14), B = at(15);
+  const lane = at(4) + 4 * thread * colsLaneFloats({ C, k, Ho, Wo });
+  switch (args[OP]) {
+    case OP_CONV_FORWARD: {
+      const { begin, end } = partRange(B, parts, p);
+      wasm.conv2dForwardImages(at(0), at(1), at(2), at(3), lane, C, H, W, k, stride, Ho, Wo, padTop, padLeft, Cout, begin, end);
       return;
     }
-    case OP_IM2COL: {
-      const { begin, end } = partRange(at(2) * at(5) * at(5), parts, p); // rows C·k·k
-      wasm.im2colRows(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9), at(10), begin, end);
+    case OP_CONV_WEIGHT_GRAD: {
+      const { begin, end } = partRows(C * k * k, parts, p);
+      wasm.conv2dWeightGradColumns(at(0), at(1), at(2), at(4), C, H, W, k, stride, Ho, Wo, padTop, padLeft, Cout, B, begin, end);
       return;
     }
-    case OP_COL2IM: {
-      const { begin, end } = partRange(at(2), parts, p); // channels C
-      wasm.col2imChannels(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7), at(8), at(9), at(10), begin, end);
-      return;
+    default: { // OP_CONV_INPUT_GRAD
+      const { begin, end } = partRange(B, parts, p);
+      wasm.conv2dInputGradImages(at(0), at(1), at(2), lane, C, H, W, k, stride, Ho, Wo, padTop, padLeft, Cout, begin, end);
     }
-    default:
-      throw new Error(`kernel threads: unknown job ${op}`);
   }
 }
 
@@ -314,26 +350,17 @@ function runLayerPart(wasm: JobExports, args: Uint32Array, parts: number, p: num
   }
 }
 
-/** Write a job's uint32 arguments from ARG on (byte offsets and sizes; at most 11). */
-export function writeArgs(args: Uint32Array, a0: number, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0): void {
-  args[ARG] = a0;
-  args[ARG + 1] = a1;
-  args[ARG + 2] = a2;
-  args[ARG + 3] = a3;
-  args[ARG + 4] = a4;
-  args[ARG + 5] = a5;
-  args[ARG + 6] = a6;
-  args[ARG + 7] = a7;
-  args[ARG + 8] = a8;
-  args[ARG + 9] = a9;
-  args[ARG + 10] = a10;
+/** Write a job's uint32 arguments from ARG on (byte offsets and sizes; at most ARGS), the slots after them 0. */
+export function writeArgs(args: Uint32Array, ...values: number[]): void {
+  if (values.length > ARGS) throw new Error(`kernel threads: a job of ${values.length} arguments (at most ${ARGS})`);
+  for (let i = 0; i < ARGS; i++) args[ARG + i] = i < values.length ? values[i]! : 0;
 }
 
-/** Run a job written in `block` whole on this thread (one part): what an unthreaded run, or a job too small to split, does. */
+/** Run a job written in `block` whole on the run thread (one part): what an unthreaded run, or a job too small to split, does. */
 export function runAlone(wasm: JobExports, block: JobBlock, op: number): void {
   block.args[OP] = op;
   block.args[PARTS] = 1;
-  runPart(wasm, block, 0);
+  runPart(wasm, block, 0, 0);
 }
 
 /** Σ of the chunk sums a chunked job over n floats left in `block`, in chunk order (the fixed sum of src/optim/chunks.ts). */

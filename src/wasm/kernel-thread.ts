@@ -6,9 +6,9 @@ import { FAILED, jobBlock, OP, OP_EXIT, READY, SEQ, scratchOf, waitChange, workP
 import type { HelperData } from './threads.js';
 
 // Polls of the control block (~13 ns each here) before the helper sleeps waiting for the next job:
-// ~13 µs. The split jobs of a conv layer come back to back (im2col, then the products, image after
-// image), a job handed to a polling helper starts within ~1 µs, and a sleeping one takes 25–70 µs to
-// wake; longer spins would cost other processes' time on an oversubscribed machine.
+// ~13 µs. Split jobs often come back to back (a layer's forward, then the next layer's), a job handed
+// to a polling helper starts within ~1 µs, and a sleeping one takes 25–70 µs to wake; longer spins
+// would cost other processes' time on an oversubscribed machine.
 const JOB_SPINS = 1 << 10;
 
 type WebAssemblyInstance = new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
@@ -39,7 +39,7 @@ while (k !== undefined) {
   seen = waitChange(ctl, SEQ, seen, JOB_SPINS);
   if (Atomics.load(ctl, OP) === OP_EXIT) break;
   try {
-    workParts(k, block);
+    workParts(k, block, part);
   } catch (err) {
     fail(err);
   }

@@ -6,7 +6,7 @@ import type { Kernels } from '../nn/kernels.js';
 import { matmul } from '../nn/matmul.js';
 import { lstmBackward, lstmForward, lstmForwardTokens } from '../nn/lstm.js';
 import { embeddingBackward, embeddingForward } from '../nn/embedding.js';
-import { addChannelBias, addChannelSums, col2im, im2col } from '../nn/conv2d.js';
+import { addChannelBias, addChannelSums, col2im, conv2dBackward, conv2dForward, im2col } from '../nn/conv2d.js';
 import { reluBackward, reluForward } from '../nn/activation.js';
 import { maxPool2dBackward, maxPool2dForward } from '../nn/maxpool2d.js';
 import { sgdStep } from '../optim/sgd.js';
@@ -27,7 +27,10 @@ export type KernelSet = (typeof KERNEL_SETS)[number];
 /** The JS reference kernels: stateless, so one object serves every run; its memory is a plain ArrayBuffer. */
 export const jsKernels: Kernels = {
   memory: (bytes) => new ArrayBuffer(bytes),
+  threads: 1,
   matmul,
+  conv2dForward,
+  conv2dBackward,
   im2col,
   col2im,
   addChannelBias,

@@ -101,7 +101,7 @@ export class KernelThreads {
     Atomics.store(ctl, SEQ, ++this.seq);
     Atomics.notify(ctl, SEQ);
     const started = performance.now();
-    workParts(k, this.block);
+    workParts(k, this.block, 0);
     const own = performance.now() - started;
     if (!waitFor(ctl, DONE, parts, DONE_SPINS, Math.max(this.stallMinMs, 10 * own))) {
       const done = Atomics.load(ctl, DONE);

@@ -11,22 +11,23 @@
 // to it must be a view of that memory (asserted: anything else is a bug).
 //
 // The memory is shared (a SharedArrayBuffer; asconfig.json declares the import shared, with the
-// largest maximum, so any run's fixed size fits): with threads > 1 the run's large products, optimizer
-// steps, gradient norm and layers (ReLU, pooling, channel bias) are split across helper threads with
-// their own instances over the same memory (./threads.ts, ./jobs.ts), and an unthreaded run takes the
-// same module. Shared or not, the kernels run at the same speed (measured).
+// largest maximum, so any run's fixed size fits): with threads > 1 the run's large products, conv
+// layers, optimizer steps, gradient norm and other layers (ReLU, pooling, channel bias) are split
+// across helper threads with their own instances over the same memory (./threads.ts, ./jobs.ts), and
+// an unthreaded run takes the same module. Shared or not, the kernels run at the same speed (measured).
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AdamScalars, Kernels, RAdamScalars, SecondMomentScalars, SgdScalars } from '../nn/kernels.js';
-import type { Conv2dGeometry } from '../nn/conv2d.js';
+import type { Conv2dBuffers, Conv2dGeometry, Conv2dParams } from '../nn/conv2d.js';
 import type { LstmBuffers, LstmParams, LstmTokens } from '../nn/lstm.js';
 import type { MaxPool2dBuffers } from '../nn/maxpool2d.js';
 import {
-  chunkSums, convParts, CONTROL_SLOTS, floatParts, floatSlots, jobBlock, matmulParts, MIN_SPLIT_FLOATS, OP_ADAM, OP_CHANNEL_BIAS, OP_CHANNEL_SUMS, OP_COL2IM,
-  OP_IM2COL, OP_MATMUL, OP_POOL_BACKWARD, OP_POOL_FORWARD, OP_RADAM, OP_RELU_BACKWARD, OP_RELU_FORWARD, OP_SCALE, OP_SECOND_MOMENT,
-  OP_SGD, OP_SUM_OF_SQUARES, runAlone, SCRATCH_BYTES, scratchOf, writeArgs, writeConv, writeMatmul, type JobBlock, type JobExports,
+  chunkSums, convParts, CONTROL_SLOTS, floatParts, floatSlots, jobBlock, matmulParts, MIN_SPLIT_FLOATS, OP_ADAM, OP_CHANNEL_BIAS, OP_CHANNEL_SUMS,
+  OP_CONV_FORWARD, OP_CONV_INPUT_GRAD, OP_CONV_WEIGHT_GRAD, OP_MATMUL, OP_POOL_BACKWARD, OP_POOL_FORWARD, OP_RADAM, OP_RELU_BACKWARD, OP_RELU_FORWARD,
+  OP_SCALE, OP_SECOND_MOMENT, OP_SGD, OP_SUM_OF_SQUARES, runAlone, SCRATCH_BYTES, scratchOf, writeArgs, writeConvLayer, writeMatmul, type JobBlock, type JobExports,
 } from './jobs.js';
 import { chunkCount } from '../optim/chunks.js';
+import { colsLaneFloats } from '../nn/conv2d.js';
 import { KernelThreads } from './threads.js';
 import type { AttentionBuffers } from '../nn/attention.js';
 
@@ -42,8 +43,6 @@ interface Exports extends JobExports {
   ): void;
   matmulRows(c: number, a: number, b: number, M: number, N: number, K: number, transA: number, transB: number, accumulate: number, rowBegin: number, rowEnd: number): void;
   setScratch(at: number, bytes: number): void;
-  im2colRows(cols: number, x: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, rowBegin: number, rowEnd: number): void;
-  col2imChannels(dx: number, dcols: number, C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, cBegin: number, cEnd: number): void;
   // the transformer's and the MLP's layers
   tanhForward(out: number, inp: number, n: number): void;
   tanhBackward(dinp: number, dout: number, out: number, n: number): void;
@@ -190,7 +189,7 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * Run job `op`, its arguments written (writeMatmul, writeConv), in `parts` parts on the threads. A
+   * Run job `op`, its arguments written (writeMatmul, writeConvLayer), in `parts` parts on the threads. A
    * failed job (a helper's exception, or a helper gone) ends the threads: the error goes up and ends the
    * run, and anything that goes on with these kernels runs on the run thread alone.
    */
@@ -230,24 +229,46 @@ export class WasmKernels implements Kernels {
     return chunkSums(this.jobs, n);
   }
 
+  /**
+   * One job over the batch: parts of images, each thread unrolling into its own lane of buf.cols
+   * (./jobs.ts runConvPart), instead of an im2col and a product handed out per image.
+   */
+  conv2dForward(buf: Conv2dBuffers, p: Conv2dParams, x: Float32Array): void {
+    const { g, B } = buf;
+    writeConvLayer(this.jobs.args, this.at(buf.out), this.at(p.weight.w), this.at(p.bias.w), this.at(x), this.lanes(buf.cols, g), g, B);
+    this.runJob(OP_CONV_FORWARD, this.convParts(g, B, B));
+  }
+
+  /** The bias gradient (split by channels), then dW by blocks of 4 of its columns, then dx by images. */
+  conv2dBackward(buf: Conv2dBuffers, p: Conv2dParams, x: Float32Array, dx: Float32Array | null): void {
+    const { g, B, dout } = buf;
+    const CKK = g.C * g.k * g.k;
+    this.addChannelSums(p.bias.g, dout, B, g.Cout, g.Ho * g.Wo);
+    writeConvLayer(this.jobs.args, this.at(p.weight.g), this.at(dout), this.at(x), 0, this.lanes(buf.cols, g), g, B);
+    this.runJob(OP_CONV_WEIGHT_GRAD, this.convParts(g, B, Math.ceil(CKK / 4)));
+    if (dx === null) return;
+    writeConvLayer(this.jobs.args, this.at(dx), this.at(p.weight.w), this.at(dout), 0, this.lanes(buf.dcols, g), g, B);
+    this.runJob(OP_CONV_INPUT_GRAD, this.convParts(g, B, B));
+  }
+
+  /** How many parts a conv layer's pass over B images, splittable into `units`, runs in here. */
+  private convParts(g: Conv2dGeometry, B: number, units: number): number {
+    return this.helpers === null ? 1 : convParts(g, B, units, this.threads);
+  }
+
+  /** cols or dcols's byte offset, checked to hold a lane per thread (conv2dBuffers made it with this.threads). */
+  private lanes(cols: Float32Array, g: Conv2dGeometry): number {
+    const needed = colsLaneFloats(g) * this.threads;
+    if (cols.length < needed) throw new Error(`WasmKernels: a conv layer's cols hold ${cols.length} floats, ${needed} needed (${this.threads} lanes)`);
+    return this.at(cols);
+  }
+
   im2col(cols: Float32Array, x: Float32Array, xOff: number, g: Conv2dGeometry): void {
-    const to = this.at(cols), from = this.at(x) + 4 * xOff;
-    const parts = this.helpers === null ? 1 : convParts(g, g.C * g.k * g.k, this.threads);
-    if (parts === 1) this.k.im2col(to, from, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
-    else {
-      writeConv(this.jobs.args, to, from, g);
-      this.split(OP_IM2COL, parts);
-    }
+    this.k.im2col(this.at(cols), this.at(x) + 4 * xOff, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
   }
 
   col2im(dx: Float32Array, dxOff: number, dcols: Float32Array, g: Conv2dGeometry): void {
-    const to = this.at(dx) + 4 * dxOff, from = this.at(dcols);
-    const parts = this.helpers === null ? 1 : convParts(g, g.C, this.threads);
-    if (parts === 1) this.k.col2im(to, from, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
-    else {
-      writeConv(this.jobs.args, to, from, g);
-      this.split(OP_COL2IM, parts);
-    }
+    this.k.col2im(this.at(dx) + 4 * dxOff, this.at(dcols), g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft);
   }
 
   addChannelBias(out: Float32Array, bias: Float32Array, B: number, C: number, plane: number): void {

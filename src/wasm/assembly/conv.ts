@@ -4,8 +4,10 @@
 // Stride 1 rows are contiguous: im2col copies them and col2im adds them in f32x4. The rows are short
 // (Wo floats: 14 in DeepOBS 2c2d's second conv), so the copies and fills are inline loops: a
 // memory.copy / memory.fill per row costs more in call overhead than it moves.
-// Pointers are byte offsets; x / dx already point at the image.
+// Pointers are byte offsets; x / dx already point at the image, except in the whole-layer kernels at
+// the end, which take the batch and go image by image (src/nn/conv2d.ts conv2dForward/Backward).
 import { residualForward } from './elementwise';
+import { matmulDotsColumns, matmulRows } from './matmul';
 
 // Output columns [lo, hi) whose input column ow·s − padLeft + kj lies inside [0, W).
 function firstInside(Wo: i32, stride: i32, padLeft: i32, kj: i32): i32 {
@@ -207,4 +209,55 @@ function addRowBias(out: usize, bias: usize, B: i32, C: i32): void {
 function addRowSums(dbias: usize, dout: usize, B: i32, C: i32, cBegin: i32, cEnd: i32): void {
   const at = dbias + (<usize>cBegin << 2);
   for (let b = 0; b < B; b++) residualForward(at, at, dout + (<usize>(b * C + cBegin) << 2), cEnd - cBegin);
+}
+
+// ---- The layer: src/nn/conv2d.ts's conv2dForward and conv2dBackward over a range of the work -----------
+// One call runs a whole layer on one thread, or one part of it on each (src/wasm/jobs.ts): the forward
+// and the input gradient by images, each thread unrolling into its own `cols` (a lane; the caller
+// points at it); the weight gradient by columns of dW, each part unrolling only the rows of cols its
+// columns read, image after image in order. Every float is computed by the same instructions as on one
+// thread, so any split gives the same bits. x, out, dout, dx point at the batch (image 0).
+
+/** Images [bBegin, bEnd): cols = im2col(x[b]); out[b] = W·cols; out[b] += bias (per channel). */
+export function conv2dForwardImages(
+  out: usize, weight: usize, bias: usize, x: usize, cols: usize,
+  C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32, Cout: i32,
+  bBegin: i32, bEnd: i32,
+): void {
+  const CKK = C * k * k, HWo = Ho * Wo;
+  for (let b = bBegin; b < bEnd; b++) {
+    im2colRows(cols, x + (<usize>(b * C * H * W) << 2), C, H, W, k, stride, Ho, Wo, padTop, padLeft, 0, CKK);
+    const image = out + (<usize>(b * Cout * HWo) << 2);
+    matmulRows(image, weight, cols, Cout, HWo, CKK, false, false, false, 0, Cout);
+    addChannelBias(image, bias, 1, Cout, HWo);
+  }
+}
+
+/**
+ * Columns [jBegin, jEnd) of dW += Σ_b dout[b]·im2col(x[b])ᵀ, b = 0 … B−1 in order (jBegin a multiple of
+ * 4, jEnd one or C·k·k: see matmulDotsColumns): per image, rows [jBegin, jEnd) of cols, then those columns.
+ */
+export function conv2dWeightGradColumns(
+  dW: usize, dout: usize, x: usize, cols: usize,
+  C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32, Cout: i32,
+  B: i32, jBegin: i32, jEnd: i32,
+): void {
+  const CKK = C * k * k, HWo = Ho * Wo;
+  for (let b = 0; b < B; b++) {
+    im2colRows(cols, x + (<usize>(b * C * H * W) << 2), C, H, W, k, stride, Ho, Wo, padTop, padLeft, jBegin, jEnd);
+    matmulDotsColumns(dW, dout + (<usize>(b * Cout * HWo) << 2), cols, Cout, CKK, HWo, true, jBegin, jEnd);
+  }
+}
+
+/** Images [bBegin, bEnd): dcols = Wᵀ·dout[b]; dx[b] += col2im(dcols). */
+export function conv2dInputGradImages(
+  dx: usize, weight: usize, dout: usize, dcols: usize,
+  C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32, Cout: i32,
+  bBegin: i32, bEnd: i32,
+): void {
+  const CKK = C * k * k, HWo = Ho * Wo;
+  for (let b = bBegin; b < bEnd; b++) {
+    matmulRows(dcols, weight, dout + (<usize>(b * Cout * HWo) << 2), CKK, HWo, Cout, true, false, false, 0, CKK);
+    col2imChannels(dx + (<usize>(b * C * H * W) << 2), dcols, C, H, W, k, stride, Ho, Wo, padTop, padLeft, 0, C);
+  }
 }

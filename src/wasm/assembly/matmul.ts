@@ -245,13 +245,23 @@ function laneSum(x: v128): f32 {
 }
 
 function matmulDots(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: bool): void {
+  matmulDotsColumns(c, a, b, M, N, K, accumulate, 0, N);
+}
+
+/**
+ * Columns [begin, end) of C (+)= A·Bᵀ, the rest untouched (reading only B's rows [begin, end)): a
+ * thread's share of a conv layer's weight gradient (./conv.ts). Every element is computed exactly as
+ * the full product computes it as long as begin is a multiple of 4 and end is one or N: the 2×4 tiles
+ * then start at the same columns, and the odd columns at the right edge are the same.
+ */
+export function matmulDotsColumns(c: usize, a: usize, b: usize, M: i32, N: i32, K: i32, accumulate: bool, begin: i32, end: i32): void {
   // Panels of B's rows (width×K, width a multiple of 4, the remainder in the last panel) small enough
   // to stay in cache while every row block of A passes over them.
   const width = panelWidth(K, 4);
-  for (let j0 = 0; j0 < N; j0 += width) {
-    const j1 = N - j0 < 2 * width ? N : j0 + width;
+  for (let j0 = begin; j0 < end; j0 += width) {
+    const j1 = end - j0 < 2 * width ? end : j0 + width;
     dotsPanel(c, a, b, M, N, K, accumulate, j0, j1);
-    if (j1 == N) break;
+    if (j1 == end) break;
   }
 }
 
