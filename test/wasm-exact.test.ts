@@ -191,7 +191,8 @@ test('im2col and col2im: wasm = JS bit for bit, at 2c2d geometries and at odd on
 // The wasm matmul's summation order, written out independently: A·B and Aᵀ·B add the products of each
 // output element one k at a time in float32 from 0 (then onto C when accumulating); A·Bᵀ keeps four
 // float32 partial sums (k mod 4), combines them as (s₀ + s₂) + (s₁ + s₃) (K a multiple of 4 here, so
-// no tail). Shapes wide enough to span several cache panels, with edge tiles in the last one.
+// no tail). Shapes with edge tiles in both directions (they fit in one cache panel since the panels grew;
+// test/wasm-matmul.test.ts spans several).
 function matmulExpected(a: Float32Array, b: Float32Array, c0: Float32Array, M: number, N: number, K: number, transA: boolean, transB: boolean): Float32Array {
   const f = Math.fround;
   const out = new Float32Array(M * N);
@@ -217,7 +218,7 @@ function matmulExpected(a: Float32Array, b: Float32Array, c0: Float32Array, M: n
 for (const [M, N, K, transA, transB] of [
   [6, 203, 400, false, false], [9, 150, 300, true, false], [7, 301, 200, false, true],
 ] as const) {
-  test(`wasm matmul ${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'} ${M}×${N}×${K}: each element summed in the kernel's order, across cache panels`, () => {
+  test(`wasm matmul ${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'} ${M}×${N}×${K}: each element summed in the kernel's order, edge tiles included`, () => {
     const rng = new Rng(11, `wasm-exact/matmul/${M}x${N}x${K}`);
     const wasm = createKernels('wasm');
     const v = arrays(wasm, (floats) => ({ a: floats(M * K), b: floats(K * N), c: floats(M * N) }));
