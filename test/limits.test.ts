@@ -128,6 +128,19 @@ test('the wasm arena is the estimate rounded up to whole 64 KiB pages, so it fit
   assert.equal(MAX_ARENA_BYTES % WASM_PAGE, 0);
 });
 
+test("a threaded wasm cnn's memory is the estimate's pages, then a region per thread: packing scratch and a conv lane as large as its largest cols", () => {
+  const spec = variantSpecs({ kind: 'cnn' }, { kind: 'fashion-mnist', path: images, batch: 3 })[0]!;
+  const bytes = arenaBytes(modelSlots(spec.model, dataShape(spec.data!, corpusSize)), spec.optimizer);
+  const run = buildRun({ ...spec, kernels: 'wasm', threads: 3 });
+  try {
+    // 2c2d's second conv unrolls the largest cols: 32·5·5 rows × 14·14 columns.
+    const region = SCRATCH_BYTES + 4 * 32 * 5 * 5 * 14 * 14;
+    assert.equal(run.arena.byteLength, Math.ceil(bytes / WASM_PAGE) * WASM_PAGE + Math.ceil((3 * region) / WASM_PAGE) * WASM_PAGE);
+  } finally {
+    run.kernels.dispose?.();
+  }
+});
+
 test('a model over 2 GiB is one problem naming the field most to blame, with its size and parameter count', () => {
   const exp = loadExperiment(join(root, 'configs/mlp.yaml'), { set: ['model.hidden=[1000000000]'] }).experiment;
   // spirals: D = 2, K = 5, B = 64; widths 2 → 10⁹ → 5: P = (2·10⁹ + 10⁹) + (5·10⁹ + 5) = 8·10⁹ + 5.

@@ -72,7 +72,7 @@ for (const name of ['mlp', 'cnn'] as const) {
       for (let t = 1; t <= 2; t++) trainingStep(run, t);
       const kernels = run.kernels as WasmKernels;
       assert.equal(kernels.threads, 2);
-      assert.ok(kernels.splitJobs > 0, `no product was split in two steps of the ${name}`);
+      assert.ok(kernels.splitJobs > 0, `no job was split in two steps of the ${name}`);
     } finally {
       run.kernels.dispose?.();
     }

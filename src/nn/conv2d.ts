@@ -54,11 +54,10 @@ export interface Conv2dBuffers {
   /** (B, Cout, Ho, Wo) ∂loss/∂out: the consumer adds into it (or writes it). */
   dout: Float32Array;
   /** (CKK, HWo) one image's unrolled patches; rebuilt per image, in the backward too (saving it for a
-   * whole batch would cost B times the memory: 80 MB for DeepOBS 2c2d's second conv at B = 128). One
-   * lane of colsLaneFloats(g) per thread of the kernels (kernels.threads), which work on different
-   * images at once; one thread uses the first. */
+   * whole batch would cost B times the memory: 80 MB for DeepOBS 2c2d's second conv at B = 128). The
+   * wasm kernels unroll into each thread's own scratch instead (kernels.reserveThreadScratch). */
   cols: Float32Array;
-  /** (CKK, HWo) ∂loss/∂cols of one image; backward scratch, folded back into dx by col2im. Lanes as cols. */
+  /** (CKK, HWo) ∂loss/∂cols of one image; backward scratch, folded back into dx by col2im. */
   dcols: Float32Array;
 }
 
@@ -88,15 +87,15 @@ export function conv2dParams(arena: Arena, name: string, g: Conv2dGeometry): Con
   };
 }
 
-/** Floats of one lane of cols (or dcols): one image's C·k·k × Ho·Wo, rounded up to whole f32x4 vectors. */
-export function colsLaneFloats(g: { C: number; k: number; Ho: number; Wo: number }): number {
-  return (g.C * g.k * g.k * g.Ho * g.Wo + 3) & ~3;
+/** Floats of cols (or dcols): one image's C·k·k × Ho·Wo. */
+export function colsFloats(g: Conv2dGeometry): number {
+  return g.C * g.k * g.k * g.Ho * g.Wo;
 }
 
 export function conv2dBuffers(arena: Arena, g: Conv2dGeometry, B: number): Conv2dBuffers {
   const outSize = B * g.Cout * g.Ho * g.Wo;
-  const lanes = colsLaneFloats(g) * arena.kernels.threads;
-  return { g, B, out: arena.floats(outSize), dout: arena.floats(outSize), cols: arena.floats(lanes), dcols: arena.floats(lanes) };
+  arena.kernels.reserveThreadScratch(colsFloats(g));
+  return { g, B, out: arena.floats(outSize), dout: arena.floats(outSize), cols: arena.floats(colsFloats(g)), dcols: arena.floats(colsFloats(g)) };
 }
 
 // The output columns whose input column ow·s − padLeft + kj lies inside [0, W) are [firstInside,

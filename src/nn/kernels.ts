@@ -66,10 +66,12 @@ export interface Kernels {
    */
   memory(bytes: number): ArrayBufferLike;
   /**
-   * How many threads may work on one layer at once (1 for the JS kernels): a layer whose threads each
-   * need their own scratch (a conv layer's cols: src/nn/conv2d.ts) allocates this many.
+   * Ask for `floats` floats of scratch of its own for each thread that runs a layer's parts (a conv
+   * layer's cols of one image: src/nn/conv2d.ts), the most any layer asks being kept. Layers ask while
+   * the arena is built, so in the measuring pass, before `memory`; asking for more after is a bug. The
+   * JS kernels run on one thread, on the layer's own buffers in the arena: a no-op there.
    */
-  readonly threads: number;
+  reserveThreadScratch(floats: number): void;
   /** C (+)= op(A)·op(B) with element offsets: src/nn/matmul.ts. */
   matmul(
     c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number,

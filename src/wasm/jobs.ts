@@ -9,7 +9,6 @@
 // columns of its weight gradient (src/wasm/assembly/conv.ts); those of other layers are ranges of
 // floats, planes, images or channels.
 import { chunkCount, SUM_CHUNK } from '../optim/chunks.js';
-import { colsLaneFloats } from '../nn/conv2d.js';
 
 // Int32 slots of the control block. SEQ counts jobs: the run thread writes a job's OP, PARTS and
 // arguments, then opens CLAIM and bumps SEQ, which is what sleeping helpers wait on. Parts are not
@@ -27,8 +26,8 @@ export const PARTS = 5;
 export const CLAIM = 6;
 /** First argument slot; arguments are read as uint32 (byte offsets reach 4 GiB). */
 export const ARG = 7;
-/** Argument slots: the most a job takes (a conv layer's forward). */
-const ARGS = 16;
+/** Argument slots: the most a job takes (a conv layer's: writeConvLayer). */
+const ARGS = 15;
 export const CONTROL_SLOTS = ARG + ARGS;
 // Float64 slots of the job's second buffer: the float scalars of a job, then from SUMS on one sum per chunk.
 const SCALARS = 10;
@@ -72,13 +71,21 @@ export function jobBlock(control: ArrayBufferLike, floats: ArrayBufferLike): Job
   return { ctl: new Int32Array(control), args: new Uint32Array(control), floats: new Float64Array(floats) };
 }
 
-// Each thread's instance has its own scratch past the arena (packed Aᵀ·B: src/wasm/assembly/packed.ts):
-// the last `threads` regions of this many bytes of the memory, thread p's the (p+1)-th from the end.
+// Each thread's instance has its own region past the arena: the last `threads` regions of the memory,
+// thread p's the (p+1)-th from the end. A region is SCRATCH_BYTES of scratch for packed Aᵀ·B
+// (src/wasm/assembly/packed.ts), then the thread's conv lane (the cols of one image of the run's largest
+// conv layer, src/wasm/assembly/conv.ts; 0 bytes in a run without one).
 export const SCRATCH_BYTES = 1 << 18;
 
-/** Thread `part`'s scratch in a memory of `memoryBytes`: its byte offset and size (setScratch's arguments). */
-export function scratchOf(memoryBytes: number, part: number): [number, number] {
-  return [memoryBytes - (part + 1) * SCRATCH_BYTES, SCRATCH_BYTES];
+/** Bytes of each thread's region: the scratch, then a conv lane of `laneBytes` (a multiple of 16). */
+export function regionBytes(laneBytes: number): number {
+  return SCRATCH_BYTES + laneBytes;
+}
+
+/** Thread `part`'s region in a memory of `memoryBytes`: where its scratch (SCRATCH_BYTES long) and its conv lane start. */
+export function regionOf(memoryBytes: number, part: number, laneBytes: number): { scratch: number; lane: number } {
+  const scratch = memoryBytes - (part + 1) * regionBytes(laneBytes);
+  return { scratch, lane: scratch + SCRATCH_BYTES };
 }
 
 /** The exports a part runs (the module's; see Exports in ./wasm-kernels.ts). */
@@ -88,18 +95,19 @@ export interface JobExports {
     c: number, a: number, b: number, M: number, N: number, K: number,
     transA: number, transB: number, accumulate: number, rowBegin: number, rowEnd: number,
   ): void;
+  setConvLane(at: number): void;
   conv2dForwardImages(
-    out: number, weight: number, bias: number, x: number, cols: number,
+    out: number, weight: number, bias: number, x: number,
     C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, Cout: number,
     bBegin: number, bEnd: number,
   ): void;
   conv2dWeightGradColumns(
-    dW: number, dout: number, x: number, cols: number,
+    dW: number, dout: number, x: number,
     C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, Cout: number,
     B: number, jBegin: number, jEnd: number,
   ): void;
   conv2dInputGradImages(
-    dx: number, weight: number, dout: number, dcols: number,
+    dx: number, weight: number, dout: number,
     C: number, H: number, W: number, k: number, stride: number, Ho: number, Wo: number, padTop: number, padLeft: number, Cout: number,
     bBegin: number, bEnd: number,
   ): void;
@@ -187,14 +195,14 @@ export function writeMatmul(
 }
 
 /**
- * Write a conv layer job's arguments: four byte offsets (the output, and what the pass reads: see
- * runConvPart), the first lane of cols or dcols, the geometry, Cout and B (the images of the batch).
+ * Write a conv layer job's arguments: four byte offsets (the output and what the pass reads, as
+ * runConvPart passes them on; the backward passes read three), the geometry, Cout and B (the batch).
  */
 export function writeConvLayer(
-  args: Uint32Array, p0: number, p1: number, p2: number, p3: number, lanes: number,
+  args: Uint32Array, p0: number, p1: number, p2: number, p3: number,
   g: { C: number; H: number; W: number; k: number; stride: number; Ho: number; Wo: number; padTop: number; padLeft: number; Cout: number }, B: number,
 ): void {
-  writeArgs(args, p0, p1, p2, p3, lanes, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft, g.Cout, B);
+  writeArgs(args, p0, p1, p2, p3, g.C, g.H, g.W, g.k, g.stride, g.Ho, g.Wo, g.padTop, g.padLeft, g.Cout, B);
 }
 
 /**
@@ -221,11 +229,11 @@ export function openParts(ctl: Int32Array, parts: number): void {
  * Claim and run parts of the current job until none is left, counting each in DONE (also one that
  * threw, so nobody waits for it; the exception goes on to the caller).
  */
-export function workParts(wasm: JobExports, block: JobBlock, thread: number): void {
+export function workParts(wasm: JobExports, block: JobBlock): void {
   const { ctl } = block;
   for (let p = claimPart(ctl); p >= 0; p = claimPart(ctl)) {
     try {
-      runPart(wasm, block, p, thread);
+      runPart(wasm, block, p);
     } finally {
       Atomics.add(ctl, DONE, 1);
       Atomics.notify(ctl, DONE);
@@ -233,18 +241,15 @@ export function workParts(wasm: JobExports, block: JobBlock, thread: number): vo
   }
 }
 
-/**
- * Run part p of the job in the block on thread `thread` (0 the run thread, 1 … the helpers): on any
- * thread, the parts do not overlap; the thread picks only which lane of a conv layer's cols it uses.
- */
-export function runPart(wasm: JobExports, block: JobBlock, p: number, thread: number): void {
+/** Run part p of the job in the block (on any thread: the parts do not overlap). */
+export function runPart(wasm: JobExports, block: JobBlock, p: number): void {
   const { args } = block;
   const parts = args[PARTS]!;
   if (p >= parts) return;
   const op = args[OP]!;
   if (op >= OP_SUM_OF_SQUARES && op <= OP_SECOND_MOMENT) return runChunks(wasm, block, parts, p);
   if (op >= OP_RELU_FORWARD) return runLayerPart(wasm, args, parts, p);
-  if (op >= OP_CONV_FORWARD && op <= OP_CONV_INPUT_GRAD) return runConvPart(wasm, args, parts, p, thread);
+  if (op >= OP_CONV_FORWARD && op <= OP_CONV_INPUT_GRAD) return runConvPart(wasm, args, parts, p);
   if (op !== OP_MATMUL) throw new Error(`kernel threads: unknown job ${op}`);
   const at = (i: number): number => args[ARG + i]!;
   const { begin, end } = partRows(at(3), parts, p);
@@ -252,28 +257,27 @@ export function runPart(wasm: JobExports, block: JobBlock, p: number, thread: nu
 }
 
 /**
- * Part p of a conv layer's pass (src/wasm/assembly/conv.ts): a range of images of the forward or of
- * the input gradient, unrolled into this thread's lane of cols; or a range of columns of the weight
- * gradient (blocks of 4, as matmulDotsColumns needs), whose rows of cols only this part writes.
+ * Part p of a conv layer's pass (src/wasm/assembly/conv.ts), unrolling into the lane of whichever
+ * thread runs it: a range of images of the forward or of the input gradient; or a range of columns of
+ * the weight gradient (blocks of 4, as matmulDotsColumns needs), over every image in order.
  */
-function runConvPart(wasm: JobExports, args: Uint32Array, parts: number, p: number, thread: number): void {
+function runConvPart(wasm: JobExports, args: Uint32Array, parts: number, p: number): void {
   const at = (i: number): number => args[ARG + i]!;
-  const C = at(5), H = at(6), W = at(7), k = at(8), stride = at(9), Ho = at(10), Wo = at(11), padTop = at(12), padLeft = at(13), Cout = at(14), B = at(15);
-  const lane = at(4) + 4 * thread * colsLaneFloats({ C, k, Ho, Wo });
+  const C = at(4), H = at(5), W = at(6), k = at(7), stride = at(8), Ho = at(9), Wo = at(10), padTop = at(11), padLeft = at(12), Cout = at(13), B = at(14);
   switch (args[OP]) {
     case OP_CONV_FORWARD: {
       const { begin, end } = partRange(B, parts, p);
-      wasm.conv2dForwardImages(at(0), at(1), at(2), at(3), lane, C, H, W, k, stride, Ho, Wo, padTop, padLeft, Cout, begin, end);
+      wasm.conv2dForwardImages(at(0), at(1), at(2), at(3), C, H, W, k, stride, Ho, Wo, padTop, padLeft, Cout, begin, end);
       return;
     }
     case OP_CONV_WEIGHT_GRAD: {
       const { begin, end } = partRows(C * k * k, parts, p);
-      wasm.conv2dWeightGradColumns(at(0), at(1), at(2), at(4), C, H, W, k, stride, Ho, Wo, padTop, padLeft, Cout, B, begin, end);
+      wasm.conv2dWeightGradColumns(at(0), at(1), at(2), C, H, W, k, stride, Ho, Wo, padTop, padLeft, Cout, B, begin, end);
       return;
     }
     default: { // OP_CONV_INPUT_GRAD
       const { begin, end } = partRange(B, parts, p);
-      wasm.conv2dInputGradImages(at(0), at(1), at(2), lane, C, H, W, k, stride, Ho, Wo, padTop, padLeft, Cout, begin, end);
+      wasm.conv2dInputGradImages(at(0), at(1), at(2), C, H, W, k, stride, Ho, Wo, padTop, padLeft, Cout, begin, end);
     }
   }
 }
@@ -360,7 +364,7 @@ export function writeArgs(args: Uint32Array, ...values: number[]): void {
 export function runAlone(wasm: JobExports, block: JobBlock, op: number): void {
   block.args[OP] = op;
   block.args[PARTS] = 1;
-  runPart(wasm, block, 0, 0);
+  runPart(wasm, block, 0);
 }
 
 /** Σ of the chunk sums a chunked job over n floats left in `block`, in chunk order (the fixed sum of src/optim/chunks.ts). */

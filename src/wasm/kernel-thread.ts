@@ -2,7 +2,7 @@
 // over the run's shared memory, waiting on the control block for jobs and claiming parts of each
 // until none is left (./jobs.ts workParts), until the run ends its kernels.
 import { workerData } from 'node:worker_threads';
-import { FAILED, jobBlock, OP, OP_EXIT, READY, SEQ, scratchOf, waitChange, workParts, type JobExports } from './jobs.js';
+import { FAILED, jobBlock, OP, OP_EXIT, READY, regionOf, SCRATCH_BYTES, SEQ, waitChange, workParts, type JobExports } from './jobs.js';
 import type { HelperData } from './threads.js';
 
 // Polls of the control block (~13 ns each here) before the helper sleeps waiting for the next job:
@@ -14,7 +14,7 @@ const JOB_SPINS = 1 << 10;
 type WebAssemblyInstance = new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: unknown };
 const Instance = (globalThis as unknown as { WebAssembly: { Instance: WebAssemblyInstance } }).WebAssembly.Instance;
 
-const { module, memory, control, floats, part, errors } = workerData as HelperData;
+const { module, memory, control, floats, part, laneBytes, errors } = workerData as HelperData;
 const block = jobBlock(control, floats);
 const { ctl } = block;
 
@@ -27,7 +27,9 @@ function fail(err: unknown): void {
 let k: JobExports | undefined;
 try {
   k = new Instance(module, { env: { memory } }).exports as JobExports;
-  k.setScratch(...scratchOf((memory as { buffer: ArrayBufferLike }).buffer.byteLength, part));
+  const region = regionOf((memory as { buffer: ArrayBufferLike }).buffer.byteLength, part, laneBytes);
+  k.setScratch(region.scratch, SCRATCH_BYTES);
+  k.setConvLane(region.lane);
 } catch (err) {
   fail(err);
 }
@@ -39,7 +41,7 @@ while (k !== undefined) {
   seen = waitChange(ctl, SEQ, seen, JOB_SPINS);
   if (Atomics.load(ctl, OP) === OP_EXIT) break;
   try {
-    workParts(k, block, part);
+    workParts(k, block);
   } catch (err) {
     fail(err);
   }

@@ -27,7 +27,7 @@ export type KernelSet = (typeof KERNEL_SETS)[number];
 /** The JS reference kernels: stateless, so one object serves every run; its memory is a plain ArrayBuffer. */
 export const jsKernels: Kernels = {
   memory: (bytes) => new ArrayBuffer(bytes),
-  threads: 1,
+  reserveThreadScratch: () => undefined,
   matmul,
   conv2dForward,
   conv2dBackward,

@@ -38,8 +38,10 @@ export interface HelperData {
   control: SharedArrayBuffer;
   /** The job's float64 slots (scalars, chunk sums). */
   floats: SharedArrayBuffer;
-  /** Its index, 1 … threads − 1 (the run thread is 0): which scratch region is its own (./jobs.ts scratchOf), its name in error reports. */
+  /** Its index, 1 … threads − 1 (the run thread is 0): which region past the arena is its own (./jobs.ts regionOf), its name in error reports. */
   part: number;
+  /** Bytes of each thread's conv lane (./jobs.ts regionBytes): where its region starts. */
+  laneBytes: number;
   /** Where it reports an exception before it sets FAILED. */
   errors: MessagePort;
 }
@@ -57,7 +59,7 @@ export class KernelThreads {
   readonly exited: Promise<void>;
 
   /** Start threads − 1 helpers over `memory` (a shared WebAssembly.Memory) and wait until they are ready. */
-  constructor(module: object, memory: object, readonly threads: number, private readonly stallMinMs = STALL_MIN_MS) {
+  constructor(module: object, memory: object, readonly threads: number, laneBytes: number, private readonly stallMinMs = STALL_MIN_MS) {
     const control = new SharedArrayBuffer(4 * CONTROL_SLOTS);
     const floats = new SharedArrayBuffer(8 * floatSlots((memory as { buffer: ArrayBufferLike }).buffer.byteLength));
     this.block = jobBlock(control, floats);
@@ -67,7 +69,7 @@ export class KernelThreads {
       const channel = new MessageChannel();
       channel.port1.unref();
       this.errors.push(channel.port1);
-      const workerData: HelperData = { module, memory, control, floats, part, errors: channel.port2 };
+      const workerData: HelperData = { module, memory, control, floats, part, laneBytes, errors: channel.port2 };
       // No Node options: a helper needs none, and some the run's process may have (--input-type=module
       // of `node -e`) make a worker fail before it runs a line, which the run thread, blocked waiting
       // for it, could only learn from the start timeout.
@@ -101,7 +103,7 @@ export class KernelThreads {
     Atomics.store(ctl, SEQ, ++this.seq);
     Atomics.notify(ctl, SEQ);
     const started = performance.now();
-    workParts(k, this.block, 0);
+    workParts(k, this.block);
     const own = performance.now() - started;
     if (!waitFor(ctl, DONE, parts, DONE_SPINS, Math.max(this.stallMinMs, 10 * own))) {
       const done = Atomics.load(ctl, DONE);

@@ -18,16 +18,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AdamScalars, Kernels, RAdamScalars, SecondMomentScalars, SgdScalars } from '../nn/kernels.js';
-import type { Conv2dBuffers, Conv2dGeometry, Conv2dParams } from '../nn/conv2d.js';
+import { colsFloats, type Conv2dBuffers, type Conv2dGeometry, type Conv2dParams } from '../nn/conv2d.js';
 import type { LstmBuffers, LstmParams, LstmTokens } from '../nn/lstm.js';
 import type { MaxPool2dBuffers } from '../nn/maxpool2d.js';
 import {
   chunkSums, convParts, CONTROL_SLOTS, floatParts, floatSlots, jobBlock, matmulParts, MIN_SPLIT_FLOATS, OP_ADAM, OP_CHANNEL_BIAS, OP_CHANNEL_SUMS,
   OP_CONV_FORWARD, OP_CONV_INPUT_GRAD, OP_CONV_WEIGHT_GRAD, OP_MATMUL, OP_POOL_BACKWARD, OP_POOL_FORWARD, OP_RADAM, OP_RELU_BACKWARD, OP_RELU_FORWARD,
-  OP_SCALE, OP_SECOND_MOMENT, OP_SGD, OP_SUM_OF_SQUARES, runAlone, SCRATCH_BYTES, scratchOf, writeArgs, writeConvLayer, writeMatmul, type JobBlock, type JobExports,
+  OP_SCALE, OP_SECOND_MOMENT, OP_SGD, OP_SUM_OF_SQUARES, regionBytes, regionOf, runAlone, SCRATCH_BYTES, writeArgs, writeConvLayer, writeMatmul, type JobBlock, type JobExports,
 } from './jobs.js';
 import { chunkCount } from '../optim/chunks.js';
-import { colsLaneFloats } from '../nn/conv2d.js';
 import { KernelThreads } from './threads.js';
 import type { AttentionBuffers } from '../nn/attention.js';
 
@@ -122,8 +121,10 @@ export class WasmKernels implements Kernels {
   private block: JobBlock | null = null;
   /** Resolves once the helper threads have exited (after `dispose`); at once when there are none. */
   helpersExited: Promise<void> = Promise.resolve();
-  /** Jobs (products, im2col, col2im, steps, norms, layers) split across the threads so far: what tests and benchmarks check that threads were used. */
+  /** Jobs (products, conv layer passes, steps, norms, other layers) split across the threads so far: what tests and benchmarks check that threads were used. */
   splitJobs = 0;
+  /** Floats of each thread's conv lane: the most a layer asked for (reserveThreadScratch). */
+  private laneFloats = 0;
 
   /**
    * `stallMinMs`: the helpers' watchdog (./threads.ts STALL_MIN_MS), shorter only in tests;
@@ -133,21 +134,36 @@ export class WasmKernels implements Kernels {
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`WasmKernels: threads must be a positive integer, got ${threads}`);
   }
 
+  /** Each thread's conv lane holds at least `floats` floats (asked while the arena is measured, before `memory`). */
+  reserveThreadScratch(floats: number): void {
+    if (floats <= this.laneFloats) return;
+    if (this.buffer !== null) throw new Error(`WasmKernels: ${floats} floats of thread scratch asked for after the memory was made with ${this.laneFloats}`);
+    this.laneFloats = floats;
+  }
+
+  /** Bytes of each thread's conv lane: laneFloats rounded up to whole f32x4 vectors. */
+  private get laneBytes(): number {
+    return 4 * (Math.ceil(this.laneFloats / 4) * 4);
+  }
+
   /**
    * A fixed shared memory (initial = maximum pages) of `bytes` for the arena and, past it, each
-   * thread's scratch (./jobs.ts scratchOf); this instance's module over it, and the helper threads.
+   * thread's region (./jobs.ts regionOf: packing scratch and conv lane); this instance's module over
+   * it, and the helper threads.
    */
   memory(bytes: number): SharedArrayBuffer {
     if (this.buffer !== null) throw new Error('WasmKernels: one instance serves one arena');
     const module = compiledModule();
     if (typeof module === 'string') throw new Error(`wasm kernels unavailable: ${module}`);
-    const pages = Math.ceil(bytes / WASM_PAGE) + Math.ceil((this.threads * SCRATCH_BYTES) / WASM_PAGE);
+    const pages = Math.ceil(bytes / WASM_PAGE) + Math.ceil((this.threads * regionBytes(this.laneBytes)) / WASM_PAGE);
     const memory = new wasmApi.Memory({ initial: pages, maximum: pages, shared: true });
     this.exports = new wasmApi.Instance(module, { env: { memory } }).exports as Exports;
     this.buffer = memory.buffer;
-    this.exports.setScratch(...scratchOf(this.buffer.byteLength, 0));
+    const region = regionOf(this.buffer.byteLength, 0, this.laneBytes);
+    this.exports.setScratch(region.scratch, SCRATCH_BYTES);
+    this.exports.setConvLane(region.lane);
     if (this.threads > 1) {
-      this.helpers = new KernelThreads(module, memory, this.threads, this.stallMinMs);
+      this.helpers = new KernelThreads(module, memory, this.threads, this.laneBytes, this.stallMinMs);
       this.helpersExited = this.helpers.exited;
       this.block = this.helpers.block;
     } else {
@@ -230,24 +246,25 @@ export class WasmKernels implements Kernels {
   }
 
   /**
-   * One job over the batch: parts of images, each thread unrolling into its own lane of buf.cols
-   * (./jobs.ts runConvPart), instead of an im2col and a product handed out per image.
+   * One job over the batch: parts of images, each thread unrolling into its own conv lane (./jobs.ts
+   * runConvPart), instead of an im2col and a product handed out per image. buf.cols is not used.
    */
   conv2dForward(buf: Conv2dBuffers, p: Conv2dParams, x: Float32Array): void {
     const { g, B } = buf;
-    writeConvLayer(this.jobs.args, this.at(buf.out), this.at(p.weight.w), this.at(p.bias.w), this.at(x), this.lanes(buf.cols, g), g, B);
+    this.checkLane(g);
+    writeConvLayer(this.jobs.args, this.at(buf.out), this.at(p.weight.w), this.at(p.bias.w), this.at(x), g, B);
     this.runJob(OP_CONV_FORWARD, this.convParts(g, B, B));
   }
 
   /** The bias gradient (split by channels), then dW by blocks of 4 of its columns, then dx by images. */
   conv2dBackward(buf: Conv2dBuffers, p: Conv2dParams, x: Float32Array, dx: Float32Array | null): void {
     const { g, B, dout } = buf;
-    const CKK = g.C * g.k * g.k;
+    this.checkLane(g);
     this.addChannelSums(p.bias.g, dout, B, g.Cout, g.Ho * g.Wo);
-    writeConvLayer(this.jobs.args, this.at(p.weight.g), this.at(dout), this.at(x), 0, this.lanes(buf.cols, g), g, B);
-    this.runJob(OP_CONV_WEIGHT_GRAD, this.convParts(g, B, Math.ceil(CKK / 4)));
+    writeConvLayer(this.jobs.args, this.at(p.weight.g), this.at(dout), this.at(x), 0, g, B);
+    this.runJob(OP_CONV_WEIGHT_GRAD, this.convParts(g, B, Math.ceil((g.C * g.k * g.k) / 4)));
     if (dx === null) return;
-    writeConvLayer(this.jobs.args, this.at(dx), this.at(p.weight.w), this.at(dout), 0, this.lanes(buf.dcols, g), g, B);
+    writeConvLayer(this.jobs.args, this.at(dx), this.at(p.weight.w), this.at(dout), 0, g, B);
     this.runJob(OP_CONV_INPUT_GRAD, this.convParts(g, B, B));
   }
 
@@ -256,11 +273,9 @@ export class WasmKernels implements Kernels {
     return this.helpers === null ? 1 : convParts(g, B, units, this.threads);
   }
 
-  /** cols or dcols's byte offset, checked to hold a lane per thread (conv2dBuffers made it with this.threads). */
-  private lanes(cols: Float32Array, g: Conv2dGeometry): number {
-    const needed = colsLaneFloats(g) * this.threads;
-    if (cols.length < needed) throw new Error(`WasmKernels: a conv layer's cols hold ${cols.length} floats, ${needed} needed (${this.threads} lanes)`);
-    return this.at(cols);
+  /** A layer's cols fit each thread's conv lane (conv2dBuffers reserved it; a layer that did not would overrun the lane). */
+  private checkLane(g: Conv2dGeometry): void {
+    if (colsFloats(g) > this.laneFloats) throw new Error(`WasmKernels: a conv layer needs ${colsFloats(g)} floats of thread scratch, ${this.laneFloats} reserved (build its buffers with conv2dBuffers)`);
   }
 
   im2col(cols: Float32Array, x: Float32Array, xOff: number, g: Conv2dGeometry): void {

@@ -5,7 +5,8 @@
 // (Wo floats: 14 in DeepOBS 2c2d's second conv), so the copies and fills are inline loops: a
 // memory.copy / memory.fill per row costs more in call overhead than it moves.
 // Pointers are byte offsets; x / dx already point at the image, except in the whole-layer kernels at
-// the end, which take the batch and go image by image (src/nn/conv2d.ts conv2dForward/Backward).
+// the end (src/nn/conv2d.ts conv2dForward/Backward from these loops and ./matmul, over a range of
+// images or of dW's columns: a thread's part), which take the batch and go image by image.
 import { residualForward } from './elementwise';
 import { matmulDotsColumns, matmulRows } from './matmul';
 
@@ -41,7 +42,7 @@ export function im2col(cols: usize, x: usize, C: i32, H: i32, W: i32, k: i32, st
   im2colRows(cols, x, C, H, W, k, stride, Ho, Wo, padTop, padLeft, 0, C * k * k);
 }
 
-/** Rows [rowBegin, rowEnd) of im2col's cols (row (c·k + ki)·k + kj): a thread's share (src/wasm/jobs.ts); each row is a copy of its own. */
+/** Rows [rowBegin, rowEnd) of im2col's cols (row (c·k + ki)·k + kj): a part of a weight gradient's unrolling (conv2dWeightGradColumns); each row is a copy of its own. */
 export function im2colRows(cols: usize, x: usize, C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32, rowBegin: i32, rowEnd: i32): void {
   for (let row = rowBegin; row < rowEnd; row++) {
     const c = row / (k * k);
@@ -98,11 +99,7 @@ export function col2im(dx: usize, dcols: usize, C: i32, H: i32, W: i32, k: i32, 
   col2imChannels(dx, dcols, C, H, W, k, stride, Ho, Wo, padTop, padLeft, 0, C);
 }
 
-/**
- * col2im of channels [cBegin, cEnd): a thread's share (src/wasm/jobs.ts). A channel's rows of dcols
- * add into that channel's plane of dx only, so channels split across threads add every float in the
- * order one thread does.
- */
+/** col2im of channels [cBegin, cEnd) (a channel's rows of dcols add into that channel's plane of dx only). */
 export function col2imChannels(dx: usize, dcols: usize, C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32, cBegin: i32, cEnd: i32): void {
   let row = cBegin * k * k;
   for (let c = cBegin; c < cEnd; c++) {
@@ -213,18 +210,27 @@ function addRowSums(dbias: usize, dout: usize, B: i32, C: i32, cBegin: i32, cEnd
 
 // ---- The layer: src/nn/conv2d.ts's conv2dForward and conv2dBackward over a range of the work -----------
 // One call runs a whole layer on one thread, or one part of it on each (src/wasm/jobs.ts): the forward
-// and the input gradient by images, each thread unrolling into its own `cols` (a lane; the caller
-// points at it); the weight gradient by columns of dW, each part unrolling only the rows of cols its
-// columns read, image after image in order. Every float is computed by the same instructions as on one
-// thread, so any split gives the same bits. x, out, dout, dx point at the batch (image 0).
+// and the input gradient by images, the weight gradient by columns of dW, each part unrolling only the
+// rows of cols its columns read, image after image in order. Every float is computed by the same
+// instructions as on one thread, so any split gives the same bits. x, out, dout, dx point at the batch
+// (image 0). cols and dcols (one image's, C·k·k × Ho·Wo) are this instance's lane: a region of the
+// shared memory no other thread uses, past its packing scratch, as large as the run's largest conv
+// layer needs (set by the TS side right after instantiation, as setScratch; a module global is per
+// instance, so each thread's instance sees its own).
+let lane: usize = 0;
+
+export function setConvLane(at: usize): void {
+  lane = at;
+}
 
 /** Images [bBegin, bEnd): cols = im2col(x[b]); out[b] = W·cols; out[b] += bias (per channel). */
 export function conv2dForwardImages(
-  out: usize, weight: usize, bias: usize, x: usize, cols: usize,
+  out: usize, weight: usize, bias: usize, x: usize,
   C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32, Cout: i32,
   bBegin: i32, bEnd: i32,
 ): void {
   const CKK = C * k * k, HWo = Ho * Wo;
+  const cols = lane;
   for (let b = bBegin; b < bEnd; b++) {
     im2colRows(cols, x + (<usize>(b * C * H * W) << 2), C, H, W, k, stride, Ho, Wo, padTop, padLeft, 0, CKK);
     const image = out + (<usize>(b * Cout * HWo) << 2);
@@ -238,11 +244,12 @@ export function conv2dForwardImages(
  * 4, jEnd one or C·k·k: see matmulDotsColumns): per image, rows [jBegin, jEnd) of cols, then those columns.
  */
 export function conv2dWeightGradColumns(
-  dW: usize, dout: usize, x: usize, cols: usize,
+  dW: usize, dout: usize, x: usize,
   C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32, Cout: i32,
   B: i32, jBegin: i32, jEnd: i32,
 ): void {
   const CKK = C * k * k, HWo = Ho * Wo;
+  const cols = lane;
   for (let b = 0; b < B; b++) {
     im2colRows(cols, x + (<usize>(b * C * H * W) << 2), C, H, W, k, stride, Ho, Wo, padTop, padLeft, jBegin, jEnd);
     matmulDotsColumns(dW, dout + (<usize>(b * Cout * HWo) << 2), cols, Cout, CKK, HWo, true, jBegin, jEnd);
@@ -251,11 +258,12 @@ export function conv2dWeightGradColumns(
 
 /** Images [bBegin, bEnd): dcols = Wᵀ·dout[b]; dx[b] += col2im(dcols). */
 export function conv2dInputGradImages(
-  dx: usize, weight: usize, dout: usize, dcols: usize,
+  dx: usize, weight: usize, dout: usize,
   C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32, Cout: i32,
   bBegin: i32, bEnd: i32,
 ): void {
   const CKK = C * k * k, HWo = Ho * Wo;
+  const dcols = lane;
   for (let b = bBegin; b < bEnd; b++) {
     matmulRows(dcols, weight, dout + (<usize>(b * Cout * HWo) << 2), CKK, HWo, Cout, true, false, false, 0, CKK);
     col2imChannels(dx + (<usize>(b * C * H * W) << 2), dcols, C, H, W, k, stride, Ho, Wo, padTop, padLeft, 0, C);

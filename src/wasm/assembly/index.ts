@@ -10,7 +10,7 @@ export { im2col, col2im, addChannelBias, addChannelSums } from './conv';
 export { reluForward, reluBackward, maxPool2dForward, maxPool2dBackward } from './pool';
 export { matmulRows } from './matmul';
 export { setScratch } from './packed';
-export { conv2dForwardImages, conv2dWeightGradColumns, conv2dInputGradImages } from './conv';
+export { conv2dForwardImages, conv2dWeightGradColumns, conv2dInputGradImages, setConvLane } from './conv';
 // the transformer's and the MLP's layers
 export { tanhForward, tanhBackward, geluForward, geluBackward, residualForward, residualBackward, fillZero } from './elementwise';
 export { geluForwardSaving, geluBackwardSaved } from './elementwise';
