@@ -95,14 +95,10 @@ function im2colRowBlock(dst: usize, plane: usize, H: i32, W: i32, ki: i32, kj: i
   }
 }
 
+/** dx += col2im(dcols): each channel's rows of dcols add into that channel's plane of dx, in order. */
 export function col2im(dx: usize, dcols: usize, C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32): void {
-  col2imChannels(dx, dcols, C, H, W, k, stride, Ho, Wo, padTop, padLeft, 0, C);
-}
-
-/** col2im of channels [cBegin, cEnd) (a channel's rows of dcols add into that channel's plane of dx only). */
-export function col2imChannels(dx: usize, dcols: usize, C: i32, H: i32, W: i32, k: i32, stride: i32, Ho: i32, Wo: i32, padTop: i32, padLeft: i32, cBegin: i32, cEnd: i32): void {
-  let row = cBegin * k * k;
-  for (let c = cBegin; c < cEnd; c++) {
+  let row = 0;
+  for (let c = 0; c < C; c++) {
     for (let ki = 0; ki < k; ki++) {
       for (let kj = 0; kj < k; kj++, row++) {
         const lo = firstInside(Wo, stride, padLeft, kj);
@@ -266,6 +262,6 @@ export function conv2dInputGradImages(
   const dcols = lane;
   for (let b = bBegin; b < bEnd; b++) {
     matmulRows(dcols, weight, dout + (<usize>(b * Cout * HWo) << 2), CKK, HWo, Cout, true, false, false, 0, CKK);
-    col2imChannels(dx + (<usize>(b * C * H * W) << 2), dcols, C, H, W, k, stride, Ho, Wo, padTop, padLeft, 0, C);
+    col2im(dx + (<usize>(b * C * H * W) << 2), dcols, C, H, W, k, stride, Ho, Wo, padTop, padLeft);
   }
 }
